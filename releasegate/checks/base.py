@@ -1,0 +1,40 @@
+"""The ``Check`` protocol and what a check is given to work with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from releasegate.context import ReleaseContext
+from releasegate.model import CheckResult, Stage
+from releasegate.policy import Policy
+from releasegate.procs import ToolRunner
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckContext:
+    """Everything a check may read. ``tree`` holds exactly the head commit's files."""
+
+    release: ReleaseContext
+    policy: Policy
+    tree: Path
+    files: tuple[str, ...]
+    tools: ToolRunner
+    cache_dir: Path
+
+
+class Check(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def stage(self) -> Stage: ...
+
+    def enabled(self, policy: Policy) -> bool:
+        """Whether the policy asks for this check at all."""
+        ...
+
+    def run(self, ctx: CheckContext) -> CheckResult:
+        """Collect the evidence. Expected failures come back as ``error`` results."""
+        ...

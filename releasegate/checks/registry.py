@@ -1,0 +1,15 @@
+"""The explicit registry of checks: id -> check object."""
+
+from __future__ import annotations
+
+from releasegate.checks.bandit import BANDIT
+from releasegate.checks.base import Check
+from releasegate.model import Stage
+
+REGISTRY: dict[str, Check] = {
+    BANDIT.id: BANDIT,
+}
+
+
+def checks_for_stage(stage: Stage) -> list[Check]:
+    return [check for check in REGISTRY.values() if check.stage is stage]

@@ -1,0 +1,319 @@
+"""The release context: which exact commit is judged, against which base.
+
+Everything here comes from git. Ranges are handled the careful way: the
+all-zero SHA (a deleted or new branch), shallow clones, detached HEADs, a
+missing merge base, and a work tree with uncommitted changes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+import git
+
+from releasegate.errors import GitError
+
+ZERO_SHA = re.compile(r"^0+$")
+_MODE_SYMLINK = "120000"
+_MODE_SUBMODULE = "160000"
+
+
+def is_zero_sha(rev: str | None) -> bool:
+    return rev is not None and len(rev) >= 7 and bool(ZERO_SHA.match(rev))
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommitInfo:
+    sha: str
+    author: str
+    subject: str
+    parents: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseContext:
+    """The range ``base..head`` of one repository."""
+
+    root: Path
+    head: str
+    base: str | None
+    base_source: str
+    ref: str | None
+    commits: tuple[CommitInfo, ...]
+    changed_files: tuple[str, ...]
+    dirty_files: tuple[str, ...]
+    head_is_checked_out: bool
+
+    @property
+    def repo(self) -> git.Repo:
+        return git.Repo(self.root)
+
+    def show(self, rev: str, path: str) -> bytes | None:
+        """The content of ``path`` at ``rev``; None if it does not exist there."""
+        return read_blob(self.repo, rev, path)
+
+    def changed_in_range(self, path: str) -> bool:
+        return path in self.changed_files
+
+    def tracked_files(self) -> list[str]:
+        """Regular files (not links, not submodules) of the head commit."""
+        return [entry.path for entry in _tree_entries(self.repo, self.head) if entry.regular]
+
+    @contextmanager
+    def checkout(self) -> Iterator[Path]:
+        """A directory holding exactly the head commit's files.
+
+        The work tree itself when it *is* the head commit, unmodified; else a
+        temporary copy written from git's objects (no attributes, filters or
+        hooks of the commit under judgement are applied).
+        """
+        if self.head_is_checked_out and not self.dirty_files:
+            yield self.root
+            return
+        tmp = Path(tempfile.mkdtemp(prefix="releasegate-head-"))
+        try:
+            _materialise(self.repo, self.head, tmp)
+            yield tmp
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    mode: str
+    sha: str
+    path: str
+
+    @property
+    def regular(self) -> bool:
+        return self.mode not in (_MODE_SYMLINK, _MODE_SUBMODULE) and self.mode.startswith("100")
+
+
+def _tree_entries(repo: git.Repo, rev: str) -> list[_Entry]:
+    out = repo.git.ls_tree("-r", "-z", "--full-tree", rev, strip_newline_in_stdout=False)
+    entries = []
+    for record in out.split("\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition("\t")
+        mode, _kind, sha = meta.split()
+        entries.append(_Entry(mode, sha, path))
+    return entries
+
+
+def _materialise(repo: git.Repo, rev: str, dest: Path) -> None:
+    for entry in _tree_entries(repo, rev):
+        if not entry.regular:
+            continue
+        target = dest / entry.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        blob = git.Blob(repo, bytes.fromhex(entry.sha), path=entry.path)
+        with target.open("wb") as handle:
+            blob.stream_data(handle)
+        if entry.mode == "100755":
+            target.chmod(target.stat().st_mode | stat.S_IXUSR)
+
+
+def read_blob(repo: git.Repo, rev: str, path: str) -> bytes | None:
+    try:
+        commit = repo.commit(rev)
+        blob = commit.tree / path
+    except (KeyError, ValueError, git.BadName):
+        return None
+    if not isinstance(blob, git.Blob):
+        return None
+    data: bytes = blob.data_stream.read()
+    return data
+
+
+def open_repo(path: Path) -> git.Repo:
+    try:
+        repo = git.Repo(path, search_parent_directories=True)
+    except git.NoSuchPathError:
+        raise GitError(f"{path}: no such directory", hint="pass --repo DIR of a git checkout") from None
+    except git.InvalidGitRepositoryError:
+        raise GitError(
+            f"{path}: not a git repository",
+            hint="run releasegate inside a git checkout or pass --repo DIR",
+        ) from None
+    if repo.bare:
+        raise GitError(f"{path}: is a bare repository", hint="run releasegate on a checkout")
+    return repo
+
+
+def _resolve(repo: git.Repo, rev: str, what: str) -> str:
+    try:
+        sha: str = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+    except git.GitCommandError:
+        raise GitError(
+            f"cannot resolve {what} {rev!r} to a commit",
+            hint="check the name, or fetch it (`git fetch --tags origin`)",
+        ) from None
+    return sha.strip()
+
+
+def _is_shallow(repo: git.Repo) -> bool:
+    return str(repo.git.rev_parse("--is-shallow-repository")).strip() == "true"
+
+
+def _is_ancestor(repo: git.Repo, ancestor: str, descendant: str) -> bool:
+    try:
+        repo.git.merge_base("--is-ancestor", ancestor, descendant)
+    except git.GitCommandError:
+        return False
+    return True
+
+
+def _release_tag_base(repo: git.Repo, head: str, pattern: str) -> tuple[str, str] | None:
+    out = repo.git.for_each_ref(
+        f"--merged={head}",
+        "--sort=-creatordate",
+        "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)",
+        "refs/tags/",
+    )
+    for line in out.splitlines():
+        name, obj, peeled = line.split("\0")
+        target = peeled or obj
+        if target != head and fnmatchcase(name, pattern):
+            return name, target
+    return None
+
+
+def _default_branch(repo: git.Repo, configured: str | None) -> str | None:
+    candidates: list[str] = []
+    if configured:
+        candidates += [f"refs/remotes/origin/{configured}", f"refs/heads/{configured}"]
+    else:
+        try:
+            origin_head = repo.git.symbolic_ref("--quiet", "refs/remotes/origin/HEAD").strip()
+            candidates.append(origin_head)
+        except git.GitCommandError:
+            pass
+        for name in ("main", "master"):
+            candidates += [f"refs/remotes/origin/{name}", f"refs/heads/{name}"]
+    for ref in candidates:
+        try:
+            repo.git.rev_parse("--verify", "--quiet", ref)
+        except git.GitCommandError:
+            continue
+        return ref
+    return None
+
+
+def _pick_base(
+    repo: git.Repo, head: str, tag_pattern: str, default_branch: str | None
+) -> tuple[str, str]:
+    tagged = _release_tag_base(repo, head, tag_pattern)
+    if tagged is not None:
+        return tagged[1], f"release tag {tagged[0]}"
+    branch = _default_branch(repo, default_branch)
+    if branch is not None:
+        try:
+            merge_base = repo.git.merge_base(head, branch).strip()
+        except git.GitCommandError:
+            merge_base = ""
+        if merge_base and merge_base != head:
+            short = branch.removeprefix("refs/heads/").removeprefix("refs/remotes/")
+            return merge_base, f"merge base with {short}"
+    roots = repo.git.rev_list("--max-parents=0", head).split()
+    return roots[-1], "root commit (no release tag, no merge base)"
+
+
+def _commits(repo: git.Repo, base: str, head: str) -> tuple[CommitInfo, ...]:
+    out = repo.git.log("--format=%H%x00%P%x00%an <%ae>%x00%s%x1e", f"{base}..{head}")
+    commits = []
+    for record in out.split("\x1e"):
+        record = record.strip("\n")
+        if not record:
+            continue
+        sha, parents, author, subject = record.split("\0", 3)
+        commits.append(
+            CommitInfo(sha=sha, author=author, subject=subject, parents=tuple(parents.split()))
+        )
+    return tuple(commits)
+
+
+def _changed(repo: git.Repo, base: str, head: str) -> tuple[str, ...]:
+    out = repo.git.diff("--name-only", "-z", "--no-renames", base, head, strip_newline_in_stdout=False)
+    return tuple(sorted(p for p in out.split("\0") if p))
+
+
+def _dirty(repo: git.Repo) -> tuple[str, ...]:
+    out = repo.git.status("--porcelain=v1", "-z", "--untracked-files=no", strip_newline_in_stdout=False)
+    files = []
+    for record in out.split("\0"):
+        if len(record) > 3:
+            files.append(record[3:])
+    return tuple(sorted(set(files)))
+
+
+def _ref_name(repo: git.Repo, head: str, head_is_checked_out: bool) -> str | None:
+    github_ref = os.environ.get("GITHUB_REF")
+    if github_ref:
+        return github_ref
+    if head_is_checked_out and not repo.head.is_detached:
+        return f"refs/heads/{repo.active_branch.name}"
+    tags = repo.git.tag("--points-at", head).split()
+    if tags:
+        return f"refs/tags/{tags[0]}"
+    return None
+
+
+def resolve_context(
+    path: Path,
+    *,
+    head: str | None = None,
+    base: str | None = None,
+    tag_pattern: str = "v*",
+    default_branch: str | None = None,
+) -> ReleaseContext:
+    """Resolve the range under judgement. Raises ``GitError`` with a remedy."""
+    repo = open_repo(path)
+    root = Path(repo.working_tree_dir or path).resolve()
+    try:
+        repo.git.rev_parse("--verify", "--quiet", "HEAD")
+    except git.GitCommandError:
+        raise GitError(f"{root}: the repository has no commits yet", hint="commit first") from None
+    if _is_shallow(repo):
+        raise GitError(
+            f"{root}: is a shallow clone, so the release range cannot be judged",
+            hint="fetch the full history: `git fetch --unshallow --tags`, "
+            "or in GitHub Actions use actions/checkout with `fetch-depth: 0`",
+        )
+    head_rev = head or "HEAD"
+    if is_zero_sha(head_rev):
+        raise GitError(
+            "head is the all-zero SHA (a deleted ref): there is no commit to release",
+            hint="pass --head with the commit to judge",
+        )
+    head_sha = _resolve(repo, head_rev, "head")
+    head_is_checked_out = head_sha == repo.head.commit.hexsha
+    if base is not None and not is_zero_sha(base):
+        base_sha = _resolve(repo, base, "base")
+        base_source = f"--base {base}"
+        if not _is_ancestor(repo, base_sha, head_sha):
+            base_source += " (not an ancestor of head: judging the commits head has and base lacks)"
+    else:
+        base_sha, base_source = _pick_base(repo, head_sha, tag_pattern, default_branch)
+        if base is not None:
+            base_source = f"{base_source}; the given base was the all-zero SHA (new branch)"
+    return ReleaseContext(
+        root=root,
+        head=head_sha,
+        base=base_sha,
+        base_source=base_source,
+        ref=_ref_name(repo, head_sha, head_is_checked_out),
+        commits=_commits(repo, base_sha, head_sha),
+        changed_files=_changed(repo, base_sha, head_sha),
+        dirty_files=_dirty(repo) if head_is_checked_out else (),
+        head_is_checked_out=head_is_checked_out,
+    )

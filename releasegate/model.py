@@ -1,0 +1,220 @@
+"""The data model: findings, check results, reasons and the decision.
+
+Everything here is a frozen value. Checks produce ``CheckResult``; ``decide()``
+produces a ``Decision``; reporters render a ``Decision``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+JSONValue: TypeAlias = (
+    str | int | float | bool | None | list["JSONValue"] | dict[str, "JSONValue"]
+)
+
+REPORT_SCHEMA_VERSION = "1.0"
+
+
+class Status(enum.Enum):
+    """What became of a check."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+class Verdict(enum.Enum):
+    PASS = "pass"
+    BLOCK = "block"
+
+
+class _Ranked(enum.Enum):
+    """An enum whose members are ordered by declaration."""
+
+    @property
+    def rank(self) -> int:
+        return list(type(self)).index(self)
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, type(self)):
+            return NotImplemented
+        return self.rank >= other.rank
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, type(self)):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, type(self)):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, type(self)):
+            return NotImplemented
+        return self.rank < other.rank
+
+
+class Severity(_Ranked):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class Confidence(_Ranked):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Stage(enum.Enum):
+    """The stages a release goes through; ``--only`` accepts these names."""
+
+    STATIC = "static"
+    DEPENDENCIES = "dependencies"
+    REVIEW = "review"
+    FUNCTIONAL = "functional"
+    PERFORMANCE = "performance"
+    STABILITY = "stability"
+    SIGNOFF = "signoff"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding:
+    """One problem a tool reported, located in the tree being released."""
+
+    tool: str
+    rule_id: str
+    severity: Severity
+    confidence: Confidence
+    path: str
+    line: int
+    message: str
+    cwe: tuple[int, ...] = ()
+    fingerprint: str
+    end_line: int | None = None
+    column: int | None = None
+    rule_name: str = ""
+    help_uri: str = ""
+    new: bool = True
+    waived: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckResult:
+    """What one check observed. Errors are data here, never exceptions.
+
+    ``status`` is the check's own account (``pass`` means it ran to completion
+    and collected its evidence); ``decide()`` judges the findings against the
+    policy and may turn a ``pass`` into a ``fail``.
+    """
+
+    id: str
+    stage: Stage
+    status: Status
+    reasons: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    evidence: Mapping[str, JSONValue] = field(default_factory=dict)
+    duration_seconds: float = 0.0
+
+    @classmethod
+    def error(
+        cls, id: str, stage: Stage, cause: str, *, duration_seconds: float = 0.0
+    ) -> CheckResult:
+        return cls(
+            id=id,
+            stage=stage,
+            status=Status.ERROR,
+            reasons=(cause,),
+            duration_seconds=duration_seconds,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reason:
+    """A node in the tree of reasons behind a decision."""
+
+    message: str
+    blocking: bool
+    check: str | None = None
+    rule: str | None = None
+    finding: str | None = None
+    children: tuple[Reason, ...] = ()
+
+    def to_json(self) -> dict[str, JSONValue]:
+        return {
+            "message": self.message,
+            "blocking": self.blocking,
+            "check": self.check,
+            "rule": self.rule,
+            "finding": self.finding,
+            "children": [child.to_json() for child in self.children],
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseInfo:
+    """The range under judgement."""
+
+    repo: str
+    commit: str
+    base: str | None
+    ref: str | None
+    base_source: str
+    commits: int
+    changed_files: tuple[str, ...]
+    dirty_files: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class PolicyInfo:
+    """Where the policy came from, so the report can say whether to trust it."""
+
+    source: str
+    trusted: bool
+    digest: str
+    changed_in_range: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class JudgedCheck:
+    """A check result after ``decide()``: final status and the reasons for it."""
+
+    result: CheckResult
+    status: Status
+    reasons: tuple[Reason, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def id(self) -> str:
+        return self.result.id
+
+    @property
+    def stage(self) -> Stage:
+        return self.result.stage
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decision:
+    verdict: Verdict
+    reasons: tuple[Reason, ...]
+    notes: tuple[Reason, ...]
+    checks: tuple[JudgedCheck, ...]
+    release: ReleaseInfo
+    policy: PolicyInfo
+    tool_version: str
+
+    @property
+    def blocking_reasons(self) -> tuple[Reason, ...]:
+        return tuple(r for r in self.reasons if r.blocking)
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for c in self.checks for f in c.findings)

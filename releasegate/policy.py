@@ -1,0 +1,398 @@
+"""The policy: ``.releasegate.yml`` version 1, validated strictly.
+
+The policy that governs a release is read from the *base* of the range under
+judgement (the trusted ref), never from the head being judged. An embedded
+default policy serves when the base has no policy file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import re
+import types
+import typing
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Annotated, Any, Literal, Union
+
+import pathspec
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
+
+from releasegate.errors import ConfigError
+from releasegate.model import Confidence, Severity
+
+POLICY_FILE = ".releasegate.yml"
+DEFAULT_POLICY_RESOURCE = "starter-policy.yml"
+
+_GLOB_ERROR = "invalid glob {glob!r}: {why}"
+
+
+def _check_glob(glob: str) -> str:
+    why = None
+    if not glob.strip():
+        why = "it is empty"
+    elif glob.startswith("/") or re.match(r"^[A-Za-z]:", glob):
+        why = "paths are relative to the repository root; drop the leading '/'"
+    elif "\\" in glob:
+        why = "use '/' as the path separator; a backslash is not allowed"
+    elif "***" in glob:
+        why = "'***' is not a pattern; use '**' for any number of directories"
+    elif ".." in glob.split("/"):
+        why = "'..' would leave the repository"
+    elif glob.count("[") != glob.count("]"):
+        why = "unbalanced '[' and ']'"
+    if why is None:
+        try:
+            pathspec.PathSpec.from_lines("gitwildmatch", [glob])
+        except ValueError as exc:  # GitWildMatchPatternError subclasses ValueError
+            why = str(exc)
+    if why is not None:
+        raise ValueError(_GLOB_ERROR.format(glob=glob, why=why))
+    return glob
+
+
+Glob = Annotated[StrictStr, AfterValidator(_check_glob)]
+
+
+def _check_tag_pattern(pattern: str) -> str:
+    _check_glob(pattern)
+    return pattern
+
+
+def _check_team(team: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+", team):
+        raise ValueError(f"{team!r} is not a team: write it as 'org/team-slug'")
+    return team
+
+
+def _nonempty(text: str) -> str:
+    if not text.strip():
+        raise ValueError("must not be empty")
+    return text
+
+
+NonEmpty = Annotated[StrictStr, AfterValidator(_nonempty)]
+
+SeverityThreshold = Literal["info", "low", "medium", "high", "critical", "none"]
+ConfidenceLevel = Literal["low", "medium", "high"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReleaseSection(_Section):
+    tag_pattern: Annotated[StrictStr, AfterValidator(_check_tag_pattern)] = Field(
+        default="v*",
+        description="Glob for release tags; the newest matching ancestor tag is the default base.",
+    )
+    default_branch: StrictStr | None = Field(
+        default=None,
+        description="Branch whose merge base is the default base when no release tag exists "
+        "(default: the remote's HEAD, else main or master).",
+    )
+
+
+class BlockRule(_Section):
+    paths: list[Glob] = Field(default_factory=lambda: ["**"])
+    severity: SeverityThreshold = Field(
+        default="high",
+        description="Lowest severity that blocks on these paths ('none': never block).",
+    )
+    confidence: ConfidenceLevel = Field(
+        default="low", description="Lowest confidence that blocks on these paths."
+    )
+
+    def blocks(self, severity: Severity, confidence: Confidence) -> bool:
+        if self.severity == "none":
+            return False
+        return severity >= Severity(self.severity) and confidence >= Confidence(self.confidence)
+
+
+DEFAULT_EXCLUDES = [
+    "tests/",
+    "test/",
+    "testing/",
+    "**/tests/",
+    "**/test_*.py",
+    "**/*_test.py",
+    "**/conftest.py",
+    ".venv/",
+    "venv/",
+    "env/",
+    "**/site-packages/",
+    ".tox/",
+    ".nox/",
+    "build/",
+    "dist/",
+    "**/*.egg-info/",
+    "**/__pycache__/",
+    "**/node_modules/",
+]
+
+
+class BanditSection(_Section):
+    enabled: StrictBool = True
+    skips: list[Annotated[StrictStr, Field(pattern=r"^B\d{3}$")]] = Field(
+        default_factory=list, description="bandit test ids not to run, e.g. B101."
+    )
+
+
+class StaticSection(_Section):
+    required: StrictBool = True
+    include: list[Glob] = Field(default_factory=lambda: ["**/*.py"])
+    exclude: list[Glob] = Field(default_factory=lambda: list(DEFAULT_EXCLUDES))
+    block_on: list[BlockRule] = Field(
+        default_factory=lambda: [BlockRule()],
+        description="The first rule whose paths match a finding decides whether it blocks.",
+    )
+    bandit: BanditSection = Field(default_factory=BanditSection)
+
+    def block_rule_for(self, path: str) -> tuple[int, BlockRule] | None:
+        for index, rule in enumerate(self.block_on):
+            if pathspec.PathSpec.from_lines("gitwildmatch", rule.paths).match_file(path):
+                return index, rule
+        return None
+
+
+class DependenciesSection(_Section):
+    required: StrictBool = True
+
+
+class ReviewSection(_Section):
+    required: StrictBool = True
+    required_approvals: Annotated[StrictInt, Field(ge=0, le=20)] = 1
+
+
+class SignoffSection(_Section):
+    required: StrictBool = True
+    github_team: Annotated[StrictStr, AfterValidator(_check_team)] | None = None
+    allowed_signers: StrictStr | None = None
+
+
+class Waiver(_Section):
+    id: NonEmpty = Field(description="Rule id or vulnerability id the waiver covers.")
+    paths: list[Glob] = Field(
+        default_factory=list, description="Limit the waiver to these paths (default: all)."
+    )
+    reason: NonEmpty
+    owner: NonEmpty
+    expires: dt.date
+
+
+class Policy(_Section):
+    version: Literal[1]
+    release: ReleaseSection = Field(default_factory=ReleaseSection)
+    timeout_seconds: Annotated[StrictInt, Field(ge=1, le=86400)] = Field(
+        default=900, description="Wall-clock limit for each check."
+    )
+    static: StaticSection = Field(default_factory=StaticSection)
+    dependencies: DependenciesSection = Field(default_factory=DependenciesSection)
+    review: ReviewSection = Field(default_factory=ReviewSection)
+    signoff: SignoffSection = Field(default_factory=SignoffSection)
+    waivers: list[Waiver] = Field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadedPolicy:
+    policy: Policy
+    source: str
+    trusted: bool
+    digest: str
+
+
+# --- YAML with positions and without silent duplicate keys ------------------------------
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (PyYAML keeps the last one silently)."""
+
+
+def _construct_mapping(
+    loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
+    seen: dict[Any, yaml.Node] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"duplicate key {key!r} (first at line {seen[key].start_mark.line + 1})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,  # type: ignore[arg-type]
+)
+# Dates stay strings in YAML so that the schema, not the YAML loader, judges them
+# (PyYAML raises a bare ValueError for 2027-13-01).
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+Path_ = tuple[str | int, ...]
+
+
+def _positions(node: yaml.Node, path: Path_, out: dict[Path_, tuple[int, int]]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            out[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            _positions(value_node, (*path, key), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            out[(*path, index)] = (item.start_mark.line + 1, item.start_mark.column + 1)
+            _positions(item, (*path, index), out)
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The model class inside ``X | None`` / ``list[X]`` / ``Annotated[X, ...]``."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (list, Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = _unwrap(arg)
+            if isinstance(found, type) and issubclass(found, BaseModel):
+                return found
+    return annotation
+
+
+def _allowed_keys(loc: Sequence[str | int]) -> list[str]:
+    model: Any = Policy
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
+        field = model.model_fields.get(part)
+        if field is None:
+            return []
+        model = _unwrap(field.annotation)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _describe(error: Any) -> str:
+    kind = error["type"]
+    loc = error["loc"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        message = f"unknown key '{key}'"
+        allowed = _allowed_keys(loc[:-1])
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        if close:
+            message += f" (did you mean '{close[0]}'?)"
+        elif allowed:
+            message += f" (allowed here: {', '.join(allowed)})"
+        return message
+    name = ".".join(str(p) for p in loc) or "the document"
+    if kind == "missing":
+        return f"missing required key '{name}'"
+    text = str(error["msg"]).removeprefix("Value error, ")
+    if kind == "literal_error" and loc == ("version",):
+        return f"unsupported policy version {error.get('input')!r}: this releasegate reads version 1"
+    if kind == "date_from_datetime_parsing" or kind.startswith("date_"):
+        return f"{name}: {text} (write dates as YYYY-MM-DD)"
+    return f"{name}: {text}"
+
+
+def _locate(
+    loc: Sequence[str | int], positions: dict[Path_, tuple[int, int]]
+) -> int | None:
+    path = tuple(loc)
+    while path:
+        if path in positions:
+            return positions[path][0]
+        path = path[:-1]
+    return None
+
+
+def parse_policy(text: str, source: str) -> Policy:
+    """Parse and validate policy text; ``source`` names it in error messages."""
+    try:
+        node = yaml.compose(text, Loader=_StrictLoader)
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError(
+            f"{source}{line}: YAML syntax error: {problem}",
+            hint="fix the YAML; `releasegate init` writes a valid starter policy",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: YAML error: {exc}") from None
+    if data is None:
+        raise ConfigError(
+            f"{source}: the policy file is empty", hint="write at least `version: 1`"
+        )
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}:1: the policy must be a mapping with `version: 1` at the top")
+    positions: dict[Path_, tuple[int, int]] = {}
+    if node is not None:
+        _positions(node, (), positions)
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        line = _locate(first["loc"], positions)
+        where = f"{source}:{line}" if line is not None else source
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise ConfigError(f"{where}: {_describe(first)}{more}") from None
+
+
+def starter_policy_text() -> str:
+    return resources.files("releasegate.data").joinpath(DEFAULT_POLICY_RESOURCE).read_text("utf-8")
+
+
+def default_policy() -> LoadedPolicy:
+    text = starter_policy_text()
+    return LoadedPolicy(
+        policy=parse_policy(text, "embedded default policy"),
+        source="embedded default policy",
+        trusted=True,
+        digest="sha256:" + hashlib.sha256(text.encode()).hexdigest(),
+    )
+
+
+def loaded_from_text(text: str, *, source: str, trusted: bool) -> LoadedPolicy:
+    return LoadedPolicy(
+        policy=parse_policy(text, source),
+        source=source,
+        trusted=trusted,
+        digest="sha256:" + hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest(),
+    )
+
+
+def policy_json_schema() -> dict[str, Any]:
+    schema = Policy.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://releasegate.invalid/schemas/policy-v1.json"
+    schema["title"] = "releasegate policy (.releasegate.yml), version 1"
+    return schema
+
+
+def expiring(waiver: Waiver, today: dt.date, days: int = 14) -> bool:
+    return today <= waiver.expires <= today + dt.timedelta(days=days)

@@ -1,0 +1,129 @@
+"""Running external tools: own process group, wall-clock limit, kill the whole group.
+
+Every external call goes through ``ToolRunner.run``. The runner of a check can
+be cancelled from outside (the check timed out): every process group it
+started is then killed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from releasegate.errors import ToolError
+
+
+@dataclass(frozen=True, kw_only=True)
+class Completed:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+    seconds: float
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+class ToolRunner:
+    """Starts tools for one check, each in a new session, within a deadline."""
+
+    def __init__(self, *, deadline: float | None = None) -> None:
+        self.deadline = deadline
+        self._lock = threading.Lock()
+        self._live: set[subprocess.Popen[bytes]] = set()
+        self._cancelled = False
+
+    def remaining(self) -> float | None:
+        if self.deadline is None:
+            return None
+        return max(self.deadline - time.monotonic(), 0.0)
+
+    def cancel(self) -> None:
+        """Kill every process group this runner started and refuse new ones."""
+        with self._lock:
+            self._cancelled = True
+            live = list(self._live)
+        for proc in live:
+            _kill_group(proc)
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes | None = None,
+        timeout: float | None = None,
+        tool: str | None = None,
+    ) -> Completed:
+        """Run ``argv`` to completion. Raises ``ToolError`` if missing or timed out."""
+        name = tool or Path(argv[0]).name
+        limit = self.remaining()
+        if timeout is not None:
+            limit = timeout if limit is None else min(limit, timeout)
+        started = time.monotonic()
+        with self._lock:
+            if self._cancelled:
+                raise ToolError(f"{name}: not started, the check was cancelled")
+            try:
+                proc = subprocess.Popen(
+                    list(argv),
+                    cwd=cwd,
+                    env=dict(env) if env is not None else None,
+                    stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    start_new_session=True,
+                )
+            except FileNotFoundError:
+                raise ToolError(
+                    f"{name}: not found ({argv[0]})",
+                    hint=f"install {name} into the environment that runs releasegate",
+                ) from None
+            except PermissionError:
+                raise ToolError(f"{name}: {argv[0]} is not executable") from None
+            self._live.add(proc)
+        try:
+            stdout, stderr = proc.communicate(stdin, timeout=limit)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            proc.communicate()
+            raise ToolError(
+                f"{name}: timed out after {time.monotonic() - started:.0f}s and was stopped",
+                hint="raise timeout_seconds in the policy, or scan less",
+            ) from None
+        finally:
+            # The tool may have left children behind in its group; they die with it.
+            _kill_group(proc)
+            with self._lock:
+                self._live.discard(proc)
+        if self._cancelled:
+            raise ToolError(f"{name}: stopped, the check ran out of time")
+        return Completed(
+            argv=tuple(argv),
+            returncode=proc.returncode,
+            stdout=stdout,
+            stderr=stderr,
+            seconds=time.monotonic() - started,
+        )
+
+
+def first_line(data: bytes | str, limit: int = 300) -> str:
+    """The first non-empty line of tool output, for a one-line cause."""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    for line in text.splitlines():
+        if line.strip():
+            line = line.strip()
+            return line if len(line) <= limit else line[: limit - 1] + "…"
+    return "(no output)"

@@ -105,6 +105,7 @@ class Finding:
     help_uri: str = ""
     new: bool = True
     waived: bool = False
+    blocking: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -139,7 +139,9 @@ def open_repo(path: Path) -> git.Repo:
     try:
         repo = git.Repo(path, search_parent_directories=True)
     except git.NoSuchPathError:
-        raise GitError(f"{path}: no such directory", hint="pass --repo DIR of a git checkout") from None
+        raise GitError(
+            f"{path}: no such directory", hint="pass --repo DIR of a git checkout"
+        ) from None
     except git.InvalidGitRepositoryError:
         raise GitError(
             f"{path}: not a git repository",
@@ -152,7 +154,9 @@ def open_repo(path: Path) -> git.Repo:
 
 def _resolve(repo: git.Repo, rev: str, what: str) -> str:
     try:
-        sha: str = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+        sha: str = repo.git.rev_parse(
+            "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
+        )
     except git.GitCommandError:
         raise GitError(
             f"cannot resolve {what} {rev!r} to a commit",
@@ -174,17 +178,24 @@ def _is_ancestor(repo: git.Repo, ancestor: str, descendant: str) -> bool:
 
 
 def _release_tag_base(repo: git.Repo, head: str, pattern: str) -> tuple[str, str] | None:
+    """The nearest ancestor of ``head`` (not head itself) carrying a release tag."""
     out = repo.git.for_each_ref(
         f"--merged={head}",
         "--sort=-creatordate",
         "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)",
         "refs/tags/",
     )
+    tagged: dict[str, str] = {}
     for line in out.splitlines():
         name, obj, peeled = line.split("\0")
         target = peeled or obj
         if target != head and fnmatchcase(name, pattern):
-            return name, target
+            tagged.setdefault(target, name)
+    if not tagged:
+        return None
+    for sha in repo.git.rev_list("--topo-order", head).split():
+        if sha in tagged:
+            return tagged[sha], sha
     return None
 
 
@@ -231,8 +242,8 @@ def _pick_base(
 def _commits(repo: git.Repo, base: str, head: str) -> tuple[CommitInfo, ...]:
     out = repo.git.log("--format=%H%x00%P%x00%an <%ae>%x00%s%x1e", f"{base}..{head}")
     commits = []
-    for record in out.split("\x1e"):
-        record = record.strip("\n")
+    for raw in out.split("\x1e"):
+        record = raw.strip("\n")
         if not record:
             continue
         sha, parents, author, subject = record.split("\0", 3)
@@ -243,12 +254,16 @@ def _commits(repo: git.Repo, base: str, head: str) -> tuple[CommitInfo, ...]:
 
 
 def _changed(repo: git.Repo, base: str, head: str) -> tuple[str, ...]:
-    out = repo.git.diff("--name-only", "-z", "--no-renames", base, head, strip_newline_in_stdout=False)
+    out = repo.git.diff(
+        "--name-only", "-z", "--no-renames", base, head, strip_newline_in_stdout=False
+    )
     return tuple(sorted(p for p in out.split("\0") if p))
 
 
 def _dirty(repo: git.Repo) -> tuple[str, ...]:
-    out = repo.git.status("--porcelain=v1", "-z", "--untracked-files=no", strip_newline_in_stdout=False)
+    out = repo.git.status(
+        "--porcelain=v1", "-z", "--untracked-files=no", strip_newline_in_stdout=False
+    )
     files = []
     for record in out.split("\0"):
         if len(record) > 3:

@@ -77,9 +77,7 @@ def fingerprints(items: Iterable[Located]) -> list[str]:
     share tool, rule, path and normalised code.
     """
     listed = list(items)
-    keys = [
-        (item.tool, item.rule_id, item.path, normalise_code(item.code)) for item in listed
-    ]
+    keys = [(item.tool, item.rule_id, item.path, normalise_code(item.code)) for item in listed]
     order = sorted(range(len(listed)), key=lambda i: (listed[i].path, listed[i].line, i))
     seen: Counter[tuple[str, str, str, str]] = Counter()
     result = [""] * len(listed)

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Annotated, Any, Literal, Union
 
-import pathspec
 import yaml
 from pydantic import (
     AfterValidator,
@@ -32,6 +31,7 @@ from pydantic import (
 )
 
 from releasegate.errors import ConfigError
+from releasegate.globs import compile_check, matches
 from releasegate.model import Confidence, Severity
 
 POLICY_FILE = ".releasegate.yml"
@@ -56,8 +56,8 @@ def _check_glob(glob: str) -> str:
         why = "unbalanced '[' and ']'"
     if why is None:
         try:
-            pathspec.PathSpec.from_lines("gitwildmatch", [glob])
-        except ValueError as exc:  # GitWildMatchPatternError subclasses ValueError
+            compile_check(glob)
+        except ValueError as exc:  # pathspec's pattern errors subclass ValueError
             why = str(exc)
     if why is not None:
         raise ValueError(_GLOB_ERROR.format(glob=glob, why=why))
@@ -163,7 +163,7 @@ class StaticSection(_Section):
 
     def block_rule_for(self, path: str) -> tuple[int, BlockRule] | None:
         for index, rule in enumerate(self.block_on):
-            if pathspec.PathSpec.from_lines("gitwildmatch", rule.paths).match_file(path):
+            if matches(rule.paths, path):
                 return index, rule
         return None
 
@@ -226,7 +226,7 @@ def _construct_mapping(
 ) -> dict[Any, Any]:
     seen: dict[Any, yaml.Node] = {}
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None,
@@ -240,7 +240,7 @@ def _construct_mapping(
 
 _StrictLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,  # type: ignore[arg-type]
+    _construct_mapping,
 )
 # Dates stay strings in YAML so that the schema, not the YAML loader, judges them
 # (PyYAML raises a bare ValueError for 2027-13-01).
@@ -256,12 +256,14 @@ def _positions(node: yaml.Node, path: Path_, out: dict[Path_, tuple[int, int]]) 
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value
-            out[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            _positions(value_node, (*path, key), out)
+            here = (*path, key)
+            out[here] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            _positions(value_node, here, out)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            out[(*path, index)] = (item.start_mark.line + 1, item.start_mark.column + 1)
-            _positions(item, (*path, index), out)
+            here = (*path, index)
+            out[here] = (item.start_mark.line + 1, item.start_mark.column + 1)
+            _positions(item, here, out)
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -311,15 +313,15 @@ def _describe(error: Any) -> str:
         return f"missing required key '{name}'"
     text = str(error["msg"]).removeprefix("Value error, ")
     if kind == "literal_error" and loc == ("version",):
-        return f"unsupported policy version {error.get('input')!r}: this releasegate reads version 1"
+        return (
+            f"unsupported policy version {error.get('input')!r}: this releasegate reads version 1"
+        )
     if kind == "date_from_datetime_parsing" or kind.startswith("date_"):
         return f"{name}: {text} (write dates as YYYY-MM-DD)"
     return f"{name}: {text}"
 
 
-def _locate(
-    loc: Sequence[str | int], positions: dict[Path_, tuple[int, int]]
-) -> int | None:
+def _locate(loc: Sequence[str | int], positions: dict[Path_, tuple[int, int]]) -> int | None:
     path = tuple(loc)
     while path:
         if path in positions:
@@ -344,9 +346,7 @@ def parse_policy(text: str, source: str) -> Policy:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}: YAML error: {exc}") from None
     if data is None:
-        raise ConfigError(
-            f"{source}: the policy file is empty", hint="write at least `version: 1`"
-        )
+        raise ConfigError(f"{source}: the policy file is empty", hint="write at least `version: 1`")
     if not isinstance(data, dict):
         raise ConfigError(f"{source}:1: the policy must be a mapping with `version: 1` at the top")
     positions: dict[Path_, tuple[int, int]] = {}
@@ -357,8 +357,8 @@ def parse_policy(text: str, source: str) -> Policy:
     except ValidationError as exc:
         errors = exc.errors()
         first = errors[0]
-        line = _locate(first["loc"], positions)
-        where = f"{source}:{line}" if line is not None else source
+        lineno = _locate(first["loc"], positions)
+        where = f"{source}:{lineno}" if lineno is not None else source
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         raise ConfigError(f"{where}: {_describe(first)}{more}") from None
 

@@ -7,6 +7,7 @@ started is then killed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -29,10 +30,8 @@ class Completed:
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 class ToolRunner:
@@ -122,8 +121,8 @@ class ToolRunner:
 def first_line(data: bytes | str, limit: int = 300) -> str:
     """The first non-empty line of tool output, for a one-line cause."""
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    for line in text.splitlines():
-        if line.strip():
-            line = line.strip()
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line:
             return line if len(line) <= limit else line[: limit - 1] + "…"
     return "(no output)"

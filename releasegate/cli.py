@@ -1,0 +1,229 @@
+"""Command line: ``releasegate run | init | validate | schema``.
+
+Exit codes: 0 allowed, 1 blocked, 2 usage or configuration error, 3 internal bug.
+Only this layer writes files or talks to ``$GITHUB_STEP_SUMMARY``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress as RichProgress
+from rich.progress import SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
+from releasegate import __version__
+from releasegate.engine import RunOptions, evaluate
+from releasegate.errors import ConfigError, ReleasegateError, UsageError
+from releasegate.model import CheckResult, Decision, Verdict
+from releasegate.policy import POLICY_FILE, parse_policy, policy_json_schema, starter_policy_text
+from releasegate.reports import (
+    LinkBase,
+    render_json,
+    render_markdown,
+    render_sarif,
+    render_terminal,
+)
+
+EXIT_PASS = 0
+EXIT_BLOCK = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"releasegate: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _ArgumentParser(
+        prog="releasegate",
+        description="A secure release gate: may this exact commit ship?",
+    )
+    parser.add_argument("--version", action="version", version=f"releasegate {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = sub.add_parser("run", help="judge a release candidate and exit 0 (pass) or 1 (block)")
+    run.add_argument("--repo", type=Path, default=Path(), help="repository (default: .)")
+    run.add_argument("--base", help="base of the range (default: previous release tag, ...)")
+    run.add_argument("--head", help="commit to judge (default: HEAD)")
+    run.add_argument(
+        "--only",
+        default="",
+        help="comma-separated check ids or stage names (static, dependencies, review, "
+        "functional, performance, stability, signoff)",
+    )
+    run.add_argument("--json", type=Path, help="write the JSON report here")
+    run.add_argument("--sarif", type=Path, help="write SARIF 2.1.0 here")
+    run.add_argument("--summary", type=Path, help="write the Markdown summary here")
+    run.add_argument(
+        "--config",
+        type=Path,
+        help="policy file for local experiments (untrusted; releases are judged by the "
+        f"{POLICY_FILE} of the base commit)",
+    )
+    run.add_argument("--no-progress", action="store_true", help="no live progress on stderr")
+
+    init = sub.add_parser("init", help=f"write a commented starter {POLICY_FILE}")
+    init.add_argument("--repo", type=Path, default=Path(), help="repository (default: .)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing policy file")
+
+    validate = sub.add_parser("validate", help="validate a policy file")
+    validate.add_argument("file", type=Path, nargs="?", default=Path(POLICY_FILE))
+
+    schema = sub.add_parser("schema", help="print a published JSON Schema")
+    schema.add_argument("which", choices=["policy", "report"])
+    return parser
+
+
+class _LiveProgress:
+    """Live per-check progress on stderr while checks run."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = RichProgress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> _LiveProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def started(self, check_id: str) -> None:
+        self._tasks[check_id] = self._progress.add_task(f"{check_id}: running", total=1)
+
+    def finished(self, result: CheckResult) -> None:
+        task = self._tasks.get(result.id)
+        if task is not None:
+            self._progress.update(
+                task, completed=1, description=f"{result.id}: {result.status.value}"
+            )
+
+
+def _write(path: Path, text: str) -> None:
+    """Write atomically, so a reader never sees half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _links(decision: Decision) -> LinkBase | None:
+    server = os.environ.get("GITHUB_SERVER_URL")
+    repository = os.environ.get("GITHUB_REPOSITORY")
+    if server and repository:
+        return LinkBase(server_url=server, repository=repository, commit=decision.release.commit)
+    return None
+
+
+def _emit(decision: Decision, args: argparse.Namespace) -> None:
+    if args.json:
+        _write(args.json, render_json(decision))
+    if args.sarif:
+        _write(args.sarif, render_sarif(decision))
+    summary_needed = args.summary or os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_needed:
+        summary = render_markdown(decision, links=_links(decision))
+        if args.summary:
+            _write(args.summary, summary)
+        step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if step_summary:
+            with Path(step_summary).open("a", encoding="utf-8") as handle:
+                handle.write(summary + "\n")
+    out = Console(file=sys.stdout, soft_wrap=False)
+    print(render_terminal(decision, width=out.width, color=out.is_terminal), end="")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    only = tuple(part.strip() for part in args.only.split(",") if part.strip())
+    options = RunOptions(
+        repo=args.repo, base=args.base, head=args.head, only=only, config=args.config
+    )
+    err = Console(file=sys.stderr)
+    if args.no_progress or not err.is_terminal:
+        decision = evaluate(options)
+    else:
+        with _LiveProgress(err) as live:
+            decision = evaluate(options, progress=live)
+    _emit(decision, args)
+    return EXIT_PASS if decision.verdict is Verdict.PASS else EXIT_BLOCK
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    target = args.repo / POLICY_FILE
+    if target.exists() and not args.force:
+        raise UsageError(f"{target}: already exists", hint="pass --force to overwrite it")
+    _write(target, starter_policy_text())
+    print(f"wrote {target}: commit it; it governs releases once it is on the base of a range")
+    return EXIT_PASS
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    path: Path = args.file
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    parse_policy(text, str(path))
+    print(f"{path}: valid policy (version 1)")
+    return EXIT_PASS
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    if args.which == "policy":
+        print(json.dumps(policy_json_schema(), indent=2))
+    else:
+        print(resources.files("releasegate.data").joinpath("report.schema.json").read_text())
+    return EXIT_PASS
+
+
+_COMMANDS = {
+    "run": _cmd_run,
+    "init": _cmd_init,
+    "validate": _cmd_validate,
+    "schema": _cmd_schema,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except ReleasegateError as exc:
+        print(f"releasegate: error: {exc.diagnostics()}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("releasegate: interrupted", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:
+        print(
+            f"releasegate: internal error: {type(exc).__name__}: {exc} "
+            "(this is a bug; set RELEASEGATE_DEBUG=1 for the traceback and report it)",
+            file=sys.stderr,
+        )
+        if os.environ.get("RELEASEGATE_DEBUG"):
+            traceback.print_exc()
+        return EXIT_INTERNAL

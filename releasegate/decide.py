@@ -1,0 +1,265 @@
+"""``decide()``: the one place where a release is judged.
+
+A pure function from (policy, check results, release) to a ``Decision`` with a
+tree of reasons: what blocked, which finding, which rule of the policy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from typing_extensions import assert_never
+
+from releasegate.globs import matches
+from releasegate.model import (
+    CheckResult,
+    Decision,
+    Finding,
+    JudgedCheck,
+    PolicyInfo,
+    Reason,
+    ReleaseInfo,
+    Stage,
+    Status,
+    Verdict,
+)
+from releasegate.policy import Policy, Waiver, expiring
+
+WAIVER_WARNING_DAYS = 14
+_MAX_LISTED_FILES = 10
+
+
+def _where(finding: Finding) -> str:
+    return f"{finding.path}:{finding.line}"
+
+
+def _describe(finding: Finding) -> str:
+    return (
+        f"{finding.tool} {finding.rule_id} ({finding.severity.value} severity, "
+        f"{finding.confidence.value} confidence) at {_where(finding)}: {finding.message}"
+    )
+
+
+def _waiver_matches(waiver: Waiver, finding: Finding) -> bool:
+    if waiver.id != finding.rule_id:
+        return False
+    if not waiver.paths:
+        return True
+    return matches(waiver.paths, finding.path)
+
+
+def _waiver_label(index: int, waiver: Waiver) -> str:
+    return f"waivers[{index}] ({waiver.id}, owner {waiver.owner})"
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Judgement:
+    finding: Finding
+    reason: Reason | None
+
+
+def _judge_finding(
+    finding: Finding, stage: Stage, policy: Policy, today: dt.date, used: set[int]
+) -> _Judgement:
+    expired: list[Reason] = []
+    for index, waiver in enumerate(policy.waivers):
+        if not _waiver_matches(waiver, finding):
+            continue
+        used.add(index)
+        if waiver.expires < today:
+            expired.append(
+                Reason(
+                    message=f"{_waiver_label(index, waiver)} expired on "
+                    f"{waiver.expires.isoformat()}",
+                    blocking=True,
+                    rule=f"waivers[{index}].expires",
+                    finding=finding.fingerprint,
+                )
+            )
+            continue
+        return _Judgement(
+            finding=dataclasses.replace(finding, waived=True, blocking=False), reason=None
+        )
+    if stage is Stage.STATIC:
+        match = policy.static.block_rule_for(finding.path)
+        if match is None:
+            return _Judgement(finding=dataclasses.replace(finding, blocking=False), reason=None)
+        index, rule = match
+        if not rule.blocks(finding.severity, finding.confidence):
+            return _Judgement(finding=dataclasses.replace(finding, blocking=False), reason=None)
+        rule_name = (
+            f"static.block_on[{index}] (severity >= {rule.severity}, "
+            f"confidence >= {rule.confidence})"
+        )
+    else:
+        # Stages without thresholds of their own: every finding blocks (fail closed).
+        rule_name = f"{stage.value}: every unwaived finding blocks"
+    blocked = dataclasses.replace(finding, blocking=True)
+    return _Judgement(
+        finding=blocked,
+        reason=Reason(
+            message=_describe(finding),
+            blocking=True,
+            check=None,
+            rule=rule_name,
+            finding=finding.fingerprint,
+            children=tuple(expired),
+        ),
+    )
+
+
+def _judge_check(
+    result: CheckResult, policy: Policy, today: dt.date, used: set[int]
+) -> JudgedCheck:
+    status = result.status
+    if status is Status.ERROR:
+        causes = result.reasons or ("the check failed without saying why",)
+        reason = Reason(
+            message=f"{result.id}: error: {'; '.join(causes)}",
+            blocking=True,
+            check=result.id,
+            rule="a check that errors blocks (fail closed)",
+        )
+        return JudgedCheck(
+            result=result, status=status, reasons=(reason,), findings=result.findings
+        )
+    if status is Status.SKIPPED:
+        why = "; ".join(result.reasons) or "skipped"
+        reason = Reason(message=f"{result.id}: skipped: {why}", blocking=False, check=result.id)
+        return JudgedCheck(
+            result=result, status=status, reasons=(reason,), findings=result.findings
+        )
+    if status is Status.PASS or status is Status.FAIL:
+        judged = [_judge_finding(f, result.stage, policy, today, used) for f in result.findings]
+        findings = tuple(j.finding for j in judged)
+        children = tuple(
+            dataclasses.replace(j.reason, check=result.id) for j in judged if j.reason is not None
+        )
+        reasons: list[Reason] = []
+        if status is Status.FAIL:
+            for cause in result.reasons or ("the check reported a failure",):
+                reasons.append(
+                    Reason(message=f"{result.id}: {cause}", blocking=True, check=result.id)
+                )
+        if children:
+            count = len(children)
+            reasons.append(
+                Reason(
+                    message=f"{result.id}: {count} blocking finding{'s' if count != 1 else ''}",
+                    blocking=True,
+                    check=result.id,
+                    children=children,
+                )
+            )
+        waived = sum(1 for f in findings if f.waived)
+        if waived:
+            reasons.append(
+                Reason(
+                    message=f"{result.id}: {waived} finding(s) waived by the policy",
+                    blocking=False,
+                    check=result.id,
+                )
+            )
+        final = Status.FAIL if any(r.blocking for r in reasons) else Status.PASS
+        return JudgedCheck(result=result, status=final, reasons=tuple(reasons), findings=findings)
+    assert_never(status)
+
+
+def _listed(paths: Sequence[str]) -> str:
+    shown = ", ".join(paths[:_MAX_LISTED_FILES])
+    if len(paths) > _MAX_LISTED_FILES:
+        shown += f", and {len(paths) - _MAX_LISTED_FILES} more"
+    return shown
+
+
+def decide(
+    *,
+    policy: Policy,
+    policy_info: PolicyInfo,
+    results: Sequence[CheckResult],
+    release: ReleaseInfo,
+    today: dt.date,
+    tool_version: str,
+) -> Decision:
+    """Judge the results against the policy. Pure: same inputs, same Decision."""
+    used: set[int] = set()
+    checks = tuple(_judge_check(result, policy, today, used) for result in results)
+    reasons: list[Reason] = []
+    notes: list[Reason] = []
+
+    if release.dirty_files:
+        reasons.append(
+            Reason(
+                message="uncommitted changes: cannot certify a release "
+                f"({len(release.dirty_files)} modified file(s): {_listed(release.dirty_files)})",
+                blocking=True,
+                rule="the judged commit must be exactly what is checked out",
+            )
+        )
+    if not checks or all(c.status is Status.SKIPPED for c in checks):
+        reasons.append(
+            Reason(
+                message="no checks ran: an empty set of checks cannot certify a release",
+                blocking=True,
+                rule="an empty set of checks blocks",
+            )
+        )
+    for judged in checks:
+        for reason in judged.reasons:
+            (reasons if reason.blocking else notes).append(reason)
+
+    if not policy_info.trusted:
+        notes.insert(
+            0,
+            Reason(
+                message=f"policy is untrusted ({policy_info.source}): "
+                "this run is a local experiment, not a certification",
+                blocking=False,
+                rule="the policy is read from the base of the range",
+            ),
+        )
+    if policy_info.changed_in_range:
+        notes.insert(
+            0,
+            Reason(
+                message="the policy file changed in this range: the base's policy governs "
+                "this release, the new one applies from the next release on",
+                blocking=False,
+                rule="the policy is read from the base of the range",
+            ),
+        )
+    ran = {c.id for c in checks if c.status is not Status.SKIPPED}
+    for index, waiver in enumerate(policy.waivers):
+        label = _waiver_label(index, waiver)
+        if index not in used and ran:
+            notes.append(
+                Reason(
+                    message=f"{label} is stale: it matches no finding in the checks that ran",
+                    blocking=False,
+                    rule=f"waivers[{index}]",
+                )
+            )
+        elif waiver.expires >= today and expiring(waiver, today, WAIVER_WARNING_DAYS):
+            notes.append(
+                Reason(
+                    message=f"{label} expires on {waiver.expires.isoformat()} "
+                    f"(within {WAIVER_WARNING_DAYS} days)",
+                    blocking=False,
+                    rule=f"waivers[{index}].expires",
+                )
+            )
+
+    blocking = [r for r in reasons if r.blocking]
+    verdict = Verdict.BLOCK if blocking else Verdict.PASS
+    return Decision(
+        verdict=verdict,
+        reasons=tuple(blocking),
+        notes=tuple(notes),
+        checks=checks,
+        release=release,
+        policy=policy_info,
+        tool_version=tool_version,
+    )

@@ -1,0 +1,204 @@
+"""From a repository and options to a Decision: context, policy, checks, decide."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from releasegate import __version__
+from releasegate.checks.base import Check, CheckContext
+from releasegate.checks.registry import REGISTRY
+from releasegate.context import ReleaseContext, resolve_context
+from releasegate.decide import decide
+from releasegate.errors import ConfigError, UsageError
+from releasegate.model import CheckResult, Decision, PolicyInfo, ReleaseInfo, Stage, Status
+from releasegate.policy import (
+    POLICY_FILE,
+    LoadedPolicy,
+    Policy,
+    default_policy,
+    loaded_from_text,
+)
+from releasegate.procs import ToolRunner
+from releasegate.runner import Progress, not_supported, run_checks
+
+# Stages the policy can require, and whether it does.
+_POLICY_STAGES: dict[Stage, str] = {
+    Stage.STATIC: "static",
+    Stage.DEPENDENCIES: "dependencies",
+    Stage.REVIEW: "review",
+    Stage.SIGNOFF: "signoff",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunOptions:
+    repo: Path
+    base: str | None = None
+    head: str | None = None
+    only: tuple[str, ...] = ()
+    config: Path | None = None
+    today: dt.date | None = None
+    cache_dir: Path | None = None
+
+
+def stage_required(policy: Policy, stage: Stage) -> bool:
+    section = _POLICY_STAGES.get(stage)
+    if section is None:
+        return False
+    required: bool = getattr(policy, section).required
+    return required
+
+
+def _policy_at(release: ReleaseContext) -> LoadedPolicy:
+    """The policy governing ``release``: the file at its base, else the embedded default."""
+    if release.base is None:
+        return default_policy()
+    data = release.show(release.base, POLICY_FILE)
+    if data is None:
+        return default_policy()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"{POLICY_FILE} (at base {release.base[:12]}): not UTF-8 text",
+            hint="save the policy file as UTF-8",
+        ) from None
+    return loaded_from_text(
+        text, source=f"{POLICY_FILE} (at base {release.base[:12]})", trusted=True
+    )
+
+
+def _config_file(path: Path) -> LoadedPolicy:
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file", hint="check the --config path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    return loaded_from_text(text, source=f"{path} (--config, untrusted)", trusted=False)
+
+
+def resolve(options: RunOptions) -> tuple[ReleaseContext, LoadedPolicy]:
+    """Resolve the range and its trusted policy.
+
+    The base depends on the policy's release-tag pattern, and the policy is
+    read from the base: start from the defaults and repeat until both agree.
+    """
+    if options.config is not None:
+        loaded = _config_file(options.config)
+        release = resolve_context(
+            options.repo,
+            head=options.head,
+            base=options.base,
+            tag_pattern=loaded.policy.release.tag_pattern,
+            default_branch=loaded.policy.release.default_branch,
+        )
+        return release, loaded
+    loaded = default_policy()
+    for _ in range(4):
+        release = resolve_context(
+            options.repo,
+            head=options.head,
+            base=options.base,
+            tag_pattern=loaded.policy.release.tag_pattern,
+            default_branch=loaded.policy.release.default_branch,
+        )
+        governing = _policy_at(release)
+        if governing.policy.release == loaded.policy.release:
+            return release, governing
+        loaded = governing
+    raise ConfigError(
+        f"{POLICY_FILE}: release.tag_pattern / default_branch disagree between the base "
+        "commits they select, so no base is stable",
+        hint="pass --base explicitly",
+    )
+
+
+def select_checks(policy: Policy, only: Sequence[str]) -> tuple[list[Check], list[CheckResult]]:
+    """The checks to run, and results for stages that cannot run."""
+    stage_names = {stage.value: stage for stage in Stage}
+    for item in only:
+        if item not in REGISTRY and item not in stage_names:
+            raise UsageError(
+                f"--only {item}: no such check or stage",
+                hint=f"checks: {', '.join(sorted(REGISTRY))}; stages: {', '.join(stage_names)}",
+            )
+    wanted_stages = [stage for stage in Stage if not only or stage.value in only]
+    runnable: list[Check] = []
+    unavailable: list[CheckResult] = []
+    for stage in wanted_stages:
+        stage_checks = [c for c in REGISTRY.values() if c.stage is stage and c.enabled(policy)]
+        if not stage_required(policy, stage):
+            if only and stage.value in only:
+                unavailable.append(
+                    CheckResult(
+                        id=stage.value,
+                        stage=stage,
+                        status=Status.SKIPPED,
+                        reasons=(f"the policy does not require the {stage.value} stage",),
+                    )
+                )
+            continue
+        if not stage_checks:
+            unavailable.append(not_supported(stage.value, stage.value))
+        runnable += stage_checks
+    for item in only:
+        check = REGISTRY.get(item)
+        if check is not None and check not in runnable and check.enabled(policy):
+            runnable.append(check)
+    return runnable, unavailable
+
+
+def release_info(release: ReleaseContext) -> ReleaseInfo:
+    return ReleaseInfo(
+        repo=str(release.root),
+        commit=release.head,
+        base=release.base,
+        ref=release.ref,
+        base_source=release.base_source,
+        commits=len(release.commits),
+        changed_files=release.changed_files,
+        dirty_files=release.dirty_files,
+    )
+
+
+def evaluate(options: RunOptions, progress: Progress | None = None) -> Decision:
+    release, loaded = resolve(options)
+    policy = loaded.policy
+    checks, unavailable = select_checks(policy, options.only)
+    cache_dir = options.cache_dir or Path(platformdirs.user_cache_dir("releasegate"))
+    with release.checkout() as tree:
+        files = tuple(release.tracked_files())
+
+        def make_context(tools: ToolRunner) -> CheckContext:
+            return CheckContext(
+                release=release,
+                policy=policy,
+                tree=tree,
+                files=files,
+                tools=tools,
+                cache_dir=cache_dir,
+            )
+
+        results = run_checks(
+            checks, make_context, timeout_seconds=policy.timeout_seconds, progress=progress
+        )
+    policy_info = PolicyInfo(
+        source=loaded.source,
+        trusted=loaded.trusted,
+        digest=loaded.digest,
+        changed_in_range=release.changed_in_range(POLICY_FILE),
+    )
+    return decide(
+        policy=policy,
+        policy_info=policy_info,
+        results=[*results, *unavailable],
+        release=release_info(release),
+        today=options.today or dt.date.today(),
+        tool_version=__version__,
+    )

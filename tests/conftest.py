@@ -1,0 +1,34 @@
+"""Shared fixtures: real git repositories made in temporary directories."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rg_testlib import GitRepo
+
+GITHUB_VARIABLES = (
+    "GITHUB_ACTIONS",
+    "GITHUB_API_URL",
+    "GITHUB_EVENT_PATH",
+    "GITHUB_OUTPUT",
+    "GITHUB_REF",
+    "GITHUB_REPOSITORY",
+    "GITHUB_SERVER_URL",
+    "GITHUB_SHA",
+    "GITHUB_STEP_SUMMARY",
+    "GITHUB_TOKEN",
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_github(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see the GitHub environment of the machine running them."""
+    for name in GITHUB_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[GitRepo]:
+    yield GitRepo(tmp_path / "repo")

@@ -1,0 +1,70 @@
+"""Test helpers: real git repositories in temporary directories, sample code."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+
+class GitRepo:
+    """A real git repository in a temporary directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        self.git("init", "-q", "-b", "main")
+        self.git("config", "user.name", "Test Author")
+        self.git("config", "user.email", "author@example.com")
+        self.git("config", "commit.gpgsign", "false")
+        self.git("config", "tag.gpgsign", "false")
+
+    def git(self, *args: str) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=self.root, check=True, capture_output=True, text=True
+        )
+        return done.stdout.strip()
+
+    def write(self, path: str, text: str) -> Path:
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        return target
+
+    def commit(self, message: str = "change", **files: str) -> str:
+        for path, text in files.items():
+            self.write(path, text)
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message)
+        return self.head()
+
+    def head(self) -> str:
+        return self.git("rev-parse", "HEAD")
+
+    def tag(self, name: str, rev: str = "HEAD") -> None:
+        self.git("tag", name, rev)
+
+
+VULNERABLE_APP = """import subprocess
+import sys
+
+
+def run(user_input):
+    cmd = "ls " + user_input
+    return subprocess.call(cmd, shell=True)
+
+
+if __name__ == "__main__":
+    run(sys.argv[1])
+"""
+
+FIXED_APP = """import subprocess
+import sys
+
+
+def run(user_input):
+    return subprocess.call(["ls", "--", user_input])
+
+
+if __name__ == "__main__":
+    run(sys.argv[1])
+"""

@@ -143,7 +143,9 @@ def _emit(decision: Decision, args: argparse.Namespace) -> None:
     if args.json:
         _write(args.json, render_json(decision))
     if args.sarif:
-        _write(args.sarif, render_sarif(decision))
+        links = _links(decision)
+        repository_uri = f"{links.server_url}/{links.repository}" if links else None
+        _write(args.sarif, render_sarif(decision, repository_uri=repository_uri))
     summary_needed = args.summary or os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_needed:
         summary = render_markdown(decision, links=_links(decision))

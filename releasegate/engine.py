@@ -69,7 +69,7 @@ def _policy_at(release: ReleaseContext) -> LoadedPolicy:
             hint="save the policy file as UTF-8",
         ) from None
     return loaded_from_text(
-        text, source=f"{POLICY_FILE} (at base {release.base[:12]})", trusted=True
+        text, path=POLICY_FILE, origin=f"at base {release.base[:12]}", trusted=True
     )
 
 
@@ -80,7 +80,7 @@ def _config_file(path: Path) -> LoadedPolicy:
         raise ConfigError(f"{path}: no such file", hint="check the --config path") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
-    return loaded_from_text(text, source=f"{path} (--config, untrusted)", trusted=False)
+    return loaded_from_text(text, path=str(path), origin="--config, untrusted", trusted=False)
 
 
 def resolve(options: RunOptions) -> tuple[ReleaseContext, LoadedPolicy]:

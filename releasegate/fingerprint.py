@@ -10,10 +10,12 @@ from __future__ import annotations
 import ast
 import hashlib
 import io
+import re
 import tokenize
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 FINGERPRINT_VERSION = "v1"
 _SKIPPED_TOKENS = {
@@ -90,8 +92,37 @@ def fingerprints(items: Iterable[Located]) -> list[str]:
     return result
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_source(text: str) -> list[str]:
+    """Lines as Python's parser numbers them: only \\n, \\r\\n and \\r end a line.
+
+    (``str.splitlines`` also breaks on form feeds and other separators, which
+    would shift line numbers.)
+    """
+    return _LINE_BREAK.split(text)
+
+
+def read_source(path: Path) -> list[str]:
+    """A source file's lines, decoded as Python would (PEP 263), numbered as ``ast`` does."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return []
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        encoding = "utf-8"
+    try:
+        text = data.decode(encoding, "replace")
+    except LookupError:
+        text = data.decode("utf-8", "replace")
+    return split_source(text.removeprefix("\ufeff"))
+
+
 def source_lines(text: str, start: int, end: int | None = None) -> str:
     """Lines ``start``..``end`` (1-based, inclusive) of ``text``."""
-    lines = text.splitlines()
+    lines = split_source(text)
     last = end if end is not None and end >= start else start
     return "\n".join(lines[max(start - 1, 0) : last])

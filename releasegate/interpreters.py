@@ -29,6 +29,7 @@ put on ``sys.path`` by a tiny bootstrap, not through ``PYTHONPATH``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -38,7 +39,7 @@ import tempfile
 import threading
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 
@@ -88,7 +89,8 @@ _PROBE = (
     "    from bandit.core import extension_loader as el\n"
     "    out['bandit'] = bandit.__version__\n"
     "    out['bandit_file'] = bandit.__file__\n"
-    "    out['tests'] = len(el.MANAGER.plugins_by_id) + len(el.MANAGER.blacklist_by_id)\n"
+    "    ids = set(el.MANAGER.plugins_by_id) | set(el.MANAGER.blacklist_by_id)\n"
+    "    out['tests'] = sorted(ids)\n"
     "except Exception as exc:\n"
     "    out['error'] = type(exc).__name__ + ': ' + str(exc)\n"
     "sys.stdout.write(json.dumps(out) + '\\n')\n"
@@ -108,7 +110,7 @@ class BanditPython:
     prefix: str
     version: Version
     bandit_version: str
-    tests: int
+    tests: tuple[str, ...]
     portable: Path | None = None
 
     @property
@@ -137,7 +139,7 @@ class BanditPython:
             "version": self.version_text,
             "mode": self.mode,
             "bandit_version": self.bandit_version,
-            "tests": self.tests,
+            "tests": len(self.tests),
         }
 
 
@@ -202,7 +204,8 @@ def candidate_paths(environ: Mapping[str, str] | None = None) -> list[str]:
 # --- the portable bandit path -------------------------------------------------------------
 
 
-def _closure(name: str) -> list[metadata.Distribution]:
+@functools.lru_cache(maxsize=8)
+def _closure(name: str) -> tuple[metadata.Distribution, ...]:
     """``name`` and the distributions it requires (no extras), as installed here."""
     todo = [name]
     found: dict[str, metadata.Distribution] = {}
@@ -226,21 +229,23 @@ def _closure(name: str) -> list[metadata.Distribution]:
             if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
                 continue
             todo.append(requirement.name)
-    return list(found.values())
+    return tuple(found.values())
 
 
-def closure_requires_python(name: str = BANDIT_DIST) -> list[tuple[str, SpecifierSet]]:
+@functools.lru_cache(maxsize=8)
+def closure_requires_python(name: str = BANDIT_DIST) -> tuple[tuple[str, SpecifierSet], ...]:
     """``Requires-Python`` of every distribution in the closure that declares one."""
     out: list[tuple[str, SpecifierSet]] = []
     for dist in _closure(name):
-        text = dist.metadata.get("Requires-Python")
+        values = dist.metadata.get_all("Requires-Python") or []
+        text = values[0] if values else ""
         if not text:
             continue
         try:
             out.append((f"{dist.metadata['Name']} {dist.version}", SpecifierSet(text)))
         except InvalidSpecifier:
             continue
-    return out
+    return tuple(out)
 
 
 def _top_level_entries(dist: metadata.Distribution) -> dict[str, Path]:
@@ -322,7 +327,7 @@ class _Answer:
     prefix: str
     bandit: str | None
     bandit_file: str | None
-    tests: int
+    tests: tuple[str, ...]
     error: str | None
 
 
@@ -334,6 +339,12 @@ def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _strings(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(item for item in value if isinstance(item, str))
+
+
 def _parse_answer(path: str, stdout: bytes) -> _Answer | Rejected:
     try:
         data = json.loads(stdout.decode("utf-8", "replace").strip().splitlines()[-1])
@@ -341,12 +352,12 @@ def _parse_answer(path: str, stdout: bytes) -> _Answer | Rejected:
         return Rejected(path=path, reason=f"unexpected probe output: {first_line(stdout)}")
     raw_version = data.get("version") if isinstance(data, dict) else None
     if not (
-        isinstance(raw_version, list)
+        isinstance(data, dict)
+        and isinstance(raw_version, list)
         and len(raw_version) == 3
         and all(_int(part) is not None for part in raw_version)
     ):
         return Rejected(path=path, reason=f"unexpected probe output: {first_line(stdout)}")
-    assert isinstance(data, dict)
     version = (int(raw_version[0]), int(raw_version[1]), int(raw_version[2]))
 
     def text(key: str) -> str | None:
@@ -359,7 +370,7 @@ def _parse_answer(path: str, stdout: bytes) -> _Answer | Rejected:
         prefix=text("prefix") or "",
         bandit=text("bandit"),
         bandit_file=text("bandit_file"),
-        tests=_int(data.get("tests")) or 0,
+        tests=_strings(data.get("tests")),
         error=text("error"),
     )
 
@@ -367,7 +378,7 @@ def _parse_answer(path: str, stdout: bytes) -> _Answer | Rejected:
 def _ask(runner: ToolRunner, path: str, portable: Path | None, cwd: Path) -> _Answer | Rejected:
     """Run the probe on ``path``; cached per (path, mtime, portable path) for the process."""
     try:
-        mtime = os.stat(path).st_mtime_ns
+        mtime = Path(path).stat().st_mtime_ns
     except OSError as exc:
         return Rejected(path=path, reason=exc.strerror or "cannot be read")
     key = (path, mtime, str(portable or ""))
@@ -382,6 +393,8 @@ def _ask(runner: ToolRunner, path: str, portable: Path | None, cwd: Path) -> _An
     try:
         done = runner.run(argv, cwd=cwd, timeout=_PROBE_TIMEOUT, tool=Path(path).name)
     except ToolError as exc:
+        if runner.remaining() == 0.0:
+            raise  # the check ran out of time: that is the cause, not this interpreter
         return Rejected(path=path, reason=exc.message)  # not cached: may be transient
     answer: _Answer | Rejected
     if done.returncode != 0:
@@ -403,31 +416,25 @@ def clear_probe_cache() -> None:
 
 @dataclass(frozen=True, kw_only=True)
 class Selection:
-    """The interpreter to run everything on, and newer ones for files it cannot parse."""
+    """The interpreter to run everything on, and why it was chosen."""
 
     primary: BanditPython
-    newer: tuple[BanditPython, ...]
-    rejected: tuple[Rejected, ...]
     note: str | None = None
 
 
-@dataclass(kw_only=True)
 class BanditPythons:
-    """The candidate interpreters of this machine, probed lazily and in parallel."""
+    """The candidate interpreters of this machine, probed lazily (and in parallel)."""
 
-    runner: ToolRunner
-    cache_dir: Path
-    environ: Mapping[str, str] | None = None
-    _probed: dict[str, Probed] = field(default_factory=dict, init=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
-
-    def __post_init__(self) -> None:
-        self.paths = candidate_paths(self.environ)
+    def __init__(
+        self, runner: ToolRunner, cache_dir: Path, *, environ: Mapping[str, str] | None = None
+    ) -> None:
+        self.runner = runner
+        self.cache_dir = cache_dir
+        self.paths = candidate_paths(environ)
+        self.from_environment = from_environment(environ) is not None
         self.expected = metadata.version(BANDIT_DIST) if _installed(BANDIT_DIST) else None
-
-    @property
-    def from_environment(self) -> bool:
-        return from_environment(self.environ) is not None
+        self._probed: dict[str, Probed] = {}
+        self._lock = threading.Lock()
 
     def probe(self, path: str) -> Probed:
         with self._lock:
@@ -444,13 +451,18 @@ class BanditPythons:
         native = _ask(self.runner, path, None, self.cache_dir)
         if isinstance(native, Rejected):
             return native
-        too_old = self._too_old(native.version)
+        works = native.error is None and bool(native.tests) and bool(native.bandit)
+        if works and native.bandit == self.expected:
+            return _proven(path, native, None)
+        problems = [
+            f"its own bandit is {native.bandit}, not {self.expected}"
+            if works
+            else f"no bandit of its own ({native.error or 'no bandit tests load'})"
+        ]
+        too_old = _too_old(native.version)
         if too_old is not None:
-            return Rejected(path=path, reason=too_old, version=native.version)
-        if native.error is None and native.tests > 0 and native.bandit == self.expected:
-            return self._proven(path, native, None)
-        problems = [f"no usable bandit of its own ({native.error or native.bandit})"]
-        if self.expected is not None:
+            problems.append(f"portable bandit: {too_old}")
+        elif self.expected is not None:
             try:
                 portable = portable_path(self.cache_dir)
             except ToolError as exc:
@@ -459,103 +471,109 @@ class BanditPythons:
                 found = _ask(self.runner, path, portable, self.cache_dir)
                 if isinstance(found, Rejected):
                     problems.append(f"portable bandit: {found.reason}")
-                elif found.error is not None or found.tests <= 0:
+                elif found.error is not None or not found.tests:
                     problems.append(f"portable bandit: {found.error or 'no bandit tests load'}")
                 elif found.bandit != self.expected or not _under(found.bandit_file, portable):
                     problems.append(
                         f"portable bandit: loaded bandit {found.bandit} from {found.bandit_file}"
                     )
                 else:
-                    return self._proven(path, found, portable)
-        if native.error is None and native.tests > 0 and native.bandit:
-            return self._proven(path, native, None)  # its own bandit, another version
+                    return _proven(path, found, portable)
+        if works:
+            return _proven(path, native, None)  # its own bandit, of another version
         return Rejected(path=path, reason="; ".join(problems), version=native.version)
-
-    def _too_old(self, version: Version) -> str | None:
-        try:
-            needs = closure_requires_python()
-        except metadata.PackageNotFoundError:
-            return None
-        for who, spec in needs:
-            if not spec.contains(version_text(version), prereleases=True):
-                return f"too old for {who} (needs Python {spec})"
-        return None
-
-    @staticmethod
-    def _proven(path: str, answer: _Answer, portable: Path | None) -> BanditPython:
-        return BanditPython(
-            path=path,
-            executable=answer.executable or path,
-            prefix=answer.prefix,
-            version=answer.version,
-            bandit_version=answer.bandit or "unknown",
-            tests=answer.tests,
-            portable=portable,
-        )
 
     def probe_all(self) -> list[Probed]:
         """Every candidate, probed concurrently, in discovery order."""
         if not self.paths:
             return []
-        workers = min(len(self.paths), max(os.cpu_count() or 1, 2), 8)
+        workers = min(len(self.paths), 8)
         with ThreadPoolExecutor(max_workers=workers) as pool:
             return list(pool.map(self.probe, self.paths))
 
-    def usable(self, probed: Sequence[Probed]) -> list[BanditPython]:
-        """Distinct working interpreters (the same prefix and version once), in order."""
+    def usable(self) -> list[BanditPython]:
+        """Distinct working interpreters (one per prefix and version), in discovery order."""
         seen: set[tuple[str, Version]] = set()
         out: list[BanditPython] = []
-        for item in probed:
+        for item in self.probe_all():
             if isinstance(item, BanditPython) and (item.prefix, item.version) not in seen:
                 seen.add((item.prefix, item.version))
                 out.append(item)
         return out
 
+    def rejected(self) -> list[Rejected]:
+        """The candidates probed so far that cannot run bandit."""
+        with self._lock:
+            return [item for item in self._probed.values() if isinstance(item, Rejected)]
+
     def select(self, requires_python: SpecifierSet | None) -> Selection:
         """Pick the primary interpreter; raises ``ToolError`` if none can run bandit.
 
         The first candidate (the running interpreter, or the first one
-        ``RELEASEGATE_PYTHONS`` names) is preferred when it satisfies the
-        project's ``requires-python``; otherwise the lowest version that does;
-        otherwise the first working candidate.
+        ``RELEASEGATE_PYTHONS`` names) is preferred when it can run bandit and
+        satisfies the project's ``requires-python``; else the lowest version
+        that does; else the first working candidate. Only when the first
+        candidate is not taken are the others probed.
         """
-        probed = self.probe_all()
-        usable = self.usable(probed)
-        rejected = tuple(item for item in probed if isinstance(item, Rejected))
-        if not usable:
-            tried = "; ".join(item.describe() for item in rejected) or "no candidates"
-            raise ToolError(
-                f"bandit: no Python interpreter can run it (tried: {tried})",
-                hint=f"install bandit next to releasegate, or set {ENV_VAR} "
-                "to interpreters that can run it",
-            )
 
         def fits(item: BanditPython) -> bool:
             return requires_python is None or requires_python.contains(
                 item.version_text, prereleases=True
             )
 
-        note = None
-        first = usable[0]
-        if isinstance(probed[0], BanditPython) and fits(first):
-            primary = first
-        else:
-            fitting = sorted((item for item in usable if fits(item)), key=lambda i: i.version)
-            if fitting:
-                primary = fitting[0]
-            else:
-                primary = first
-                note = (
-                    f"no interpreter found satisfies requires-python {requires_python}; "
-                    f"used Python {first.version_text}"
-                )
-        newer: list[BanditPython] = []
-        minors = {primary.version[:2]}
-        for item in sorted(usable, key=lambda i: i.version):
-            if item.version[:2] not in minors and item.version > primary.version:
+        if self.paths:
+            first = self.probe(self.paths[0])
+            if isinstance(first, BanditPython) and fits(first):
+                return Selection(primary=first)
+        usable = self.usable()
+        if not usable:
+            tried = "; ".join(item.describe() for item in self.rejected()) or "no candidates"
+            raise ToolError(
+                f"bandit: no Python interpreter can run it (tried: {tried})",
+                hint=f"install bandit next to releasegate, or set {ENV_VAR} "
+                "to interpreters that can run it",
+            )
+        fitting = sorted((item for item in usable if fits(item)), key=lambda i: i.version)
+        if fitting:
+            return Selection(primary=fitting[0])
+        return Selection(
+            primary=usable[0],
+            note=f"no interpreter found satisfies requires-python {requires_python}; "
+            f"used Python {usable[0].version_text}",
+        )
+
+    def newer(self, than: BanditPython) -> list[BanditPython]:
+        """Working interpreters of newer minor versions than ``than``, oldest first."""
+        out: list[BanditPython] = []
+        minors = {than.version[:2]}
+        for item in sorted(self.usable(), key=lambda i: i.version):
+            if item.version > than.version and item.version[:2] not in minors:
                 minors.add(item.version[:2])
-                newer.append(item)
-        return Selection(primary=primary, newer=tuple(newer), rejected=rejected, note=note)
+                out.append(item)
+        return out
+
+
+def _proven(path: str, answer: _Answer, portable: Path | None) -> BanditPython:
+    return BanditPython(
+        path=path,
+        executable=answer.executable or path,
+        prefix=answer.prefix,
+        version=answer.version,
+        bandit_version=answer.bandit or "unknown",
+        tests=answer.tests,
+        portable=portable,
+    )
+
+
+def _too_old(version: Version) -> str | None:
+    try:
+        needs = closure_requires_python()
+    except metadata.PackageNotFoundError:
+        return None
+    for who, spec in needs:
+        if not spec.contains(version_text(version), prereleases=True):
+            return f"too old for {who} (needs Python {spec})"
+    return None
 
 
 def _installed(name: str) -> bool:

@@ -330,8 +330,13 @@ def _locate(loc: Sequence[str | int], positions: dict[Path_, tuple[int, int]]) -
     return None
 
 
-def parse_policy(text: str, source: str) -> Policy:
-    """Parse and validate policy text; ``source`` names it in error messages."""
+def parse_policy(text: str, source: str, origin: str = "") -> Policy:
+    """Parse and validate policy text.
+
+    ``source`` names the file in error messages (``file:line: problem``);
+    ``origin`` says where it was read from (e.g. the base commit).
+    """
+    suffix = f" [{origin}]" if origin else ""
     try:
         node = yaml.compose(text, Loader=_StrictLoader)
         data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
@@ -340,15 +345,17 @@ def parse_policy(text: str, source: str) -> Policy:
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = exc.problem or exc.context or "invalid YAML"
         raise ConfigError(
-            f"{source}{line}: YAML syntax error: {problem}",
+            f"{source}{line}: YAML syntax error: {problem}{suffix}",
             hint="fix the YAML; `releasegate init` writes a valid starter policy",
         ) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: YAML error: {exc}") from None
+        raise ConfigError(f"{source}: YAML error: {exc}{suffix}") from None
     if data is None:
         raise ConfigError(f"{source}: the policy file is empty", hint="write at least `version: 1`")
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}:1: the policy must be a mapping with `version: 1` at the top")
+        raise ConfigError(
+            f"{source}:1: the policy must be a mapping with `version: 1` at the top{suffix}"
+        )
     positions: dict[Path_, tuple[int, int]] = {}
     if node is not None:
         _positions(node, (), positions)
@@ -360,7 +367,7 @@ def parse_policy(text: str, source: str) -> Policy:
         lineno = _locate(first["loc"], positions)
         where = f"{source}:{lineno}" if lineno is not None else source
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        raise ConfigError(f"{where}: {_describe(first)}{more}") from None
+        raise ConfigError(f"{where}: {_describe(first)}{more}{suffix}") from None
 
 
 def starter_policy_text() -> str:
@@ -377,10 +384,10 @@ def default_policy() -> LoadedPolicy:
     )
 
 
-def loaded_from_text(text: str, *, source: str, trusted: bool) -> LoadedPolicy:
+def loaded_from_text(text: str, *, path: str, origin: str, trusted: bool) -> LoadedPolicy:
     return LoadedPolicy(
-        policy=parse_policy(text, source),
-        source=source,
+        policy=parse_policy(text, path, origin),
+        source=f"{path} ({origin})",
         trusted=trusted,
         digest="sha256:" + hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest(),
     )

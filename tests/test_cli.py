@@ -49,8 +49,9 @@ def load_report(path: Path) -> dict[str, Any]:
 
 
 def check(report: dict[str, Any], check_id: str) -> dict[str, Any]:
-    [found] = [c for c in report["checks"] if c["id"] == check_id]
-    return found
+    found: list[dict[str, Any]] = [c for c in report["checks"] if c["id"] == check_id]
+    assert len(found) == 1, f"expected one check {check_id!r}, got {len(found)}"
+    return found[0]
 
 
 def test_vulnerable_repo_is_blocked_with_the_bandit_finding(repo: GitRepo, tmp_path: Path) -> None:

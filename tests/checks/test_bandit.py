@@ -1,0 +1,638 @@
+"""The bandit check drives the real bandit on real files in real git repositories."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from releasegate.checks import bandit as bandit_check
+from releasegate.checks.bandit import (
+    BANDIT,
+    OutputError,
+    balance,
+    chunked,
+    parse_report,
+    shard_count,
+)
+from releasegate.checks.base import CheckContext
+from releasegate.context import resolve_context
+from releasegate.interpreters import ENV_VAR
+from releasegate.model import CheckResult, Confidence, Finding, Severity, Stage, Status
+from releasegate.policy import Policy, default_policy, parse_policy
+from releasegate.procs import ToolRunner
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "bandit"
+
+VULNERABLE = """\
+import subprocess
+import sys
+
+
+def run(user_input):
+    cmd = "ls " + user_input
+    return subprocess.call(cmd, shell=True)
+
+
+if __name__ == "__main__":
+    run(sys.argv[1])
+"""
+
+FIXED = """\
+import subprocess
+import sys
+
+
+def run(user_input):
+    return subprocess.call(["ls", "--", user_input])
+
+
+if __name__ == "__main__":
+    run(sys.argv[1])
+"""
+
+# PEP 701 (Python 3.12): the same quotes inside a nested f-string expression.
+PEP701 = """\
+import subprocess
+
+names = {"a": "ls"}
+command = f"{names["a"]} -l"
+subprocess.call(command, shell=True)
+"""
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+def make_ctx(where: Path, files: dict[str, str], policy: Policy | None = None) -> CheckContext:
+    """A real repository at ``where/repo`` holding ``files`` in one commit."""
+    root = where / "repo"
+    root.mkdir(parents=True)
+    _git(root, "init", "-q", "-b", "main")
+    for path, text in files.items():
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "--allow-empty", "-m", "release")
+    release = resolve_context(root)
+    return CheckContext(
+        release=release,
+        policy=policy or default_policy().policy,
+        tree=release.root,
+        files=tuple(release.tracked_files()),
+        tools=ToolRunner(deadline=time.monotonic() + 600),
+        cache_dir=where / "cache",
+    )
+
+
+def policy(yaml_text: str) -> Policy:
+    return parse_policy("version: 1\n" + textwrap.dedent(yaml_text), "test policy")
+
+
+def by_rule(result: CheckResult, rule: str) -> list[Finding]:
+    return [f for f in result.findings if f.rule_id == rule]
+
+
+def newer_python() -> str | None:
+    """A Python >= 3.12 on this machine that really runs (pyenv shims may not), or None."""
+    candidates: list[str] = []
+    for root in {os.environ.get("PYENV_ROOT", ""), str(Path.home() / ".pyenv")}:
+        if root:
+            candidates += sorted(str(p) for p in Path(root).glob("versions/3.1[2-9]*/bin/python3"))
+    for minor in range(12, 16):
+        hit = shutil.which(f"python3.{minor}")
+        if hit:
+            candidates.append(hit)
+    for candidate in candidates:
+        try:
+            done = subprocess.run(
+                [candidate, "-c", "import sys; print(sys.version_info >= (3, 12))"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if done.returncode == 0 and done.stdout.strip() == "True":
+            return candidate
+    return None
+
+
+def fake_python(where: Path, *, stdout: str, stderr: str = "", returncode: int) -> Path:
+    """An executable that answers releasegate's interpreter probe like a Python with
+    bandit, but prints ``stdout``/``stderr`` and exits ``returncode`` when asked to run
+    bandit."""
+    script = where / "fake-python"
+    body = f"""\
+        import json, os, sys
+        if "--ignore-nosec" in sys.argv:
+            sys.stdout.write({stdout!r})
+            sys.stderr.write({stderr!r})
+            sys.exit({returncode})
+        import bandit
+        print(json.dumps({{
+            "version": list(sys.version_info[:3]),
+            "executable": os.path.abspath(__file__),
+            "prefix": "fake",
+            "bandit": bandit.__version__,
+            "tests": ["B602"],
+        }}))
+    """
+    script.write_text(f"#!{sys.executable}\n" + textwrap.dedent(body), encoding="utf-8")
+    script.chmod(0o755)
+    return script
+
+
+@pytest.fixture(autouse=True)
+def _only_the_running_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unless a test says otherwise, bandit runs on the interpreter running the tests."""
+    monkeypatch.setenv(ENV_VAR, sys.executable)
+
+
+@pytest.fixture
+def captured() -> Iterator[dict[str, Any]]:
+    yield json.loads((DATA / "results.json").read_text("utf-8"))
+
+
+# --- the protocol -------------------------------------------------------------------------
+
+
+def test_bandit_is_a_static_check_enabled_by_the_policy() -> None:
+    assert BANDIT.id == "bandit"
+    assert BANDIT.stage is Stage.STATIC
+    assert BANDIT.enabled(default_policy().policy)
+    assert not BANDIT.enabled(policy("static:\n  bandit:\n    enabled: false\n"))
+    assert not BANDIT.enabled(policy("static:\n  required: false\n"))
+
+
+# --- real findings ------------------------------------------------------------------------
+
+
+def test_shell_injection_is_b602_high_cwe78_at_its_line(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, {"pkg/app.py": VULNERABLE})
+    result = BANDIT.run(ctx)
+    assert result.status is Status.PASS, result.reasons
+    [finding] = by_rule(result, "B602")
+    assert finding.tool == "bandit"
+    assert finding.severity is Severity.HIGH
+    assert finding.confidence is Confidence.HIGH
+    assert finding.cwe == (78,)
+    assert finding.path == "pkg/app.py"
+    assert finding.line == 7
+    assert finding.end_line == 7
+    assert finding.column == 12
+    assert finding.rule_name == "subprocess_popen_with_shell_equals_true"
+    assert finding.help_uri.startswith("https://bandit.readthedocs.io/")
+    assert "shell=True" in finding.message
+    assert len(finding.fingerprint) == 32
+    evidence = result.evidence
+    assert evidence["bandit_version"] == metadata.version("bandit")
+    assert evidence["files_in_scope"] == 1
+    assert evidence["files_scanned"] == 1
+    assert evidence["loc"] == 7
+    assert evidence["interpreters"] == [
+        {
+            "path": sys.executable,
+            "version": ".".join(map(str, sys.version_info[:3])),
+            "mode": "native",
+            "bandit_version": metadata.version("bandit"),
+            "tests": evidence["interpreters"][0]["tests"],  # type: ignore[index, call-overload]
+            "files": 1,
+        }
+    ]
+    json.dumps(evidence)  # the evidence is JSON as it is
+
+
+def test_fixed_code_has_no_shell_finding_only_low_notes(tmp_path: Path) -> None:
+    result = BANDIT.run(make_ctx(tmp_path, {"pkg/app.py": FIXED}))
+    assert result.status is Status.PASS
+    assert not by_rule(result, "B602")
+    assert {f.rule_id for f in result.findings} <= {"B404", "B603", "B607"}
+    assert all(f.severity is Severity.LOW for f in result.findings)
+
+
+def test_excluded_paths_are_not_scanned_but_counted(tmp_path: Path) -> None:
+    ctx = make_ctx(
+        tmp_path,
+        {"pkg/app.py": FIXED, "tests/test_app.py": VULNERABLE, "README.md": "# app\n"},
+    )
+    result = BANDIT.run(ctx)
+    assert result.status is Status.PASS
+    assert {f.path for f in result.findings} == {"pkg/app.py"}
+    assert result.evidence["files_in_scope"] == 1
+    assert result.evidence["files_excluded"] == 1
+    assert result.evidence["files_scanned"] == 1
+
+
+def test_paths_bandit_would_drop_by_default_are_scanned(tmp_path: Path) -> None:
+    # bandit's own default excludes match by substring (".git", "CVS", ...).
+    ctx = make_ctx(tmp_path, {"tools/.github_release.py": VULNERABLE, "CVSimport.py": VULNERABLE})
+    result = BANDIT.run(ctx)
+    assert result.status is Status.PASS
+    assert {f.path for f in by_rule(result, "B602")} == {"tools/.github_release.py", "CVSimport.py"}
+
+
+def test_no_python_in_scope_passes_with_zero_files(tmp_path: Path) -> None:
+    result = BANDIT.run(make_ctx(tmp_path, {"README.md": "# nothing to scan\n"}))
+    assert result.status is Status.PASS
+    assert result.findings == ()
+    assert result.evidence["files_in_scope"] == 0
+    assert result.evidence["files_scanned"] == 0
+
+
+def test_policy_skips_become_bandit_skips(tmp_path: Path) -> None:
+    ctx = make_ctx(
+        tmp_path,
+        {"app.py": VULNERABLE},
+        policy("static:\n  bandit:\n    skips: [B602, B999]\n"),
+    )
+    result = BANDIT.run(ctx)
+    assert result.status is Status.PASS
+    assert not by_rule(result, "B602")
+    assert by_rule(result, "B404")
+    assert result.evidence["skips"] == ["B602", "B999"]
+    assert "B999" in str(result.evidence["notes"])
+
+
+# --- the project cannot configure its judge -----------------------------------------------
+
+
+def test_hostile_project_config_and_modules_cannot_silence_bandit(tmp_path: Path) -> None:
+    marker = tmp_path / "hijacked"
+    hijack = f"open({str(marker)!r}, 'w').close()\n"
+    fake_bandit = (
+        hijack + 'print(\'{"errors": [], "metrics": {}, "results": []}\')\nraise SystemExit(0)\n'
+    )
+    ctx = make_ctx(
+        tmp_path,
+        {
+            "pkg/app.py": VULNERABLE,
+            ".bandit": "[bandit]\nskips: B602,B404\nexclude: pkg\ntargets: nothing\n",
+            "pyproject.toml": '[tool.bandit]\nskips = ["B602"]\nexclude_dirs = ["pkg"]\n',
+            "setup.cfg": "[bandit]\nskips = B602\n\n[tool:bandit]\nskips = B602\n",
+            "bandit/__init__.py": fake_bandit,
+            "bandit/__main__.py": fake_bandit,
+            "yaml.py": hijack,
+            "stevedore/__init__.py": hijack,
+        },
+    )
+    result = BANDIT.run(ctx)
+    assert result.status is Status.PASS, result.reasons
+    assert [f.path for f in by_rule(result, "B602")] == ["pkg/app.py"]
+    assert by_rule(result, "B404")
+    assert not marker.exists()
+
+
+def test_nosec_comments_of_the_project_do_not_hide_findings(tmp_path: Path) -> None:
+    code = VULNERABLE.replace("shell=True)", "shell=True)  # nosec B602").replace(
+        "import subprocess", "import subprocess  # nosec"
+    )
+    result = BANDIT.run(make_ctx(tmp_path, {"app.py": code}))
+    assert result.status is Status.PASS
+    assert [f.line for f in by_rule(result, "B602")] == [7]
+    assert by_rule(result, "B404")
+    assert result.evidence["ignore_nosec"] is True
+
+
+# --- failures are errors with one-line causes ---------------------------------------------
+
+
+def _one_line(result: CheckResult) -> str:
+    assert result.status is Status.ERROR
+    assert result.reasons
+    for reason in result.reasons:
+        assert "\n" not in reason
+    return " ".join(result.reasons)
+
+
+def test_interpreter_printing_garbage_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "python-garbage"
+    fake.write_text("#!/bin/sh\necho 'this is not python'\nexit 2\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv(ENV_VAR, str(fake))
+    cause = _one_line(BANDIT.run(make_ctx(tmp_path, {"app.py": VULNERABLE})))
+    assert "no Python interpreter can run it" in cause
+    assert str(fake) in cause
+    assert "this is not python" in cause
+
+
+def test_missing_interpreter_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "no-such-python"))
+    cause = _one_line(BANDIT.run(make_ctx(tmp_path, {"app.py": VULNERABLE})))
+    assert "no-such-python" in cause
+    assert ENV_VAR in cause
+
+
+MISBEHAVIOUR = {
+    # name: (stdout, stderr, exit status, what the cause says)
+    "garbage": ("garbage, not json", "", 1, "unusable output"),
+    "crash": ("", "Traceback (most recent call last):\n  boom\n", 1, "unusable output"),
+    "exit-2": ('{"errors": [], "metrics": {}, "results": []}', "Unknown test\n", 2, "status 2"),
+    "exit-1-without-issues": (
+        '{"errors": [], "metrics": {"./app.py": {"loc": 1, "nosec": 0}}, "results": []}',
+        "",
+        1,
+        "reported no issue",
+    ),
+    "file-silently-dropped": (
+        '{"errors": [], "metrics": {}, "results": []}',
+        "",
+        0,
+        "neither analysed nor reported",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", MISBEHAVIOUR.values(), ids=MISBEHAVIOUR.keys())
+def test_misbehaving_bandit_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: tuple[str, str, int, str]
+) -> None:
+    stdout, stderr, returncode, expected = case
+    fake = fake_python(tmp_path, stdout=stdout, stderr=stderr, returncode=returncode)
+    monkeypatch.setenv(ENV_VAR, str(fake))
+    cause = _one_line(BANDIT.run(make_ctx(tmp_path, {"app.py": VULNERABLE})))
+    assert expected in cause
+    assert "app.py" in cause
+
+
+def test_captured_output_with_a_field_removed_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, captured: dict[str, Any]
+) -> None:
+    del captured["results"][1]["filename"]
+    fake = fake_python(tmp_path, stdout=json.dumps(captured), returncode=1)
+    monkeypatch.setenv(ENV_VAR, str(fake))
+    sources = {"app.py": (DATA / "app.py.txt").read_text("utf-8"), "broken.py": "x = 1\n"}
+    cause = _one_line(BANDIT.run(make_ctx(tmp_path, sources)))
+    assert "unusable output" in cause
+    assert "results[1]: missing 'filename'" in cause
+
+
+def test_syntax_error_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, {"pkg/app.py": VULNERABLE, "pkg/broken.py": "def broken(:\n"})
+    result = BANDIT.run(ctx)
+    cause = _one_line(result)
+    assert "could not parse 1 file(s)" in cause
+    assert "pkg/broken.py" in cause
+    assert f"Python {'.'.join(map(str, sys.version_info[:3]))}" in cause
+    # What bandit did report is kept, never dropped with the error.
+    assert [f.path for f in by_rule(result, "B602")] == ["pkg/app.py"]
+    assert result.evidence["unparsed"] == ["pkg/broken.py"]
+    assert result.evidence["files_scanned"] == 1
+
+
+# --- interpreters -------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="the running Python parses PEP 701")
+def test_pep701_file_on_an_old_python_only_is_an_error(tmp_path: Path) -> None:
+    cause = _one_line(BANDIT.run(make_ctx(tmp_path, {"pkg/fstr.py": PEP701})))
+    assert "pkg/fstr.py" in cause
+    assert f"Python {'.'.join(map(str, sys.version_info[:3]))}" in cause
+    assert f"install Python >= 3.{sys.version_info[1] + 1}" in cause
+    assert ENV_VAR in cause
+
+
+def test_pep701_file_is_analysed_on_a_newer_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    newer = newer_python()
+    if newer is None:
+        pytest.skip("no Python >= 3.12 on this machine (pyenv or python3.1x on PATH)")
+    monkeypatch.setenv(ENV_VAR, os.pathsep.join([sys.executable, newer]))
+    result = BANDIT.run(make_ctx(tmp_path, {"pkg/fstr.py": PEP701, "pkg/app.py": VULNERABLE}))
+    assert result.status is Status.PASS, result.reasons
+    assert {f.path for f in by_rule(result, "B602")} == {"pkg/fstr.py", "pkg/app.py"}
+    [fstr] = [f for f in by_rule(result, "B602") if f.path == "pkg/fstr.py"]
+    assert fstr.line == 5
+    assert result.evidence["files_scanned"] == 2
+    reparsed = result.evidence["reparsed"]
+    assert isinstance(reparsed, dict)
+    if sys.version_info < (3, 12):
+        assert list(reparsed) == ["pkg/fstr.py"]
+        used = result.evidence["interpreters"]
+        assert isinstance(used, list) and len(used) == 2
+        assert [entry["files"] for entry in used] == [1, 1]  # type: ignore[index, call-overload]
+
+
+# --- fingerprints -------------------------------------------------------------------------
+
+ORIGINAL = """\
+import subprocess
+
+
+def run(user_input):
+    cmd = "ls " + user_input
+    return subprocess.call(cmd, shell=True)
+"""
+
+REFORMATTED = """\
+\"\"\"A docstring and a helper move everything down.\"\"\"
+
+import subprocess
+
+
+def helper():
+    return 1
+
+
+def run(user_input):
+    cmd = 'ls ' + user_input
+    return subprocess.call(
+        cmd,
+        shell=True,
+    )
+"""
+
+REPEATED = (
+    ORIGINAL
+    + """
+
+def run_again(user_input):
+    cmd = "ls " + user_input
+    return subprocess.call(cmd, shell=True)
+"""
+)
+
+
+def test_fingerprints_survive_reformatting_and_count_repeats(tmp_path: Path) -> None:
+    results = {
+        name: BANDIT.run(make_ctx(tmp_path / name, {"pkg/app.py": text}))
+        for name, text in (("a", ORIGINAL), ("b", REFORMATTED), ("c", REPEATED))
+    }
+    [original] = by_rule(results["a"], "B602")
+    [moved] = by_rule(results["b"], "B602")
+    assert moved.line != original.line
+    assert moved.end_line is not None and moved.end_line > moved.line - 1
+    assert moved.fingerprint == original.fingerprint
+    first, second = by_rule(results["c"], "B602")
+    assert first.fingerprint == original.fingerprint
+    assert second.fingerprint != first.fingerprint
+
+
+def test_fingerprints_use_the_lines_the_ast_numbers(tmp_path: Path) -> None:
+    # A form feed is white space to Python but a line break to str.splitlines().
+    with_form_feed = ORIGINAL.replace("\n\n\ndef run", "\n\x0c\n\ndef run")
+    plain = BANDIT.run(make_ctx(tmp_path / "plain", {"app.py": ORIGINAL}))
+    fed = BANDIT.run(make_ctx(tmp_path / "fed", {"app.py": with_form_feed}))
+    [before] = by_rule(plain, "B602")
+    [after] = by_rule(fed, "B602")
+    assert after.line == before.line
+    assert after.fingerprint == before.fingerprint
+
+
+# --- sharding -----------------------------------------------------------------------------
+
+
+def test_sharded_and_chunked_runs_find_exactly_what_one_run_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {
+        f"pkg/mod{i:03}.py": (VULNERABLE, FIXED, "VALUE = 1\n" * (i % 7 + 1))[i % 3]
+        for i in range(120)
+    }
+    ctx = make_ctx(tmp_path, files)
+    monkeypatch.setattr(bandit_check, "FILES_PER_SHARD", 10**6)
+    single = BANDIT.run(ctx)
+    monkeypatch.setattr(bandit_check, "FILES_PER_SHARD", 50)
+    monkeypatch.setattr(bandit_check, "MAX_CHUNK_FILES", 7)
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    sharded = BANDIT.run(ctx)
+    assert single.status is sharded.status is Status.PASS
+    assert len(single.evidence["shards"]) == 1  # type: ignore[arg-type]
+    assert len(sharded.evidence["shards"]) == 3  # type: ignore[arg-type]
+    assert len(by_rule(single, "B602")) == 40
+    assert sharded.findings == single.findings
+    assert sharded.evidence["files_scanned"] == single.evidence["files_scanned"] == 120
+    assert sharded.evidence["loc"] == single.evidence["loc"]
+
+
+def test_shard_count_follows_files_and_cores() -> None:
+    assert shard_count(0, 8) == 1
+    assert shard_count(50, 8) == 1
+    assert shard_count(51, 8) == 2
+    assert shard_count(10_000, 8) == 8
+    assert shard_count(10_000, 1) == 1
+
+
+def test_balance_spreads_bytes_and_keeps_every_file() -> None:
+    sizes = {"big.py": 1000, "a.py": 400, "b.py": 350, "c.py": 300, "d.py": 10}
+    shards = balance(sizes, 2)
+    assert sorted(p for shard in shards for p in shard) == sorted(sizes)
+    loads = sorted(sum(sizes[p] for p in shard) for shard in shards)
+    assert loads == [1010, 1050]
+    assert balance({"only.py": 5}, 4) == [["only.py"]]
+
+
+def test_chunks_bound_file_count_and_argv_length() -> None:
+    files = [f"pkg/{'x' * 20}{i:04}.py" for i in range(1000)]
+    by_count = chunked(files, max_files=300)
+    assert [len(c) for c in by_count] == [300, 300, 300, 100]
+    by_chars = chunked(files, max_files=10_000, max_chars=1000)
+    assert all(sum(len(p) + 1 for p in c) <= 1000 for c in by_chars)
+    assert [p for c in by_chars for p in c] == files
+
+
+# --- the parser, on real captured output --------------------------------------------------
+
+REQUESTED = {"app.py", "broken.py"}
+
+
+def test_captured_output_parses(captured: dict[str, Any]) -> None:
+    report = parse_report(json.dumps(captured).encode(), requested=REQUESTED)
+    assert [i.test_id for i in report.issues] == ["B404", "B602", "B607", "B603"]
+    b602 = report.issues[1]
+    assert (b602.path, b602.line, b602.col_offset, b602.cwe) == ("app.py", 7, 11, (78,))
+    assert b602.severity is Severity.HIGH
+    assert [(e.path, e.reason) for e in report.errors] == [("broken.py", bandit_check.SYNTAX_ERROR)]
+    assert set(report.metrics) == {"app.py", "broken.py"}
+    assert report.metrics["app.py"].loc == 9
+
+
+def test_captured_clean_output_parses() -> None:
+    report = parse_report((DATA / "clean.json").read_bytes(), requested={"clean.py"})
+    assert report.issues == ()
+    assert report.errors == ()
+    assert report.metrics["clean.py"].loc == 3
+
+
+def _drop(key: str) -> Callable[[dict[str, Any]], None]:
+    return lambda data: data["results"][1].pop(key)
+
+
+def _set(key: str, value: object) -> Callable[[dict[str, Any]], None]:
+    return lambda data: data["results"][1].__setitem__(key, value)
+
+
+MALFORMED: dict[str, Callable[[dict[str, Any]], None]] = {
+    "no-test-id": _drop("test_id"),
+    "no-filename": _drop("filename"),
+    "no-line": _drop("line_number"),
+    "no-text": _drop("issue_text"),
+    "unknown-severity": _set("issue_severity", "CRITICAL"),
+    "line-as-text": _set("line_number", "7"),
+    "line-as-bool": _set("line_number", True),
+    "line-zero": _set("line_number", 0),
+    "range-not-list": _set("line_range", "7"),
+    "cwe-not-object": _set("issue_cwe", 78),
+    "negative-column": _set("col_offset", -1),
+    "odd-test-id": _set("test_id", "../B602"),
+    "file-not-asked-for": _set("filename", "./elsewhere.py"),
+    "no-metrics": lambda data: data.pop("metrics"),
+    "errors-not-list": lambda data: data.__setitem__("errors", {}),
+    "error-not-object": lambda data: data["errors"].__setitem__(0, "broken.py"),
+    "error-without-reason": lambda data: data["errors"][0].pop("reason"),
+    "metrics-without-loc": lambda data: data["metrics"]["./app.py"].pop("loc"),
+    "result-not-object": lambda data: data["results"].__setitem__(0, []),
+}
+
+
+@pytest.mark.parametrize("mutate", MALFORMED.values(), ids=MALFORMED.keys())
+def test_malformed_output_raises_output_error(
+    captured: dict[str, Any], mutate: Callable[[dict[str, Any]], None]
+) -> None:
+    data = copy.deepcopy(captured)
+    mutate(data)
+    with pytest.raises(OutputError) as raised:
+        parse_report(json.dumps(data).encode(), requested=REQUESTED)
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "stdout", [b"", b"not json", b"[1, 2]", b"\xff\xfe", b'{"results": []}'], ids=repr
+)
+def test_non_report_output_raises_output_error(stdout: bytes) -> None:
+    with pytest.raises(OutputError):
+        parse_report(stdout, requested=REQUESTED)
+
+
+def test_missing_cwe_or_cwe_zero_gives_no_cwe(captured: dict[str, Any]) -> None:
+    del captured["results"][0]["issue_cwe"]
+    captured["results"][1]["issue_cwe"]["id"] = 0
+    report = parse_report(json.dumps(captured).encode(), requested=REQUESTED)
+    assert report.issues[0].cwe == ()
+    assert report.issues[1].cwe == ()
+    assert report.issues[2].cwe == (78,)

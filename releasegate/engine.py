@@ -89,25 +89,22 @@ def resolve(options: RunOptions) -> tuple[ReleaseContext, LoadedPolicy]:
     The base depends on the policy's release-tag pattern, and the policy is
     read from the base: start from the defaults and repeat until both agree.
     """
+
+    def context_for(loaded: LoadedPolicy) -> ReleaseContext:
+        return resolve_context(
+            options.repo,
+            head=options.head,
+            base=options.base,
+            tag_pattern=loaded.policy.release.tag_pattern,
+            default_branch=loaded.policy.release.default_branch,
+        )
+
     if options.config is not None:
         loaded = _config_file(options.config)
-        release = resolve_context(
-            options.repo,
-            head=options.head,
-            base=options.base,
-            tag_pattern=loaded.policy.release.tag_pattern,
-            default_branch=loaded.policy.release.default_branch,
-        )
-        return release, loaded
+        return context_for(loaded), loaded
     loaded = default_policy()
     for _ in range(4):
-        release = resolve_context(
-            options.repo,
-            head=options.head,
-            base=options.base,
-            tag_pattern=loaded.policy.release.tag_pattern,
-            default_branch=loaded.policy.release.default_branch,
-        )
+        release = context_for(loaded)
         governing = _policy_at(release)
         if governing.policy.release == loaded.policy.release:
             return release, governing

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -68,3 +70,29 @@ def run(user_input):
 if __name__ == "__main__":
     run(sys.argv[1])
 """
+
+
+def newer_python() -> str | None:
+    """A Python >= 3.12 on this machine that really runs (pyenv shims may not), or None."""
+    candidates: list[str] = []
+    for root in {os.environ.get("PYENV_ROOT", ""), str(Path.home() / ".pyenv")}:
+        if root:
+            candidates += sorted(str(p) for p in Path(root).glob("versions/3.1[2-9]*/bin/python3"))
+    for minor in range(12, 16):
+        hit = shutil.which(f"python3.{minor}")
+        if hit:
+            candidates.append(hit)
+    for candidate in candidates:
+        try:
+            done = subprocess.run(
+                [candidate, "-c", "import sys; print(sys.version_info >= (3, 12))"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if done.returncode == 0 and done.stdout.strip() == "True":
+            return candidate
+    return None

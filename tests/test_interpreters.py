@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 import time
 from importlib import metadata
@@ -12,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from packaging.specifiers import SpecifierSet
+from rg_testlib import newer_python
 
 from releasegate.errors import ToolError
 from releasegate.interpreters import (
@@ -26,32 +25,6 @@ from releasegate.interpreters import (
 from releasegate.procs import ToolRunner
 
 RUNNING = tuple(sys.version_info[:3])
-
-
-def newer_python() -> str | None:
-    """A Python >= 3.12 on this machine that really runs (pyenv shims may not), or None."""
-    candidates: list[str] = []
-    for root in {os.environ.get("PYENV_ROOT", ""), str(Path.home() / ".pyenv")}:
-        if root:
-            candidates += sorted(str(p) for p in Path(root).glob("versions/3.1[2-9]*/bin/python3"))
-    for minor in range(12, 16):
-        hit = shutil.which(f"python3.{minor}")
-        if hit:
-            candidates.append(hit)
-    for candidate in candidates:
-        try:
-            done = subprocess.run(
-                [candidate, "-c", "import sys; print(sys.version_info >= (3, 12))"],
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if done.returncode == 0 and done.stdout.strip() == "True":
-            return candidate
-    return None
 
 
 def script(path: Path, body: str) -> Path:

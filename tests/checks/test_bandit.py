@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rg_testlib import newer_python
 
 from releasegate.checks import bandit as bandit_check
 from releasegate.checks.bandit import (
@@ -112,32 +112,6 @@ def policy(yaml_text: str) -> Policy:
 
 def by_rule(result: CheckResult, rule: str) -> list[Finding]:
     return [f for f in result.findings if f.rule_id == rule]
-
-
-def newer_python() -> str | None:
-    """A Python >= 3.12 on this machine that really runs (pyenv shims may not), or None."""
-    candidates: list[str] = []
-    for root in {os.environ.get("PYENV_ROOT", ""), str(Path.home() / ".pyenv")}:
-        if root:
-            candidates += sorted(str(p) for p in Path(root).glob("versions/3.1[2-9]*/bin/python3"))
-    for minor in range(12, 16):
-        hit = shutil.which(f"python3.{minor}")
-        if hit:
-            candidates.append(hit)
-    for candidate in candidates:
-        try:
-            done = subprocess.run(
-                [candidate, "-c", "import sys; print(sys.version_info >= (3, 12))"],
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if done.returncode == 0 and done.stdout.strip() == "True":
-            return candidate
-    return None
 
 
 def fake_python(where: Path, *, stdout: str, stderr: str = "", returncode: int) -> Path:

@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 from releasegate import __version__
+from releasegate.cache import cache_disabled, default_cache_dir
 from releasegate.checks.base import Check, CheckContext
 from releasegate.checks.registry import REGISTRY
 from releasegate.context import ReleaseContext, resolve_context
@@ -44,6 +43,7 @@ class RunOptions:
     config: Path | None = None
     today: dt.date | None = None
     cache_dir: Path | None = None
+    use_cache: bool = True
 
 
 def stage_required(policy: Policy, stage: Stage) -> bool:
@@ -168,7 +168,8 @@ def evaluate(options: RunOptions, progress: Progress | None = None) -> Decision:
     release, loaded = resolve(options)
     policy = loaded.policy
     checks, unavailable = select_checks(policy, options.only)
-    cache_dir = options.cache_dir or Path(platformdirs.user_cache_dir("releasegate"))
+    cache_dir = options.cache_dir or default_cache_dir()
+    use_cache = options.use_cache and not cache_disabled()
     with release.checkout() as tree:
         files = tuple(release.tracked_files())
 
@@ -180,6 +181,7 @@ def evaluate(options: RunOptions, progress: Progress | None = None) -> Decision:
                 files=files,
                 tools=tools,
                 cache_dir=cache_dir,
+                use_cache=use_cache,
             )
 
         results = run_checks(

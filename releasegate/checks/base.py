@@ -22,6 +22,7 @@ class CheckContext:
     files: tuple[str, ...]
     tools: ToolRunner
     cache_dir: Path
+    use_cache: bool = True
 
 
 class Check(Protocol):

@@ -68,6 +68,10 @@ class ReleaseContext:
         """Regular files (not links, not submodules) of the head commit."""
         return [entry.path for entry in _tree_entries(self.repo, self.head) if entry.regular]
 
+    def export(self, rev: str, path: str, dest: Path) -> list[str]:
+        """Write the regular files at or under ``path`` in ``rev`` below ``dest``."""
+        return _materialise(self.repo, rev, dest, under=path)
+
     @contextmanager
     def checkout(self) -> Iterator[Path]:
         """A directory holding exactly the head commit's files.
@@ -110,9 +114,12 @@ def _tree_entries(repo: git.Repo, rev: str) -> list[_Entry]:
     return entries
 
 
-def _materialise(repo: git.Repo, rev: str, dest: Path) -> None:
+def _materialise(repo: git.Repo, rev: str, dest: Path, *, under: str | None = None) -> list[str]:
+    written: list[str] = []
     for entry in _tree_entries(repo, rev):
         if not entry.regular:
+            continue
+        if under is not None and entry.path != under and not entry.path.startswith(under + "/"):
             continue
         target = dest / entry.path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -121,6 +128,8 @@ def _materialise(repo: git.Repo, rev: str, dest: Path) -> None:
             blob.stream_data(handle)
         if entry.mode == "100755":
             target.chmod(target.stat().st_mode | stat.S_IXUSR)
+        written.append(entry.path)
+    return written
 
 
 def read_blob(repo: git.Repo, rev: str, path: str) -> bytes | None:

@@ -28,6 +28,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    model_validator,
 )
 
 from releasegate.errors import ConfigError
@@ -151,6 +152,53 @@ class BanditSection(_Section):
     )
 
 
+BUILTIN_RULES = "builtin"
+_NETWORK_CONFIG = re.compile(r"^(auto$|p/|r/|s/|https?://|[a-z][a-z0-9+.-]*://)")
+
+
+def is_network_config(config: str) -> bool:
+    """A semgrep config that would be fetched from a registry or URL."""
+    return bool(_NETWORK_CONFIG.match(config))
+
+
+def _check_rules(config: str) -> str:
+    if config == BUILTIN_RULES or is_network_config(config):
+        return config
+    return _check_glob(config)
+
+
+class SemgrepSection(_Section):
+    enabled: StrictBool = True
+    rules: list[Annotated[StrictStr, AfterValidator(_check_rules)]] = Field(
+        default_factory=lambda: [BUILTIN_RULES],
+        description="'builtin' (releasegate's own rule pack), repository paths of rule files "
+        "or folders (read from the base commit), or registry configs (p/..., auto, URLs: "
+        "only with allow_network_rules).",
+    )
+    allow_network_rules: StrictBool = Field(
+        default=False, description="Allow rules fetched from a registry or URL at scan time."
+    )
+    timeout_per_file: Annotated[StrictInt, Field(ge=1, le=3600)] = Field(
+        default=30, description="semgrep --timeout: seconds per rule and file."
+    )
+    max_memory_mib: Annotated[StrictInt, Field(ge=256, le=65536)] = Field(
+        default=2048, description="semgrep --max-memory, in MiB."
+    )
+    max_target_bytes: Annotated[StrictInt, Field(ge=1)] = Field(
+        default=5_000_000, description="A file in scope larger than this is an error."
+    )
+
+    @model_validator(mode="after")
+    def _network_rules_need_consent(self) -> SemgrepSection:
+        remote = [rule for rule in self.rules if is_network_config(rule)]
+        if remote and not self.allow_network_rules:
+            raise ValueError(
+                f"{remote[0]!r} would download rules at scan time; releasegate scans offline "
+                "with local rules. Set static.semgrep.allow_network_rules: true to allow it"
+            )
+        return self
+
+
 class StaticSection(_Section):
     required: StrictBool = True
     include: list[Glob] = Field(default_factory=lambda: ["**/*.py"])
@@ -160,6 +208,16 @@ class StaticSection(_Section):
         description="The first rule whose paths match a finding decides whether it blocks.",
     )
     bandit: BanditSection = Field(default_factory=BanditSection)
+    semgrep: SemgrepSection = Field(default_factory=SemgrepSection)
+    baseline: Glob = Field(
+        default=".releasegate-baseline.json",
+        description="Repository path of the baseline file (`releasegate baseline` writes it).",
+    )
+    release_blocks_unbaselined: StrictBool = Field(
+        default=False,
+        description="In release mode, every finding not in the baseline blocks, "
+        "whatever its severity.",
+    )
 
     def block_rule_for(self, path: str) -> tuple[int, BlockRule] | None:
         for index, rule in enumerate(self.block_on):

@@ -29,6 +29,16 @@ are retried on each newer one found. Nothing is skipped silently: a file no
 interpreter can parse, a file bandit could not scan, a file bandit neither
 analysed nor reported, a crash, an unexpected exit status or output all make
 the check ``error`` with a one-line cause naming the file or the tool.
+
+Re-runs are near free: each file bandit analysed is stored in the
+content-addressed cache (``releasegate.cache``) under a salt of everything its
+result depends on that is known without running anything (bandit's version in
+releasegate's environment, the installed bandit plugins, the skips, the
+project's ``requires-python``). Only the files not found there are analysed,
+and only then are interpreters probed: a fully warm run starts no process. A
+file that errored, was not parsed or belonged to a failed bandit run is never
+stored, so it is retried next time; a stored entry is validated as strictly as
+bandit's own output and is a miss when it does not have the expected shape.
 """
 
 from __future__ import annotations
@@ -42,15 +52,19 @@ import time
 from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
+from releasegate.cache import FileResultCache, digest_of
 from releasegate.checks.base import CheckContext
 from releasegate.errors import ToolError
 from releasegate.fingerprint import Located, fingerprints, read_source
 from releasegate.interpreters import (
+    BANDIT_DIST,
     ENV_VAR,
     BanditPython,
     BanditPythons,
+    Selection,
     project_requires_python,
 )
 from releasegate.model import CheckResult, Confidence, Finding, JSONValue, Severity, Stage, Status
@@ -65,6 +79,12 @@ MAX_CHUNK_FILES = 500
 MAX_CHUNK_CHARS = 64 * 1024
 _NAMES_IN_CAUSE = 5
 _TEST_ID = re.compile(r"^[A-Z]+\d+$")
+# Bump when what a cached per-file result holds, or what it means, changes.
+RESULT_FORMAT = "bandit-file-result-1"
+SELECTION_TOOL = "bandit-selection"
+_SELECTION_KEY = "selection"
+_PLUGIN_GROUPS = ("bandit.plugins", "bandit.blacklists")
+_VERSION_TEXT = re.compile(r"^\d+\.\d+\.\d+$")
 
 _SEVERITIES = {"LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM, "HIGH": Severity.HIGH}
 _CONFIDENCES = {"LOW": Confidence.LOW, "MEDIUM": Confidence.MEDIUM, "HIGH": Confidence.HIGH}
@@ -242,6 +262,117 @@ def parse_report(stdout: bytes, *, requested: Collection[str]) -> Report:
         path = _path(name, requested, where)
         metrics[path] = FileMetrics(loc=_int(raw, "loc", where), nosec=_int(raw, "nosec", where))
     return Report(issues=issues, errors=tuple(errors), metrics=metrics)
+
+
+# --- per-file results, as the cache holds them --------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileResult:
+    """What bandit made of one file it analysed: all a re-run needs instead of analysing it.
+
+    ``python`` is the version of the interpreter that parsed it; ``reparsed`` says
+    whether that was a newer interpreter than the primary one.
+    """
+
+    issues: tuple[Issue, ...]
+    metrics: FileMetrics
+    python: str
+    reparsed: bool
+
+
+def _issue_json(issue: Issue) -> dict[str, JSONValue]:
+    """``issue`` in bandit's own report shape, without the file name (the cache key has it)."""
+    return {
+        "test_id": issue.test_id,
+        "test_name": issue.test_name,
+        "issue_severity": issue.severity.name,
+        "issue_confidence": issue.confidence.name,
+        "issue_cwe": {"id": issue.cwe[0]} if issue.cwe else None,
+        "issue_text": issue.text,
+        "line_number": issue.line,
+        "line_range": list(issue.line_range),
+        "col_offset": issue.col_offset,
+        "more_info": issue.more_info,
+    }
+
+
+def file_result_json(result: FileResult) -> dict[str, JSONValue]:
+    return {
+        "python": result.python,
+        "reparsed": result.reparsed,
+        "metrics": {"loc": result.metrics.loc, "nosec": result.metrics.nosec},
+        "issues": [_issue_json(issue) for issue in result.issues],
+    }
+
+
+_RESULT_KEYS = frozenset(("python", "reparsed", "metrics", "issues"))
+
+
+def file_result_from_json(path: str, raw: JSONValue) -> FileResult | None:
+    """A cached result for ``path`` rebuilt with the checks bandit's own output gets.
+
+    None when it does not have exactly the expected shape: the caller analyses
+    the file instead of trusting the entry.
+    """
+    if not isinstance(raw, dict) or set(raw) != _RESULT_KEYS:
+        return None
+    python, reparsed, metrics, issues = (raw["python"], raw["reparsed"], raw["metrics"], raw["issues"])
+    if not (
+        isinstance(python, str)
+        and _VERSION_TEXT.match(python)
+        and isinstance(reparsed, bool)
+        and isinstance(metrics, dict)
+        and isinstance(issues, list)
+    ):
+        return None
+    try:
+        loc = _int(metrics, "loc", "metrics")
+        nosec = _int(metrics, "nosec", "metrics")
+        rebuilt = tuple(
+            _issue({**item, "filename": path} if isinstance(item, dict) else item, i, (path,))
+            for i, item in enumerate(issues)
+        )
+    except OutputError:
+        return None
+    if loc < 0 or nosec < 0:
+        return None
+    return FileResult(
+        issues=rebuilt,
+        metrics=FileMetrics(loc=loc, nosec=nosec),
+        python=python,
+        reparsed=reparsed,
+    )
+
+
+def installed_bandit_version() -> str | None:
+    """bandit's version in releasegate's own environment, known without running anything.
+
+    Interpreter selection proves every interpreter it picks runs this version.
+    """
+    try:
+        return metadata.version(BANDIT_DIST)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _plugins() -> list[JSONValue]:
+    """The bandit plugins installed next to releasegate: a new one can change results."""
+    found: set[str] = set()
+    for group in _PLUGIN_GROUPS:
+        for entry in metadata.entry_points(group=group):
+            dist = entry.dist
+            owner = f"{dist.metadata['Name']} {dist.version}" if dist is not None else "?"
+            found.add(f"{group}:{entry.name}={entry.value} ({owner})")
+    return [*sorted(found)]
+
+
+def cache_salt(bandit_version: str, skips: Sequence[str], requires_python: str | None) -> str:
+    """Everything a file's result depends on besides its path and bytes, known without probing.
+
+    ``requires_python`` decides which interpreter parses the files.
+    """
+    return digest_of(RESULT_FORMAT, bandit_version, list(skips), _plugins(), requires_python)
 
 
 # --- shards and chunks --------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""releasegate's built-in semgrep rule pack (installed as releasegate.rulepack)."""

@@ -1,0 +1,599 @@
+"""semgrep with releasegate's own rule pack: offline, fail closed, cached per file.
+
+- Local rules only: the built-in pack (``checks/``, shipped in the wheel) and
+  rule files of the repository read from the *base* commit (the head under
+  judgement cannot weaken its own rules). Registry configs (``p/...``,
+  ``auto``, URLs) are refused by the policy unless explicitly allowed.
+- No network: metrics off, version check off (``--disable-version-check`` and
+  ``SEMGREP_ENABLE_VERSION_CHECK=0``; on a machine without network the version
+  check alone turns a seconds-long scan into minutes).
+- Explicit limits: ``--timeout`` per rule and file, ``--max-memory``, a size
+  cap (a larger file in scope is an error, not a skip), and the check's own
+  wall-clock limit (the runner kills the process group).
+- Fail closed: any entry in semgrep's ``errors`` (parse errors, timeouts, rule
+  errors), a requested file semgrep did not scan (``.semgrepignore`` of the
+  scanned project, size), an exit status other than 0, or output that is not
+  the expected JSON makes the check ``error``, naming files and rules.
+- ``--disable-nosem``: ``# nosemgrep`` comments are judged by releasegate's
+  suppression governance, not obeyed blindly.
+- Our rules are intra-file (taint within a function or file), so semgrep's
+  cross-file analysis is not needed, and per-file results can be cached.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+
+from releasegate.cache import FileResultCache, digest_of
+from releasegate.checks.base import CheckContext
+from releasegate.errors import ToolError
+from releasegate.fingerprint import Located, fingerprints, read_source
+from releasegate.model import CheckResult, Confidence, Finding, JSONValue, Severity, Stage, Status
+from releasegate.policy import BUILTIN_RULES, POLICY_FILE, Policy, is_network_config
+from releasegate.procs import ToolRunner, first_line
+from releasegate.rulepack_files import builtin_rulepack, digest_rules, rule_files
+from releasegate.scope import select_files
+
+TOOL = "semgrep"
+CACHE_FORMAT = "semgrep-1"
+MAX_CHUNK_CHARS = 64 * 1024
+_NAMES_IN_CAUSE = 5
+_CWE = re.compile(r"CWE-(\d+)")
+_SEVERITIES = {
+    "ERROR": Severity.HIGH,
+    "WARNING": Severity.MEDIUM,
+    "INFO": Severity.LOW,
+    "CRITICAL": Severity.CRITICAL,
+    "HIGH": Severity.HIGH,
+    "MEDIUM": Severity.MEDIUM,
+    "LOW": Severity.LOW,
+}
+_CONFIDENCES = {"LOW": Confidence.LOW, "MEDIUM": Confidence.MEDIUM, "HIGH": Confidence.HIGH}
+
+
+class OutputError(ValueError):
+    """semgrep's output does not have the expected shape."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    id: str
+    severity: Severity
+    confidence: Confidence
+    cwe: tuple[int, ...]
+    help_uri: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Match:
+    """One semgrep result, reduced to what a finding needs (and cacheable)."""
+
+    rule_id: str
+    path: str
+    line: int
+    end_line: int
+    column: int
+    message: str
+
+    def to_json(self) -> dict[str, JSONValue]:
+        return {
+            "rule_id": self.rule_id,
+            "line": self.line,
+            "end_line": self.end_line,
+            "column": self.column,
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_json(cls, path: str, raw: object) -> Match:
+        if not isinstance(raw, dict):
+            raise OutputError("cached match is not an object")
+        values = {key: raw.get(key) for key in ("rule_id", "message")}
+        numbers = {key: raw.get(key) for key in ("line", "end_line", "column")}
+        if not all(isinstance(v, str) for v in values.values()) or not all(
+            isinstance(n, int) and not isinstance(n, bool) for n in numbers.values()
+        ):
+            raise OutputError("cached match has the wrong shape")
+        return cls(path=path, **cast(dict[str, Any], values), **cast(dict[str, Any], numbers))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scan:
+    matches: tuple[Match, ...]
+    scanned: frozenset[str]
+    problems: tuple[str, ...]
+    failed_files: frozenset[str]
+
+
+# --- rules --------------------------------------------------------------------------------
+
+
+def load_rules(root: Path, into: dict[str, Rule] | None = None) -> dict[str, Rule]:
+    """The rules defined under ``root`` (added to ``into``), by id.
+
+    Raises ToolError on unreadable rule files and on an id defined twice.
+    """
+    rules = into if into is not None else {}
+    for path in rule_files(root):
+        try:
+            data = yaml.safe_load(path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise ToolError(
+                f"semgrep rules {path}: cannot be read: {first_line(str(exc))}"
+            ) from None
+        entries = data.get("rules") if isinstance(data, dict) else None
+        if not isinstance(entries, list):
+            raise ToolError(f"semgrep rules {path}: no `rules:` list")
+        for entry in entries:
+            rule = _rule(entry, path)
+            if rule.id in rules:
+                raise ToolError(f"semgrep rules {path}: rule id {rule.id!r} is defined twice")
+            rules[rule.id] = rule
+    return rules
+
+
+def _rule(entry: object, path: Path) -> Rule:
+    if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+        raise ToolError(f"semgrep rules {path}: a rule without an id")
+    raw_meta = entry.get("metadata")
+    meta: dict[str, object] = raw_meta if isinstance(raw_meta, dict) else {}
+    cwe_field = meta.get("cwe", [])
+    cwe_texts = cwe_field if isinstance(cwe_field, list) else [cwe_field]
+    cwe = tuple(sorted({int(m) for text in cwe_texts for m in _CWE.findall(str(text))}))
+    references = meta.get("references")
+    help_uri = ""
+    if isinstance(references, list) and references and isinstance(references[0], str):
+        help_uri = references[0]
+    return Rule(
+        id=entry["id"],
+        severity=_SEVERITIES.get(str(entry.get("severity", "")).upper(), Severity.MEDIUM),
+        confidence=_CONFIDENCES.get(str(meta.get("confidence", "")).upper(), Confidence.MEDIUM),
+        cwe=cwe,
+        help_uri=help_uri,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RuleSet:
+    configs: tuple[str, ...]
+    described: tuple[dict[str, JSONValue], ...]
+    rules: Mapping[str, Rule]
+    digest: str
+    offline: bool
+
+
+def _repository_rules(ctx: CheckContext, pattern: str, dest: Path) -> Path:
+    """Rule files of the repository as they are in the base commit."""
+    base = ctx.release.base
+    if base is None:
+        raise ToolError(f"static.semgrep.rules {pattern!r}: no base commit to read it from")
+    relative = pattern.rstrip("/")
+    if not ctx.release.export(base, relative, dest):
+        raise ToolError(
+            f"static.semgrep.rules {pattern!r}: no such file or folder in the base commit "
+            f"{base[:12]}",
+            hint=f"rules are read from the base, like {POLICY_FILE}; commit them first",
+        )
+    return dest / relative
+
+
+def resolve_rules(ctx: CheckContext, scratch: Path) -> RuleSet:
+    """The configs semgrep runs with, their digests, and the rules they define."""
+    configs: list[str] = []
+    described: list[dict[str, JSONValue]] = []
+    rules: dict[str, Rule] = {}
+    offline = True
+    for index, entry in enumerate(ctx.policy.static.semgrep.rules):
+        if is_network_config(entry):
+            offline = False
+            configs.append(entry)
+            described.append({"config": entry, "source": "network (allowed by the policy)"})
+            continue
+        if entry == BUILTIN_RULES:
+            path = builtin_rulepack()
+        else:
+            path = _repository_rules(ctx, entry, scratch / f"rules-{index}")
+        before = len(rules)
+        load_rules(path, rules)
+        configs.append(str(path))
+        described.append(
+            {"config": entry, "digest": digest_rules(path), "rules": len(rules) - before}
+        )
+    if not rules and offline:
+        raise ToolError(
+            "semgrep: the configured rule set is empty, so nothing would be checked",
+            hint="list rule files in static.semgrep.rules, or keep 'builtin'",
+        )
+    return RuleSet(
+        configs=tuple(configs),
+        described=tuple(described),
+        rules=rules,
+        digest=digest_of(*[item.get("digest", item["config"]) for item in described]),
+        offline=offline,
+    )
+
+
+# --- running semgrep ----------------------------------------------------------------------
+
+
+def semgrep_command() -> tuple[str, str | None]:
+    """The semgrep executable, and its version when known without running it."""
+    beside = Path(sys.executable).parent / "semgrep"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        try:
+            return str(beside), metadata.version("semgrep")
+        except metadata.PackageNotFoundError:
+            return str(beside), None
+    found = shutil.which("semgrep")
+    if found is None:
+        raise ToolError("semgrep: not found", hint="pip install semgrep")
+    return found, None
+
+
+def semgrep_version(tools: ToolRunner, exe: str, known: str | None) -> str:
+    if known is not None:
+        return known
+    done = tools.run([exe, "--version", "--disable-version-check"], env=offline_env(), tool=TOOL)
+    version = first_line(done.stdout)
+    if done.returncode != 0 or not re.match(r"^\d+\.\d+", version):
+        raise ToolError(f"semgrep --version failed: {first_line(done.stderr or done.stdout)}")
+    return version
+
+
+def offline_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "SEMGREP_ENABLE_VERSION_CHECK": "0",
+            "SEMGREP_SEND_METRICS": "off",
+            "SEMGREP_SETTINGS_FILE": os.devnull,
+        }
+    )
+    for secret in ("SEMGREP_APP_TOKEN", "GITHUB_TOKEN"):
+        env.pop(secret, None)
+    return env
+
+
+def _chunks(files: Sequence[str]) -> list[list[str]]:
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    chars = 0
+    for path in files:
+        if current and chars + len(path) + 1 > MAX_CHUNK_CHARS:
+            chunks.append(current)
+            current, chars = [], 0
+        current.append(path)
+        chars += len(path) + 1
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _position(raw: Mapping[str, object], key: str, where: str) -> tuple[int, int]:
+    pos = raw.get(key)
+    if not isinstance(pos, dict):
+        raise OutputError(f"{where}: {key!r} is missing")
+    line, col = pos.get("line"), pos.get("col")
+    if not (isinstance(line, int) and isinstance(col, int)) or line < 1:
+        raise OutputError(f"{where}: {key!r} has no line/col")
+    return line, col
+
+
+def _relative(raw: object, requested: Collection[str], where: str) -> str:
+    if not isinstance(raw, str):
+        raise OutputError(f"{where}: path is not a string")
+    path = raw[2:] if raw.startswith("./") else raw
+    if path not in requested:
+        raise OutputError(f"{where}: reports {raw!r}, a file it was not asked to scan")
+    return path
+
+
+def _describe_error(
+    raw: Mapping[str, object], requested: Collection[str]
+) -> tuple[str, str | None]:
+    kind = str(raw.get("type", "error"))
+    if isinstance(raw.get("type"), list):
+        kind = str(cast(list[object], raw["type"])[0])
+    message = " ".join(str(raw.get("message", "")).split())[:240]
+    path = raw.get("path")
+    rule = raw.get("rule_id")
+    where = ""
+    name: str | None = None
+    if isinstance(path, str):
+        candidate = path[2:] if path.startswith("./") else path
+        name = candidate if candidate in requested else None
+        where += f" in {candidate}"
+    if isinstance(rule, str):
+        where += f" (rule {rule})"
+    return f"{kind}{where}: {message}" if message else f"{kind}{where}", name
+
+
+def parse_output(stdout: bytes, requested: Collection[str]) -> Scan:
+    try:
+        data = json.loads(stdout.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise OutputError(f"output is not JSON ({first_line(str(exc))})") from None
+    if not isinstance(data, dict):
+        raise OutputError("output is not a JSON object")
+    results, errors, paths = data.get("results"), data.get("errors"), data.get("paths")
+    if not isinstance(results, list) or not isinstance(errors, list):
+        raise OutputError("'results' or 'errors' is missing")
+    if not isinstance(paths, dict) or not isinstance(paths.get("scanned"), list):
+        raise OutputError("'paths.scanned' is missing")
+    matches = []
+    for index, raw in enumerate(results):
+        where = f"results[{index}]"
+        if not isinstance(raw, dict):
+            raise OutputError(f"{where} is not an object")
+        extra = raw.get("extra")
+        if not isinstance(extra, dict) or not isinstance(extra.get("message"), str):
+            raise OutputError(f"{where}: extra.message is missing")
+        check_id = raw.get("check_id")
+        if not isinstance(check_id, str):
+            raise OutputError(f"{where}: check_id is missing")
+        line, col = _position(raw, "start", where)
+        end_line, _ = _position(raw, "end", where)
+        matches.append(
+            Match(
+                rule_id=check_id,
+                path=_relative(raw.get("path"), requested, where),
+                line=line,
+                end_line=max(end_line, line),
+                column=col,
+                message=str(extra["message"]).strip(),
+            )
+        )
+    problems: list[str] = []
+    failed: set[str] = set()
+    for raw in errors:
+        if not isinstance(raw, dict):
+            raise OutputError("an entry of 'errors' is not an object")
+        text, name = _describe_error(raw, requested)
+        problems.append(text)
+        if name is not None:
+            failed.add(name)
+    scanned = {
+        path[2:] if isinstance(path, str) and path.startswith("./") else path
+        for path in paths["scanned"]
+    }
+    return Scan(
+        matches=tuple(matches),
+        scanned=frozenset(p for p in scanned if isinstance(p, str)),
+        problems=tuple(problems),
+        failed_files=frozenset(failed),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Settings:
+    exe: str
+    configs: tuple[str, ...]
+    timeout: int
+    max_memory: int
+    jobs: int
+
+
+def _invoke(ctx: CheckContext, files: Sequence[str], s: _Settings) -> Scan:
+    argv = [
+        s.exe,
+        "scan",
+        "--json",
+        "--quiet",
+        "--metrics=off",
+        "--disable-version-check",
+        "--disable-nosem",
+        "--no-rewrite-rule-ids",
+        "--oss-only",
+        f"--timeout={s.timeout}",
+        "--timeout-threshold=0",
+        f"--max-memory={s.max_memory}",
+        "--max-target-bytes=0",
+        f"--jobs={s.jobs}",
+    ]
+    for config in s.configs:
+        argv += ["--config", config]
+    argv += ["--", *files]
+    done = ctx.tools.run(argv, cwd=ctx.tree, env=offline_env(), tool=TOOL)
+    try:
+        scan = parse_output(done.stdout, set(files))
+    except OutputError as exc:
+        raise ToolError(
+            f"semgrep exited with status {done.returncode} and unusable output ({exc}): "
+            f"{first_line(done.stderr or done.stdout)}",
+            hint="run semgrep by hand with --json on these files to see why",
+        ) from None
+    if done.returncode != 0:
+        first = scan.problems[0] if scan.problems else first_line(done.stderr)
+        raise ToolError(f"semgrep exited with status {done.returncode}: {first}")
+    return scan
+
+
+def _scan_and_cache(
+    ctx: CheckContext,
+    files: Sequence[str],
+    run: _Settings,
+    cache: FileResultCache,
+    digests: Mapping[str, str],
+) -> tuple[list[Match], list[str]]:
+    """Scan ``files``; cache the result of every file semgrep scanned without error."""
+    matches: list[Match] = []
+    problems: list[str] = []
+    for chunk in _chunks(files):
+        scan = _invoke(ctx, chunk, run)
+        problems.extend(scan.problems)
+        matches.extend(scan.matches)
+        skipped = sorted(set(chunk) - scan.scanned)
+        if skipped:
+            problems.append(
+                f"semgrep did not scan {len(skipped)} requested file(s) (ignored by the "
+                f"project's .semgrepignore, or unsupported): {_names(skipped)}"
+            )
+        by_path: dict[str, list[JSONValue]] = {path: [] for path in chunk}
+        for match in scan.matches:
+            by_path[match.path].append(match.to_json())
+        for path in chunk:
+            clean = path in scan.scanned and path not in scan.failed_files
+            if clean and path in digests:
+                cache.put(path, digests[path], cast(JSONValue, by_path[path]))
+    return matches, problems
+
+
+def _names(paths: Sequence[str]) -> str:
+    shown = ", ".join(p if p.isprintable() else repr(p) for p in paths[:_NAMES_IN_CAUSE])
+    more = len(paths) - _NAMES_IN_CAUSE
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def to_findings(matches: Sequence[Match], rules: Mapping[str, Rule], tree: Path) -> list[Finding]:
+    ordered = sorted(matches, key=lambda m: (m.path, m.line, m.column, m.rule_id, m.end_line))
+    sources: dict[str, list[str]] = {}
+    located = []
+    for match in ordered:
+        if match.path not in sources:
+            sources[match.path] = read_source(tree / match.path)
+        code = "\n".join(sources[match.path][match.line - 1 : match.end_line])
+        located.append(
+            Located(tool=TOOL, rule_id=match.rule_id, path=match.path, line=match.line, code=code)
+        )
+    findings = []
+    for match, fingerprint in zip(ordered, fingerprints(located), strict=True):
+        rule = rules.get(match.rule_id)
+        findings.append(
+            Finding(
+                tool=TOOL,
+                rule_id=match.rule_id,
+                rule_name=match.rule_id.rsplit(".", 1)[-1],
+                severity=rule.severity if rule else Severity.MEDIUM,
+                confidence=rule.confidence if rule else Confidence.MEDIUM,
+                path=match.path,
+                line=match.line,
+                end_line=match.end_line,
+                column=match.column,
+                message=match.message,
+                cwe=rule.cwe if rule else (),
+                help_uri=rule.help_uri if rule else "",
+                fingerprint=fingerprint,
+            )
+        )
+    return findings
+
+
+@dataclass(frozen=True, kw_only=True)
+class SemgrepCheck:
+    """The ``semgrep`` check: releasegate's rule pack over the files in static scope."""
+
+    id: str = "semgrep"
+    stage: Stage = Stage.STATIC
+
+    def enabled(self, policy: Policy) -> bool:
+        return policy.static.required and policy.static.semgrep.enabled
+
+    def run(self, ctx: CheckContext) -> CheckResult:
+        started = time.monotonic()
+        settings = ctx.policy.static.semgrep
+        scope = select_files(ctx.files, ctx.policy.static.include, ctx.policy.static.exclude)
+        evidence: dict[str, JSONValue] = {
+            "tool": TOOL,
+            "files_in_scope": len(scope.included),
+            "files_excluded": len(scope.excluded),
+        }
+
+        def result(
+            status: Status, causes: Sequence[str] = (), findings: Sequence[Finding] = ()
+        ) -> CheckResult:
+            return CheckResult(
+                id=self.id,
+                stage=self.stage,
+                status=status,
+                reasons=tuple(causes),
+                findings=tuple(findings),
+                evidence=evidence,
+                duration_seconds=time.monotonic() - started,
+            )
+
+        ctx.cache_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="semgrep-", dir=ctx.cache_dir) as scratch:
+            ruleset = resolve_rules(ctx, Path(scratch))
+            evidence["rules"] = list(ruleset.described)
+            evidence["rule_count"] = len(ruleset.rules)
+            exe, known_version = semgrep_command()
+            too_big = [
+                path
+                for path in scope.included
+                if (ctx.tree / path).stat().st_size > settings.max_target_bytes
+            ]
+            if too_big:
+                return result(
+                    Status.ERROR,
+                    [
+                        f"{len(too_big)} file(s) in scope exceed static.semgrep.max_target_bytes "
+                        f"({settings.max_target_bytes}): {_names(too_big)}; raise the limit or "
+                        "exclude them in static.exclude"
+                    ],
+                )
+            version = semgrep_version(ctx.tools, exe, known_version)
+            evidence["semgrep_version"] = version
+            cache = FileResultCache(
+                root=ctx.cache_dir,
+                tool=TOOL,
+                salt=digest_of(
+                    CACHE_FORMAT,
+                    version,
+                    ruleset.digest,
+                    settings.timeout_per_file,
+                    settings.max_memory_mib,
+                ),
+                # Network rules can change under us: their results are never cached.
+                enabled=ctx.use_cache and ruleset.offline,
+            )
+            lookup = cache.lookup(ctx.tree, scope.included)
+            matches: list[Match] = []
+            misses = list(lookup.misses)
+            for path, cached in lookup.hits.items():
+                try:
+                    matches.extend(
+                        Match.from_json(path, item) for item in cast(list[object], cached)
+                    )
+                except (OutputError, TypeError):
+                    misses.append(path)
+            problems: list[str] = []
+            analysed = 0
+            if misses:
+                run = _Settings(
+                    exe=exe,
+                    configs=ruleset.configs,
+                    timeout=settings.timeout_per_file,
+                    max_memory=settings.max_memory_mib,
+                    jobs=max(os.cpu_count() or 1, 1),
+                )
+                fresh, problems = _scan_and_cache(ctx, sorted(misses), run, cache, lookup.digests)
+                matches.extend(fresh)
+                analysed = len(misses)
+        evidence["files_analysed"] = analysed
+        evidence["cache"] = cache.evidence()
+        findings = to_findings(matches, ruleset.rules, ctx.tree)
+        if problems:
+            shown = problems[:_NAMES_IN_CAUSE]
+            more = len(problems) - len(shown)
+            evidence["errors"] = list(problems)
+            cause = "semgrep reported errors: " + "; ".join(shown)
+            if more > 0:
+                cause += f"; and {more} more (see the evidence)"
+            return result(Status.ERROR, [cause], findings)
+        return result(Status.PASS, (), findings)
+
+
+SEMGREP = SemgrepCheck()

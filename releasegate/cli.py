@@ -21,9 +21,9 @@ from rich.progress import Progress as RichProgress
 from rich.progress import SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from releasegate import __version__
-from releasegate.engine import RunOptions, evaluate
+from releasegate.engine import RunOptions, evaluate, write_baseline
 from releasegate.errors import ConfigError, ReleasegateError, UsageError
-from releasegate.model import CheckResult, Decision, Verdict
+from releasegate.model import CheckResult, Decision, Mode, Stage, Verdict
 from releasegate.policy import POLICY_FILE, parse_policy, policy_json_schema, starter_policy_text
 from releasegate.reports import (
     LinkBase,
@@ -73,7 +73,29 @@ def _parser() -> argparse.ArgumentParser:
         help="policy file for local experiments (untrusted; releases are judged by the "
         f"{POLICY_FILE} of the base commit)",
     )
+    run.add_argument(
+        "--mode",
+        choices=[mode.value for mode in Mode],
+        default=Mode.RELEASE.value,
+        help="release (default): judge the whole head tree; pull-request: judge the files "
+        "changed in base..head, and block only on findings not in the baseline",
+    )
     run.add_argument("--no-progress", action="store_true", help="no live progress on stderr")
+    run.add_argument(
+        "--no-cache", action="store_true", help="do not read or write the per-file result cache"
+    )
+
+    baseline = sub.add_parser(
+        "baseline", help="record the current static findings as accepted (the baseline file)"
+    )
+    baseline.add_argument("--repo", type=Path, default=Path(), help="repository (default: .)")
+    baseline.add_argument("--head", help="commit whose findings to record (default: HEAD)")
+    baseline.add_argument("--reason", required=True, help="why these findings are accepted")
+    baseline.add_argument("--owner", help="who owns them (default: git user.email)")
+    baseline.add_argument(
+        "--output", type=Path, help="where to write it (default: the policy's static.baseline)"
+    )
+    baseline.add_argument("--config", type=Path, help="policy file for local experiments")
 
     init = sub.add_parser("init", help=f"write a commented starter {POLICY_FILE}")
     init.add_argument("--repo", type=Path, default=Path(), help="repository (default: .)")
@@ -162,7 +184,13 @@ def _emit(decision: Decision, args: argparse.Namespace) -> None:
 def _cmd_run(args: argparse.Namespace) -> int:
     only = tuple(part.strip() for part in args.only.split(",") if part.strip())
     options = RunOptions(
-        repo=args.repo, base=args.base, head=args.head, only=only, config=args.config
+        repo=args.repo,
+        base=args.base,
+        head=args.head,
+        only=only,
+        config=args.config,
+        mode=Mode(args.mode),
+        use_cache=not args.no_cache,
     )
     err = Console(file=sys.stderr)
     if args.no_progress or not err.is_terminal:
@@ -172,6 +200,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
             decision = evaluate(options, progress=live)
     _emit(decision, args)
     return EXIT_PASS if decision.verdict is Verdict.PASS else EXIT_BLOCK
+
+
+def _cmd_baseline(args: argparse.Namespace) -> int:
+    options = RunOptions(
+        repo=args.repo, head=args.head, only=(Stage.STATIC.value,), config=args.config
+    )
+    written = write_baseline(options, reason=args.reason, owner=args.owner, output=args.output)
+    print(
+        f"wrote {written.path}: {written.entries} finding(s) accepted "
+        f"({written.added} new, {written.dropped} dropped); commit it. A baseline change "
+        "inside a release range needs security sign-off."
+    )
+    return EXIT_PASS
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -205,6 +246,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 _COMMANDS = {
     "run": _cmd_run,
     "init": _cmd_init,
+    "baseline": _cmd_baseline,
     "validate": _cmd_validate,
     "schema": _cmd_schema,
 }

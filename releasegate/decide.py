@@ -13,12 +13,15 @@ from dataclasses import dataclass
 
 from typing_extensions import assert_never
 
+from releasegate.baseline import Baseline
 from releasegate.globs import matches
 from releasegate.model import (
+    BaselineInfo,
     CheckResult,
     Decision,
     Finding,
     JudgedCheck,
+    Mode,
     PolicyInfo,
     Reason,
     ReleaseInfo,
@@ -27,6 +30,8 @@ from releasegate.model import (
     Verdict,
 )
 from releasegate.policy import Policy, Waiver, expiring
+from releasegate.suppressions import Suppression
+from releasegate.suppressions import apply as apply_suppressions
 
 WAIVER_WARNING_DAYS = 14
 _MAX_LISTED_FILES = 10
@@ -61,9 +66,36 @@ class _Judgement:
     reason: Reason | None
 
 
-def _judge_finding(
-    finding: Finding, stage: Stage, policy: Policy, today: dt.date, used: set[int]
-) -> _Judgement:
+@dataclass(frozen=True, kw_only=True)
+class StaticInputs:
+    """What the static stage is judged with besides the findings."""
+
+    baseline: Baseline | None = None
+    baseline_changed: bool = False
+    suppressions: tuple[Suppression, ...] = ()
+
+
+@dataclass(kw_only=True)
+class _Judge:
+    policy: Policy
+    today: dt.date
+    mode: Mode
+    static: StaticInputs
+    used_waivers: set[int]
+    baselined: set[str]
+
+
+def _judge_finding(finding: Finding, stage: Stage, judge: _Judge) -> _Judgement:
+    policy, today, used = judge.policy, judge.today, judge.used_waivers
+    baseline = judge.static.baseline
+    if stage is Stage.STATIC and baseline is not None and finding.fingerprint in baseline:
+        judge.baselined.add(finding.fingerprint)
+        return _Judgement(
+            finding=dataclasses.replace(finding, new=False, blocking=False), reason=None
+        )
+    if finding.waived:
+        # Waived before judgement (a justified in-code suppression): listed, never blocking.
+        return _Judgement(finding=dataclasses.replace(finding, blocking=False), reason=None)
     expired: list[Reason] = []
     for index, waiver in enumerate(policy.waivers):
         if not _waiver_matches(waiver, finding):
@@ -83,7 +115,16 @@ def _judge_finding(
         return _Judgement(
             finding=dataclasses.replace(finding, waived=True, blocking=False), reason=None
         )
-    if stage is Stage.STATIC:
+    if (
+        stage is Stage.STATIC
+        and judge.mode is Mode.RELEASE
+        and policy.static.release_blocks_unbaselined
+    ):
+        rule_name = (
+            "static.release_blocks_unbaselined "
+            "(release mode: every finding not in the baseline blocks)"
+        )
+    elif stage is Stage.STATIC:
         match = policy.static.block_rule_for(finding.path)
         if match is None:
             return _Judgement(finding=dataclasses.replace(finding, blocking=False), reason=None)
@@ -111,9 +152,7 @@ def _judge_finding(
     )
 
 
-def _judge_check(
-    result: CheckResult, policy: Policy, today: dt.date, used: set[int]
-) -> JudgedCheck:
+def _judge_check(result: CheckResult, judge: _Judge) -> JudgedCheck:
     status = result.status
     if status is Status.ERROR:
         causes = result.reasons or ("the check failed without saying why",)
@@ -133,7 +172,10 @@ def _judge_check(
             result=result, status=status, reasons=(reason,), findings=result.findings
         )
     if status is Status.PASS or status is Status.FAIL:
-        judged = [_judge_finding(f, result.stage, policy, today, used) for f in result.findings]
+        own = result.findings
+        if result.stage is Stage.STATIC and judge.static.suppressions:
+            own = tuple(apply_suppressions(own, judge.static.suppressions))
+        judged = [_judge_finding(f, result.stage, judge) for f in own]
         findings = tuple(j.finding for j in judged)
         children = tuple(
             dataclasses.replace(j.reason, check=result.id) for j in judged if j.reason is not None
@@ -158,7 +200,17 @@ def _judge_check(
         if waived:
             reasons.append(
                 Reason(
-                    message=f"{result.id}: {waived} finding(s) waived by the policy",
+                    message=f"{result.id}: {waived} finding(s) waived "
+                    "(policy waivers or justified in-code suppressions)",
+                    blocking=False,
+                    check=result.id,
+                )
+            )
+        accepted = sum(1 for f in findings if not f.new)
+        if accepted:
+            reasons.append(
+                Reason(
+                    message=f"{result.id}: {accepted} finding(s) accepted by the baseline",
                     blocking=False,
                     check=result.id,
                 )
@@ -166,6 +218,45 @@ def _judge_check(
         final = Status.FAIL if any(r.blocking for r in reasons) else Status.PASS
         return JudgedCheck(result=result, status=final, reasons=tuple(reasons), findings=findings)
     assert_never(status)
+
+
+def _baseline_verdict(
+    judge: _Judge, checks: Sequence[JudgedCheck], reasons: list[Reason], notes: list[Reason]
+) -> BaselineInfo | None:
+    static = judge.static
+    if static.baseline is None:
+        return None
+    baseline = static.baseline
+    if static.baseline_changed:
+        reasons.append(
+            Reason(
+                message=f"the baseline {baseline.path} changed in this range: accepting "
+                "findings needs security sign-off, which this version cannot verify yet "
+                "(not supported yet)",
+                blocking=True,
+                rule="a baseline change inside the range needs security sign-off",
+            )
+        )
+    ran_whole_tree = judge.mode is Mode.RELEASE and any(
+        c.stage is Stage.STATIC and c.status is not Status.SKIPPED for c in checks
+    )
+    stale = len(baseline.entries) - len(judge.baselined)
+    if ran_whole_tree and stale > 0:
+        notes.append(
+            Reason(
+                message=f"{stale} baseline entr{'y' if stale == 1 else 'ies'} in {baseline.path} "
+                "match no finding any more (fixed?): run `releasegate baseline` to drop them",
+                blocking=False,
+                rule="static.baseline",
+            )
+        )
+    return BaselineInfo(
+        path=baseline.path,
+        digest=baseline.digest,
+        entries=len(baseline.entries),
+        matched=len(judge.baselined),
+        changed_in_range=static.baseline_changed,
+    )
 
 
 def _listed(paths: Sequence[str]) -> str:
@@ -183,12 +274,22 @@ def decide(
     release: ReleaseInfo,
     today: dt.date,
     tool_version: str,
+    static: StaticInputs | None = None,
 ) -> Decision:
     """Judge the results against the policy. Pure: same inputs, same Decision."""
-    used: set[int] = set()
-    checks = tuple(_judge_check(result, policy, today, used) for result in results)
+    judge = _Judge(
+        policy=policy,
+        today=today,
+        mode=release.mode,
+        static=static or StaticInputs(),
+        used_waivers=set(),
+        baselined=set(),
+    )
+    used = judge.used_waivers
+    checks = tuple(_judge_check(result, judge) for result in results)
     reasons: list[Reason] = []
     notes: list[Reason] = []
+    baseline_info = _baseline_verdict(judge, checks, reasons, notes)
 
     if release.dirty_files:
         reasons.append(
@@ -262,4 +363,5 @@ def decide(
         release=release,
         policy=policy_info,
         tool_version=tool_version,
+        baseline=baseline_info,
     )

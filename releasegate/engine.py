@@ -7,14 +7,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import git
+
 from releasegate import __version__
+from releasegate.baseline import Baseline, parse_baseline, render_baseline
 from releasegate.cache import cache_disabled, default_cache_dir
 from releasegate.checks.base import Check, CheckContext
 from releasegate.checks.registry import REGISTRY
 from releasegate.context import ReleaseContext, resolve_context
-from releasegate.decide import decide
-from releasegate.errors import ConfigError, UsageError
-from releasegate.model import CheckResult, Decision, PolicyInfo, ReleaseInfo, Stage, Status
+from releasegate.decide import StaticInputs, decide
+from releasegate.errors import ConfigError, ToolError, UsageError
+from releasegate.model import (
+    CheckResult,
+    Decision,
+    Mode,
+    PolicyInfo,
+    ReleaseInfo,
+    Stage,
+    Status,
+)
 from releasegate.policy import (
     POLICY_FILE,
     LoadedPolicy,
@@ -24,6 +35,8 @@ from releasegate.policy import (
 )
 from releasegate.procs import ToolRunner
 from releasegate.runner import Progress, not_supported, run_checks
+from releasegate.scope import select_files
+from releasegate.suppressions import find_suppressions
 
 # Stages the policy can require, and whether it does.
 _POLICY_STAGES: dict[Stage, str] = {
@@ -44,6 +57,7 @@ class RunOptions:
     today: dt.date | None = None
     cache_dir: Path | None = None
     use_cache: bool = True
+    mode: Mode = Mode.RELEASE
 
 
 def stage_required(policy: Policy, stage: Stage) -> bool:
@@ -151,7 +165,7 @@ def select_checks(policy: Policy, only: Sequence[str]) -> tuple[list[Check], lis
     return runnable, unavailable
 
 
-def release_info(release: ReleaseContext) -> ReleaseInfo:
+def release_info(release: ReleaseContext, mode: Mode) -> ReleaseInfo:
     return ReleaseInfo(
         repo=str(release.root),
         commit=release.head,
@@ -161,6 +175,47 @@ def release_info(release: ReleaseContext) -> ReleaseInfo:
         commits=len(release.commits),
         changed_files=release.changed_files,
         dirty_files=release.dirty_files,
+        mode=mode,
+    )
+
+
+def _load_baseline(tree: Path, policy: Policy) -> Baseline | None:
+    path = policy.static.baseline
+    try:
+        data = (tree / path).read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the baseline: {exc}") from None
+    return parse_baseline(data, path)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Workspace:
+    """What the checks of one run look at: the head's files, in scope for this mode."""
+
+    tree: Path
+    files: tuple[str, ...]
+    static: StaticInputs
+
+
+def prepare(release: ReleaseContext, policy: Policy, mode: Mode, tree: Path) -> Workspace:
+    files = tuple(release.tracked_files())
+    if mode is Mode.PULL_REQUEST:
+        # Diff-aware: a pull request is judged on the files it changes.
+        changed = set(release.changed_files)
+        files = tuple(path for path in files if path in changed)
+    static_scope = select_files(files, policy.static.include, policy.static.exclude)
+    baseline = _load_baseline(tree, policy) if policy.static.required else None
+    return Workspace(
+        tree=tree,
+        files=files,
+        static=StaticInputs(
+            baseline=baseline,
+            baseline_changed=baseline is not None
+            and release.changed_in_range(policy.static.baseline),
+            suppressions=tuple(find_suppressions(tree, static_scope.included)),
+        ),
     )
 
 
@@ -171,17 +226,18 @@ def evaluate(options: RunOptions, progress: Progress | None = None) -> Decision:
     cache_dir = options.cache_dir or default_cache_dir()
     use_cache = options.use_cache and not cache_disabled()
     with release.checkout() as tree:
-        files = tuple(release.tracked_files())
+        workspace = prepare(release, policy, options.mode, tree)
 
         def make_context(tools: ToolRunner) -> CheckContext:
             return CheckContext(
                 release=release,
                 policy=policy,
                 tree=tree,
-                files=files,
+                files=workspace.files,
                 tools=tools,
                 cache_dir=cache_dir,
                 use_cache=use_cache,
+                suppressions=workspace.static.suppressions,
             )
 
         results = run_checks(
@@ -197,7 +253,64 @@ def evaluate(options: RunOptions, progress: Progress | None = None) -> Decision:
         policy=policy,
         policy_info=policy_info,
         results=[*results, *unavailable],
-        release=release_info(release),
+        release=release_info(release, options.mode),
         today=options.today or dt.date.today(),
         tool_version=__version__,
+        static=workspace.static,
     )
+
+
+BASELINED_TOOLS = frozenset({"bandit", "semgrep"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class BaselineWritten:
+    path: Path
+    entries: int
+    added: int
+    dropped: int
+
+
+def write_baseline(
+    options: RunOptions, *, reason: str, owner: str | None, output: Path | None
+) -> BaselineWritten:
+    """Run the static stage on the head and record its findings as the baseline."""
+    decision = evaluate(options)
+    failed = [c for c in decision.checks if c.stage is Stage.STATIC and c.status is Status.ERROR]
+    if failed:
+        causes = "; ".join(r.message for c in failed for r in c.reasons)
+        raise ToolError(f"cannot write a baseline while a static check errors: {causes}")
+    release, loaded = resolve(options)
+    target = output or release.root / loaded.policy.static.baseline
+    previous = None
+    if target.is_file():
+        try:
+            previous = parse_baseline(target.read_bytes(), str(target))
+        except ConfigError:
+            previous = None  # unreadable: rewritten from scratch
+    findings = [f for f in decision.findings if f.tool in BASELINED_TOOLS and not f.waived]
+    who = owner or _git_user(release) or "unknown"
+    text = render_baseline(
+        findings,
+        previous=previous,
+        owner=who,
+        reason=reason,
+        today=options.today or dt.date.today(),
+        commit=release.head,
+        generated_by=f"releasegate {__version__}",
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    old = set(previous.entries) if previous else set()
+    new = {f.fingerprint for f in findings}
+    return BaselineWritten(
+        path=target, entries=len(new), added=len(new - old), dropped=len(old - new)
+    )
+
+
+def _git_user(release: ReleaseContext) -> str | None:
+    try:
+        email = str(release.repo.git.config("user.email")).strip()
+    except git.GitCommandError:
+        return None
+    return email or None

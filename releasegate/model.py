@@ -72,6 +72,13 @@ class Confidence(_Ranked):
     HIGH = "high"
 
 
+class Mode(enum.Enum):
+    """What the run certifies: a release (whole tree) or a pull request (its changes)."""
+
+    RELEASE = "release"
+    PULL_REQUEST = "pull-request"
+
+
 class Stage(enum.Enum):
     """The stages a release goes through; ``--only`` accepts these names."""
 
@@ -170,6 +177,18 @@ class ReleaseInfo:
     commits: int
     changed_files: tuple[str, ...]
     dirty_files: tuple[str, ...] = ()
+    mode: Mode = Mode.RELEASE
+
+
+@dataclass(frozen=True, kw_only=True)
+class BaselineInfo:
+    """The baseline in force for this run."""
+
+    path: str
+    digest: str
+    entries: int
+    matched: int
+    changed_in_range: bool
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -209,6 +228,7 @@ class Decision:
     release: ReleaseInfo
     policy: PolicyInfo
     tool_version: str
+    baseline: BaselineInfo | None = None
 
     @property
     def blocking_reasons(self) -> tuple[Reason, ...]:

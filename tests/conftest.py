@@ -29,6 +29,13 @@ def _no_ambient_github(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test starts with an empty result cache of its own."""
+    monkeypatch.setenv("RELEASEGATE_CACHE_DIR", str(tmp_path_factory.mktemp("rg-cache")))
+    monkeypatch.delenv("RELEASEGATE_NO_CACHE", raising=False)
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Iterator[GitRepo]:
     yield GitRepo(tmp_path / "repo")

@@ -55,6 +55,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from packaging.specifiers import SpecifierSet
+
 from releasegate.cache import FileResultCache, digest_of
 from releasegate.checks.base import CheckContext
 from releasegate.errors import ToolError
@@ -317,7 +319,12 @@ def file_result_from_json(path: str, raw: JSONValue) -> FileResult | None:
     """
     if not isinstance(raw, dict) or set(raw) != _RESULT_KEYS:
         return None
-    python, reparsed, metrics, issues = (raw["python"], raw["reparsed"], raw["metrics"], raw["issues"])
+    python, reparsed, metrics, issues = (
+        raw["python"],
+        raw["reparsed"],
+        raw["metrics"],
+        raw["issues"],
+    )
     if not (
         isinstance(python, str)
         and _VERSION_TEXT.match(python)
@@ -669,6 +676,206 @@ def _causes(outcome: _Outcome, tried: Sequence[BanditPython], from_env: bool) ->
 
 
 @dataclass(frozen=True, kw_only=True)
+class _Chosen:
+    """What interpreter selection found that the evidence reports; kept for warm runs."""
+
+    bandit_version: str
+    tests: tuple[str, ...]
+    note: str | None
+
+    @classmethod
+    def of(cls, selection: Selection) -> _Chosen:
+        primary = selection.primary
+        return cls(bandit_version=primary.bandit_version, tests=primary.tests, note=selection.note)
+
+    def to_json(self) -> dict[str, JSONValue]:
+        return {"bandit_version": self.bandit_version, "tests": list(self.tests), "note": self.note}
+
+    @classmethod
+    def from_json(cls, raw: JSONValue) -> _Chosen | None:
+        if not isinstance(raw, dict) or set(raw) != {"bandit_version", "tests", "note"}:
+            return None
+        version, tests, note = raw["bandit_version"], raw["tests"], raw["note"]
+        if not isinstance(version, str) or not isinstance(tests, list):
+            return None
+        names = [test for test in tests if isinstance(test, str)]
+        if len(names) != len(tests) or not (note is None or isinstance(note, str)):
+            return None
+        return cls(bandit_version=version, tests=tuple(names), note=note)
+
+    def notes(self, skips: Sequence[str]) -> list[JSONValue]:
+        notes: list[JSONValue] = [self.note] if self.note else []
+        unknown = [skip for skip in skips if skip not in self.tests]
+        if unknown:
+            notes.append(
+                f"static.bandit.skips names tests bandit {self.bandit_version} "
+                f"does not have, so they skip nothing: {', '.join(unknown)}"
+            )
+        return notes
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Fresh:
+    """The files analysed in this run, and what analysed them."""
+
+    selection: Selection
+    outcome: _Outcome
+    from_env: bool
+
+
+def _analyse_misses(
+    ctx: CheckContext, requires: SpecifierSet | None, skips: tuple[str, ...], files: list[str]
+) -> _Fresh:
+    """Pick the interpreters (probing them) and analyse ``files``; raises ``ToolError``."""
+    pythons = BanditPythons(ctx.tools, ctx.cache_dir)
+    selection = pythons.select(requires)
+    ctx.cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bandit-", dir=ctx.cache_dir) as scratch:
+        ini = Path(scratch) / "releasegate.bandit"
+        # An empty [bandit] section: bandit reads no .bandit file of the tree.
+        ini.write_text("[bandit]\n", encoding="utf-8")
+        settings = _Settings(tree=ctx.tree, skips=skips, ini=ini, pycache=ctx.cache_dir / "pycache")
+        outcome = _analyse(ctx, pythons, selection.primary, settings, files)
+    return _Fresh(selection=selection, outcome=outcome, from_env=pythons.from_environment)
+
+
+def _issues_by_path(issues: Sequence[Issue]) -> dict[str, list[Issue]]:
+    by_path: dict[str, list[Issue]] = {}
+    for issue in issues:
+        by_path.setdefault(issue.path, []).append(issue)
+    return by_path
+
+
+def _fresh_results(fresh: _Fresh) -> dict[str, FileResult]:
+    """The result of every file analysed in this run."""
+    by_path = _issues_by_path(fresh.outcome.issues)
+    primary = fresh.selection.primary
+    return {
+        path: FileResult(
+            issues=tuple(by_path.get(path, ())),
+            metrics=metrics,
+            python=python.version_text,
+            reparsed=python is not primary,
+        )
+        for path, (python, metrics) in fresh.outcome.analysed.items()
+    }
+
+
+def _retry_next_time(outcome: _Outcome) -> set[str]:
+    """Files never to store, whatever else bandit said about them: they must be retried."""
+    retry = {error.path for error in outcome.file_errors} | set(outcome.unparsed)
+    for done in outcome.passes:
+        for chunk in done.chunks:
+            if chunk.report is None:
+                retry.update(chunk.files)
+    return retry
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Stored:
+    """This check's part of the cache: per-file results, and the last selection's record."""
+
+    bandit_version: str | None
+    salt: str
+    files: FileResultCache
+    selection: FileResultCache
+
+    @classmethod
+    def open(cls, ctx: CheckContext, skips: Sequence[str], requires_python: str | None) -> _Stored:
+        version = installed_bandit_version()
+        salt = cache_salt(version or "", skips, requires_python)
+        enabled = ctx.use_cache and version is not None
+        return cls(
+            bandit_version=version,
+            salt=salt,
+            files=FileResultCache(root=ctx.cache_dir, tool=TOOL, salt=salt, enabled=enabled),
+            selection=FileResultCache(
+                root=ctx.cache_dir, tool=SELECTION_TOOL, salt=salt, enabled=enabled
+            ),
+        )
+
+    def lookup(
+        self, tree: Path, paths: Sequence[str]
+    ) -> tuple[dict[str, FileResult], list[str], Mapping[str, str]]:
+        """Cached results that pass validation, the files to analyse (in order), digests."""
+        found = self.files.lookup(tree, paths)
+        cached: dict[str, FileResult] = {}
+        for path, raw in found.hits.items():
+            result = file_result_from_json(path, raw)
+            if result is not None:
+                cached[path] = result
+        # An entry without the expected shape is analysed again: count it as the miss it is.
+        invalid = len(found.hits) - len(cached)
+        stats = self.files.stats
+        stats["hits"] -= invalid
+        stats["misses"] += invalid
+        stats["invalid"] = stats.get("invalid", 0) + invalid
+        return cached, [path for path in paths if path not in cached], found.digests
+
+    def chosen(self) -> _Chosen | None:
+        return _Chosen.from_json(self.selection.get(_SELECTION_KEY, self.salt))
+
+    def save(
+        self, fresh: _Fresh, results: Mapping[str, FileResult], digests: Mapping[str, str]
+    ) -> None:
+        """Store what this run analysed, except what must be retried next time.
+
+        The salt names the bandit of releasegate's environment: a result of any
+        other bandit is never stored under it.
+        """
+        primary = fresh.selection.primary
+        if primary.bandit_version == self.bandit_version:
+            self.selection.put(_SELECTION_KEY, self.salt, _Chosen.of(fresh.selection).to_json())
+        retry = _retry_next_time(fresh.outcome)
+        for path, (python, _) in sorted(fresh.outcome.analysed.items()):
+            digest = digests.get(path)
+            if path in retry or digest is None or python.bandit_version != self.bandit_version:
+                continue
+            self.files.put(path, digest, file_result_json(results[path]))
+
+
+def _failures(fresh: _Fresh | None, evidence: dict[str, JSONValue]) -> list[str]:
+    """The causes of an ``error`` (one line each), with their evidence."""
+    if fresh is None:
+        return []
+    outcome = fresh.outcome
+    causes = _causes(outcome, [done.python for done in outcome.passes], fresh.from_env)
+    if outcome.unparsed:
+        evidence["unparsed"] = list(outcome.unparsed)
+    if outcome.file_errors:
+        evidence["file_errors"] = [
+            {"path": e.path, "reason": e.reason} for e in outcome.file_errors
+        ]
+    return causes
+
+
+def _results_evidence(
+    results: Mapping[str, FileResult], fresh: _Fresh | None
+) -> dict[str, JSONValue]:
+    """Evidence about every file whose result is known, whether from the cache or fresh."""
+    parsed_with: dict[str, int] = {}
+    for result in results.values():
+        parsed_with[result.python] = parsed_with.get(result.python, 0) + 1
+    outcome = fresh.outcome if fresh is not None else None
+    return {
+        "files_scanned": len(results),
+        "files_analysed": len(outcome.analysed) if outcome is not None else 0,
+        "interpreters": _interpreters_json(outcome) if outcome is not None else [],
+        "shards": [
+            {"python": done.python.version_text, "files": files, "seconds": seconds}
+            for done in (outcome.passes if outcome is not None else [])
+            for files, seconds in zip(done.shard_files, done.shard_seconds, strict=True)
+        ],
+        "loc": sum(result.metrics.loc for result in results.values()),
+        "nosec": sum(result.metrics.nosec for result in results.values()),
+        "parsed_with": {version: count for version, count in sorted(parsed_with.items())},
+        "reparsed": {
+            path: result.python for path, result in sorted(results.items()) if result.reparsed
+        },
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
 class BanditCheck:
     """The ``bandit`` check: Python security lint of the files in static scope."""
 
@@ -688,6 +895,7 @@ class BanditCheck:
             "files_in_scope": len(scope.included),
             "files_excluded": len(scope.excluded),
             "files_scanned": 0,
+            "files_analysed": 0,
             "skips": list(skips),
             "ignore_nosec": True,
         }
@@ -712,62 +920,49 @@ class BanditCheck:
                 duration_seconds=time.monotonic() - started,
             )
         requires = project_requires_python(ctx.tree, ctx.files)
-        evidence["requires_python"] = str(requires.spec) if requires.spec is not None else None
-        notes: list[JSONValue] = []
-        if requires.problem:
-            notes.append(requires.problem)
-        pythons = BanditPythons(ctx.tools, ctx.cache_dir)
-        try:
-            selection = pythons.select(requires.spec)
-        except ToolError as exc:
-            return error(exc.diagnostics())
-        if selection.note:
-            notes.append(selection.note)
-        evidence["bandit_version"] = selection.primary.bandit_version
-        unknown = [skip for skip in skips if skip not in selection.primary.tests]
-        if unknown:
+        spec_text = str(requires.spec) if requires.spec is not None else None
+        evidence["requires_python"] = spec_text
+        notes: list[JSONValue] = [requires.problem] if requires.problem else []
+        store = _Stored.open(ctx, skips, spec_text)
+        if ctx.use_cache and store.bandit_version is None:
             notes.append(
-                f"static.bandit.skips names tests bandit {selection.primary.bandit_version} "
-                f"does not have, so they skip nothing: {', '.join(unknown)}"
+                f"result cache off: {BANDIT_DIST} is not installed in releasegate's environment"
             )
-        ctx.cache_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="bandit-", dir=ctx.cache_dir) as scratch:
-            ini = Path(scratch) / "releasegate.bandit"
-            # An empty [bandit] section: bandit reads no .bandit file of the tree.
-            ini.write_text("[bandit]\n", encoding="utf-8")
-            settings = _Settings(
-                tree=ctx.tree, skips=skips, ini=ini, pycache=ctx.cache_dir / "pycache"
-            )
-            outcome = _analyse(ctx, pythons, selection.primary, settings, list(scope.included))
-        findings = to_findings(outcome.issues, ctx.tree)
-        tried = [done.python for done in outcome.passes]
-        evidence.update(
-            {
-                "files_scanned": len(outcome.analysed),
-                "interpreters": _interpreters_json(outcome),
-                "shards": [
-                    {"python": done.python.version_text, "files": files, "seconds": seconds}
-                    for done in outcome.passes
-                    for files, seconds in zip(done.shard_files, done.shard_seconds, strict=True)
-                ],
-                "loc": sum(metrics.loc for _, metrics in outcome.analysed.values()),
-                "nosec": sum(metrics.nosec for _, metrics in outcome.analysed.values()),
-                "reparsed": {
-                    path: python.version_text
-                    for path, (python, _) in sorted(outcome.analysed.items())
-                    if python is not selection.primary
-                },
-            }
+        cached, misses, digests = store.lookup(ctx.tree, scope.included)
+        evidence["cache"] = store.files.evidence()
+        fresh: _Fresh | None = None
+        chosen: _Chosen | None
+        results: dict[str, FileResult] = dict(cached)
+        if misses:
+            try:
+                fresh = _analyse_misses(ctx, requires.spec, skips, misses)
+            except ToolError as exc:
+                return error(exc.diagnostics())
+            chosen = _Chosen.of(fresh.selection)
+            analysed = _fresh_results(fresh)
+            store.save(fresh, analysed, digests)
+            results.update(analysed)
+        else:
+            chosen = store.chosen()
+        evidence["bandit_version"] = (
+            chosen.bandit_version if chosen is not None else store.bandit_version
         )
+        if chosen is not None:
+            notes.extend(chosen.notes(skips))
+        # Every issue, by file and in bandit's order within a file: cold, warm and uncached
+        # runs then sort and fingerprint them identically.
+        fresh_issues = _issues_by_path(fresh.outcome.issues) if fresh is not None else {}
+        issues = [
+            issue
+            for path in scope.included
+            for issue in (cached[path].issues if path in cached else fresh_issues.get(path, ()))
+        ]
+        findings = to_findings(issues, ctx.tree)
+        evidence.update(_results_evidence(results, fresh))
+        evidence["cache"] = store.files.evidence()
         if notes:
             evidence["notes"] = notes
-        causes = _causes(outcome, tried, pythons.from_environment)
-        if outcome.unparsed:
-            evidence["unparsed"] = list(outcome.unparsed)
-        if outcome.file_errors:
-            evidence["file_errors"] = [
-                {"path": e.path, "reason": e.reason} for e in outcome.file_errors
-            ]
+        causes = _failures(fresh, evidence)
         return CheckResult(
             id=self.id,
             stage=self.stage,

@@ -10,6 +10,7 @@ from releasegate.context import ReleaseContext
 from releasegate.model import CheckResult, Stage
 from releasegate.policy import Policy
 from releasegate.procs import ToolRunner
+from releasegate.suppressions import Suppression
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -23,6 +24,7 @@ class CheckContext:
     tools: ToolRunner
     cache_dir: Path
     use_cache: bool = True
+    suppressions: tuple[Suppression, ...] = ()
 
 
 class Check(Protocol):

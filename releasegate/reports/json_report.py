@@ -15,6 +15,7 @@ from typing import cast
 
 from releasegate.model import (
     REPORT_SCHEMA_VERSION,
+    BaselineInfo,
     Decision,
     Finding,
     JSONValue,
@@ -106,6 +107,18 @@ def _counts(decision: Decision) -> dict[str, JSONValue]:
     }
 
 
+def _baseline_dict(baseline: BaselineInfo | None) -> JSONValue:
+    if baseline is None:
+        return None
+    return {
+        "path": utf8_safe(baseline.path),
+        "digest": utf8_safe(baseline.digest),
+        "entries": baseline.entries,
+        "matched": baseline.matched,
+        "changed_in_range": baseline.changed_in_range,
+    }
+
+
 def report_dict(decision: Decision) -> dict[str, JSONValue]:
     """The report as plain JSON data, keys in a fixed order."""
     release = decision.release
@@ -126,6 +139,7 @@ def report_dict(decision: Decision) -> dict[str, JSONValue]:
             "commits": release.commits,
             "changed_files": [utf8_safe(path) for path in release.changed_files],
             "dirty_files": [utf8_safe(path) for path in release.dirty_files],
+            "mode": release.mode.value,
         },
         "policy": {
             "source": utf8_safe(policy.source),
@@ -133,6 +147,7 @@ def report_dict(decision: Decision) -> dict[str, JSONValue]:
             "digest": utf8_safe(policy.digest),
             "changed_in_range": policy.changed_in_range,
         },
+        "baseline": _baseline_dict(decision.baseline),
         "checks": [_check_dict(check) for check in decision.checks],
         "counts": _counts(decision),
     }

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
 import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from rg_testlib import newer_python
@@ -20,18 +21,29 @@ from rg_testlib import newer_python
 from releasegate.checks import bandit as bandit_check
 from releasegate.checks.bandit import (
     BANDIT,
+    FileResult,
     OutputError,
     balance,
     chunked,
+    file_result_from_json,
+    file_result_json,
     parse_report,
     shard_count,
 )
 from releasegate.checks.base import CheckContext
 from releasegate.context import resolve_context
 from releasegate.interpreters import ENV_VAR
-from releasegate.model import CheckResult, Confidence, Finding, Severity, Stage, Status
+from releasegate.model import (
+    CheckResult,
+    Confidence,
+    Finding,
+    JSONValue,
+    Severity,
+    Stage,
+    Status,
+)
 from releasegate.policy import Policy, default_policy, parse_policy
-from releasegate.procs import ToolRunner
+from releasegate.procs import Completed, ToolRunner
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "bandit"
 
@@ -84,8 +96,16 @@ def _git(root: Path, *args: str) -> None:
     )
 
 
-def make_ctx(where: Path, files: dict[str, str], policy: Policy | None = None) -> CheckContext:
-    """A real repository at ``where/repo`` holding ``files`` in one commit."""
+def make_ctx(
+    where: Path,
+    files: dict[str, str],
+    policy: Policy | None = None,
+    *,
+    tools: ToolRunner | None = None,
+    use_cache: bool = True,
+) -> CheckContext:
+    """A real repository at ``where/repo`` holding ``files`` in one commit; the cache
+    directory is ``where/cache``."""
     root = where / "repo"
     root.mkdir(parents=True)
     _git(root, "init", "-q", "-b", "main")
@@ -101,8 +121,9 @@ def make_ctx(where: Path, files: dict[str, str], policy: Policy | None = None) -
         policy=policy or default_policy().policy,
         tree=release.root,
         files=tuple(release.tracked_files()),
-        tools=ToolRunner(deadline=time.monotonic() + 600),
+        tools=tools or ToolRunner(deadline=time.monotonic() + 600),
         cache_dir=where / "cache",
+        use_cache=use_cache,
     )
 
 
@@ -488,7 +509,7 @@ def test_sharded_and_chunked_runs_find_exactly_what_one_run_finds(
         f"pkg/mod{i:03}.py": (VULNERABLE, FIXED, "VALUE = 1\n" * (i % 7 + 1))[i % 3]
         for i in range(120)
     }
-    ctx = make_ctx(tmp_path, files)
+    ctx = make_ctx(tmp_path, files, use_cache=False)  # both runs analyse every file
     monkeypatch.setattr(bandit_check, "FILES_PER_SHARD", 10**6)
     single = BANDIT.run(ctx)
     monkeypatch.setattr(bandit_check, "FILES_PER_SHARD", 50)
@@ -610,3 +631,306 @@ def test_missing_cwe_or_cwe_zero_gives_no_cwe(captured: dict[str, Any]) -> None:
     assert report.issues[0].cwe == ()
     assert report.issues[1].cwe == ()
     assert report.issues[2].cwe == (78,)
+
+
+# --- the result cache ---------------------------------------------------------------------
+
+
+class CountingRunner(ToolRunner):
+    """A real runner that records every process it starts."""
+
+    def __init__(self) -> None:
+        super().__init__(deadline=time.monotonic() + 600)
+        self.started: list[tuple[str, ...]] = []
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes | None = None,
+        timeout: float | None = None,
+        tool: str | None = None,
+    ) -> Completed:
+        self.started.append(tuple(argv))
+        return super().run(argv, cwd=cwd, env=env, stdin=stdin, timeout=timeout, tool=tool)
+
+    def scanned(self) -> list[str]:
+        """The files bandit was given, over all its runs."""
+        return sorted(
+            path
+            for argv in self.started
+            if "--ignore-nosec" in argv
+            for path in argv[argv.index("--") + 1 :]
+        )
+
+
+def run_counted(ctx: CheckContext) -> tuple[CheckResult, CountingRunner]:
+    runner = CountingRunner()
+    return BANDIT.run(dataclasses.replace(ctx, tools=runner)), runner
+
+
+def run_without_processes(ctx: CheckContext, monkeypatch: pytest.MonkeyPatch) -> CheckResult:
+    """Run the check with every way of starting a process through ``subprocess`` refused."""
+
+    def refuse(*args: object, **kwargs: object) -> NoReturn:
+        raise AssertionError(f"a process was started: {args[0]!r}")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(subprocess, "Popen", refuse)
+        result, runner = run_counted(ctx)
+    assert runner.started == []
+    return result
+
+
+def cache_of(result: CheckResult) -> dict[str, JSONValue]:
+    stats = result.evidence["cache"]
+    assert isinstance(stats, dict)
+    return stats
+
+
+def stored_entries(ctx: CheckContext) -> list[Path]:
+    directory = ctx.cache_dir / "results" / "bandit"
+    return sorted(directory.rglob("*.json")) if directory.exists() else []
+
+
+THREE_FILES = {"pkg/app.py": VULNERABLE, "pkg/fixed.py": FIXED, "pkg/util.py": "VALUE = 1\n"}
+
+
+def test_a_warm_run_finds_every_file_cached_and_starts_no_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = make_ctx(tmp_path, THREE_FILES)
+    cold, runner = run_counted(ctx)
+    assert cold.status is Status.PASS, cold.reasons
+    assert runner.scanned() == sorted(THREE_FILES)
+    assert cache_of(cold) == {"enabled": True, "hits": 0, "misses": 3, "writes": 3, "invalid": 0}
+    assert len(stored_entries(ctx)) == 3
+    assert (cold.evidence["files_scanned"], cold.evidence["files_analysed"]) == (3, 3)
+
+    warm = run_without_processes(ctx, monkeypatch)
+    assert warm.status is Status.PASS, warm.reasons
+    assert cache_of(warm) == {"enabled": True, "hits": 3, "misses": 0, "writes": 0, "invalid": 0}
+    assert (warm.evidence["files_scanned"], warm.evidence["files_analysed"]) == (3, 0)
+    assert warm.evidence["interpreters"] == []
+    assert warm.findings == cold.findings
+    assert [f.path for f in by_rule(warm, "B602")] == ["pkg/app.py"]
+
+
+def test_changing_one_file_analyses_exactly_that_file(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, THREE_FILES)
+    BANDIT.run(ctx)
+    (ctx.tree / "pkg/app.py").write_text(FIXED, encoding="utf-8")
+    changed, runner = run_counted(ctx)
+    assert runner.scanned() == ["pkg/app.py"]
+    assert cache_of(changed) == {
+        "enabled": True,
+        "hits": 2,
+        "misses": 1,
+        "writes": 1,
+        "invalid": 0,
+    }
+    assert (changed.evidence["files_scanned"], changed.evidence["files_analysed"]) == (3, 1)
+    assert not by_rule(changed, "B602")
+    uncached = BANDIT.run(dataclasses.replace(ctx, use_cache=False))
+    assert changed.findings == uncached.findings
+
+
+def test_a_file_with_a_syntax_error_is_never_cached(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, {"pkg/app.py": VULNERABLE, "pkg/broken.py": "def broken(:\n"})
+    first = BANDIT.run(ctx)
+    assert first.status is Status.ERROR
+    assert cache_of(first)["writes"] == 1
+    second, runner = run_counted(ctx)
+    assert runner.scanned() == ["pkg/broken.py"]
+    assert second.status is Status.ERROR
+    assert second.reasons == first.reasons
+    assert "pkg/broken.py" in " ".join(second.reasons)
+    assert second.evidence["unparsed"] == ["pkg/broken.py"]
+    assert cache_of(second) == {"enabled": True, "hits": 1, "misses": 1, "writes": 0, "invalid": 0}
+    assert second.findings == first.findings
+    assert second.evidence["files_scanned"] == 1
+
+
+def test_files_of_a_failed_bandit_run_are_never_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = make_ctx(tmp_path, THREE_FILES)
+    monkeypatch.setenv(ENV_VAR, str(fake_python(tmp_path, stdout="garbage", returncode=1)))
+    failed = BANDIT.run(ctx)
+    assert failed.status is Status.ERROR
+    assert cache_of(failed)["writes"] == 0
+    assert stored_entries(ctx) == []
+    monkeypatch.setenv(ENV_VAR, sys.executable)
+    retried, runner = run_counted(ctx)
+    assert retried.status is Status.PASS, retried.reasons
+    assert runner.scanned() == sorted(THREE_FILES)
+
+
+def test_cold_warm_and_uncached_runs_give_identical_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {
+        "pkg/app.py": VULNERABLE,
+        "pkg/again.py": REPEATED,
+        "pkg/moved.py": REFORMATTED,
+        "pkg/fixed.py": FIXED,
+        "tools/-": "import pickle, shelve\n",
+    }
+    ctx = make_ctx(tmp_path, files, policy("static:\n  bandit:\n    skips: [B999]\n"))
+    cold = BANDIT.run(ctx)
+    warm = run_without_processes(ctx, monkeypatch)
+    uncached = BANDIT.run(dataclasses.replace(ctx, use_cache=False))
+    assert cache_of(warm)["hits"] == len(files)
+    assert cache_of(uncached) == {
+        "enabled": False,
+        "hits": 0,
+        "misses": len(files),
+        "writes": 0,
+        "invalid": 0,
+    }
+    assert cold.status is warm.status is uncached.status is Status.PASS
+    assert len(cold.findings) > len(files)
+    assert warm.findings == cold.findings
+    assert uncached.findings == cold.findings
+    assert [f.fingerprint for f in warm.findings] == [f.fingerprint for f in cold.findings]
+    same = ("files_scanned", "loc", "nosec", "notes", "bandit_version", "parsed_with", "reparsed")
+    for key in same:
+        assert warm.evidence[key] == cold.evidence[key] == uncached.evidence[key], key
+    assert "B999" in str(warm.evidence["notes"])
+    assert cold.evidence["parsed_with"] == {".".join(map(str, sys.version_info[:3])): len(files)}
+
+
+def test_changing_the_skips_misses_the_cache(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, THREE_FILES)
+    BANDIT.run(ctx)
+    skipping = BANDIT.run(
+        dataclasses.replace(ctx, policy=policy("static:\n  bandit:\n    skips: [B602]\n"))
+    )
+    assert cache_of(skipping)["hits"] == 0
+    assert cache_of(skipping)["misses"] == 3
+    assert not by_rule(skipping, "B602")
+    back = BANDIT.run(ctx)
+    assert cache_of(back)["hits"] == 3
+    assert [f.path for f in by_rule(back, "B602")] == ["pkg/app.py"]
+
+
+def _entry_result(entry: Path) -> dict[str, Any]:
+    stored = json.loads(entry.read_text("utf-8"))
+    result = stored["result"]
+    assert isinstance(result, dict)
+    return result
+
+
+DAMAGED: dict[str, Callable[[dict[str, Any]], None]] = {
+    "unknown-severity": lambda r: r["issues"][0].__setitem__("issue_severity", "CRITICAL"),
+    "line-as-text": lambda r: r["issues"][0].__setitem__("line_number", "7"),
+    "odd-test-id": lambda r: r["issues"][0].__setitem__("test_id", "../B602"),
+    "issue-not-object": lambda r: r["issues"].__setitem__(0, "B602"),
+    "issues-not-list": lambda r: r.__setitem__("issues", {}),
+    "negative-loc": lambda r: r["metrics"].__setitem__("loc", -1),
+    "metrics-missing": lambda r: r.pop("metrics"),
+    "python-not-a-version": lambda r: r.__setitem__("python", "3.x"),
+    "reparsed-not-bool": lambda r: r.__setitem__("reparsed", 0),
+    "unknown-key": lambda r: r.__setitem__("extra", 1),
+    "not-an-object": lambda r: r.clear(),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGED.values(), ids=DAMAGED.keys())
+def test_a_cached_result_of_the_wrong_shape_is_analysed_again(
+    tmp_path: Path, damage: Callable[[dict[str, Any]], None]
+) -> None:
+    ctx = make_ctx(tmp_path, {"app.py": VULNERABLE})
+    cold = BANDIT.run(ctx)
+    [entry] = stored_entries(ctx)
+    stored = json.loads(entry.read_text("utf-8"))
+    damage(stored["result"])
+    entry.write_text(json.dumps(stored), encoding="utf-8")
+    again, runner = run_counted(ctx)
+    assert runner.scanned() == ["app.py"]
+    assert cache_of(again) == {"enabled": True, "hits": 0, "misses": 1, "writes": 1, "invalid": 1}
+    assert again.status is cold.status is Status.PASS
+    assert again.findings == cold.findings
+    rewritten = file_result_from_json("app.py", _entry_result(entry))
+    assert rewritten is not None
+    assert cache_of(BANDIT.run(ctx))["hits"] == 1
+
+
+def test_cached_results_rebuild_exactly_what_bandit_reported(captured: dict[str, Any]) -> None:
+    report = parse_report(json.dumps(captured).encode(), requested=REQUESTED)
+    issues = tuple(issue for issue in report.issues if issue.path == "app.py")
+    assert any(issue.cwe for issue in issues)
+    result = FileResult(
+        issues=issues, metrics=report.metrics["app.py"], python="3.10.12", reparsed=False
+    )
+    stored = json.loads(json.dumps(file_result_json(result)))
+    assert "filename" not in json.dumps(stored)
+    assert file_result_from_json("app.py", stored) == result
+    assert file_result_from_json("other.py", stored) == dataclasses.replace(
+        result, issues=tuple(dataclasses.replace(i, path="other.py") for i in issues)
+    )
+
+
+def test_results_of_another_bandit_version_are_never_cached(tmp_path: Path) -> None:
+    other = tmp_path / "python-with-other-bandit"
+    body = f"""\
+        import json, os, sys
+        if "--ignore-nosec" in sys.argv:
+            os.execv({sys.executable!r}, [{sys.executable!r}, *sys.argv[1:]])
+        print(json.dumps({{
+            "version": list(sys.version_info[:3]),
+            "executable": os.path.abspath(__file__),
+            "prefix": "other",
+            "bandit": "0.0.1",
+            "tests": ["B602"],
+        }}))
+    """
+    other.write_text(f"#!{sys.executable}\n" + textwrap.dedent(body), encoding="utf-8")
+    other.chmod(0o755)
+    ctx = make_ctx(tmp_path, {"app.py": VULNERABLE})
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setenv(ENV_VAR, str(other))
+        for _ in range(2):
+            result = BANDIT.run(ctx)
+            assert cache_of(result)["writes"] == 0
+            assert cache_of(result)["hits"] == 0
+            if result.status is Status.PASS:  # the interpreter was accepted: its results count
+                assert result.evidence["bandit_version"] == "0.0.1"
+                assert by_rule(result, "B602")
+    assert stored_entries(ctx) == []
+    assert not (ctx.cache_dir / "results" / "bandit-selection").exists()
+
+
+def test_without_bandit_metadata_the_cache_is_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bandit_check, "installed_bandit_version", lambda: None)
+    ctx = make_ctx(tmp_path, {"app.py": VULNERABLE})
+    result = BANDIT.run(ctx)
+    assert result.status is Status.PASS, result.reasons
+    assert cache_of(result)["enabled"] is False
+    assert "result cache off" in str(result.evidence["notes"])
+    assert stored_entries(ctx) == []
+
+
+def test_a_reparsed_file_keeps_its_interpreter_when_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    newer = newer_python()
+    if newer is None:
+        pytest.skip("no Python >= 3.12 on this machine (pyenv or python3.1x on PATH)")
+    monkeypatch.setenv(ENV_VAR, os.pathsep.join([sys.executable, newer]))
+    ctx = make_ctx(tmp_path, {"pkg/fstr.py": PEP701, "pkg/app.py": VULNERABLE})
+    cold = BANDIT.run(ctx)
+    warm = run_without_processes(ctx, monkeypatch)
+    assert cold.status is warm.status is Status.PASS, cold.reasons
+    assert warm.findings == cold.findings
+    assert warm.evidence["reparsed"] == cold.evidence["reparsed"]
+    assert warm.evidence["parsed_with"] == cold.evidence["parsed_with"]
+    if sys.version_info < (3, 12):
+        reparsed = warm.evidence["reparsed"]
+        assert isinstance(reparsed, dict) and list(reparsed) == ["pkg/fstr.py"]
+        parsed_with = warm.evidence["parsed_with"]
+        assert isinstance(parsed_with, dict) and list(parsed_with.values()) == [1, 1]

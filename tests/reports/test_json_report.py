@@ -147,6 +147,7 @@ def test_top_level_keys_come_in_a_stable_order(block_decision: Decision) -> None
         "reason_tree",
         "release",
         "policy",
+        "baseline",
         "checks",
         "counts",
     ]

@@ -1,0 +1,74 @@
+# Test cases for releasegate.python.transport.tls-verification-disabled
+import ssl
+
+import aiohttp
+import httpx
+import requests
+
+CA_BUNDLE = "/etc/ssl/certs/internal-ca.pem"
+
+
+def fetch_status() -> int:
+    # ruleid: releasegate.python.transport.tls-verification-disabled
+    r = requests.get("https://internal.example.com/status", verify=False, timeout=5)
+    # ok: releasegate.python.transport.tls-verification-disabled
+    r = requests.get("https://internal.example.com/status", verify=CA_BUNDLE, timeout=5)
+    return r.status_code
+
+
+def post_event(payload: dict[str, str]) -> None:
+    # ruleid: releasegate.python.transport.tls-verification-disabled
+    httpx.post("https://events.example.com", json=payload, verify=False)
+    # ok: releasegate.python.transport.tls-verification-disabled
+    httpx.post("https://events.example.com", json=payload)
+
+
+def client() -> None:
+    # ruleid: releasegate.python.transport.tls-verification-disabled
+    with httpx.Client(verify=False) as c:
+        c.get("https://api.example.com")
+    # ok: releasegate.python.transport.tls-verification-disabled
+    with httpx.Client(verify=CA_BUNDLE) as c:
+        c.get("https://api.example.com")
+
+
+def session() -> None:
+    s = requests.Session()
+    # ruleid: releasegate.python.transport.tls-verification-disabled
+    s.verify = False
+    # ok: releasegate.python.transport.tls-verification-disabled
+    s.verify = CA_BUNDLE
+    # ruleid: releasegate.python.transport.tls-verification-disabled
+    s.get("https://api.example.com", verify=False)
+    # ok: releasegate.python.transport.tls-verification-disabled
+    s.get("https://api.example.com", timeout=5)
+
+
+def raw_context() -> ssl.SSLContext:
+    # ruleid: releasegate.python.transport.tls-verification-disabled
+    ctx = ssl._create_unverified_context()
+    # ok: releasegate.python.transport.tls-verification-disabled
+    ctx = ssl.create_default_context(cafile=CA_BUNDLE)
+    # ruleid: releasegate.python.transport.tls-verification-disabled
+    ctx.check_hostname = False
+    # ruleid: releasegate.python.transport.tls-verification-disabled
+    ctx.verify_mode = ssl.CERT_NONE
+    # ok: releasegate.python.transport.tls-verification-disabled
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    # ok: releasegate.python.transport.tls-verification-disabled
+    ctx.check_hostname = True
+    return ctx
+
+
+async def aio() -> None:
+    # ruleid: releasegate.python.transport.tls-verification-disabled
+    conn = aiohttp.TCPConnector(ssl=False)
+    # ok: releasegate.python.transport.tls-verification-disabled
+    conn = aiohttp.TCPConnector(ssl=ssl.create_default_context())
+    async with aiohttp.ClientSession(connector=conn) as s:
+        await s.get("https://api.example.com")
+
+
+def unrelated(form: object) -> None:
+    # ok: releasegate.python.transport.tls-verification-disabled
+    form.validate(verify=False)  # type: ignore[attr-defined]

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import sys
+from importlib import resources
 from pathlib import Path
+from typing import Any
+
+import jsonschema
 
 
 class GitRepo:
@@ -96,3 +102,42 @@ def newer_python() -> str | None:
         if done.returncode == 0 and done.stdout.strip() == "True":
             return candidate
     return None
+
+
+SARIF_SCHEMA = (
+    Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+)
+
+
+def releasegate(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("releasegate")
+    argv = [exe] if exe else [sys.executable, "-m", "releasegate"]
+    return subprocess.run(
+        [*argv, *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        timeout=600,
+    )
+
+
+def report_schema() -> dict[str, Any]:
+    text = resources.files("releasegate.data").joinpath("report.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    report: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    jsonschema.validate(report, report_schema())
+    return report
+
+
+def check(report: dict[str, Any], check_id: str) -> dict[str, Any]:
+    found: list[dict[str, Any]] = [c for c in report["checks"] if c["id"] == check_id]
+    assert len(found) == 1, f"expected one check {check_id!r}, got {len(found)}"
+    return found[0]

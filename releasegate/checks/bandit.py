@@ -319,12 +319,8 @@ def file_result_from_json(path: str, raw: JSONValue) -> FileResult | None:
     """
     if not isinstance(raw, dict) or set(raw) != _RESULT_KEYS:
         return None
-    python, reparsed, metrics, issues = (
-        raw["python"],
-        raw["reparsed"],
-        raw["metrics"],
-        raw["issues"],
-    )
+    python, reparsed = raw["python"], raw["reparsed"]
+    metrics, issues = raw["metrics"], raw["issues"]
     if not (
         isinstance(python, str)
         and _VERSION_TEXT.match(python)
@@ -355,7 +351,8 @@ def file_result_from_json(path: str, raw: JSONValue) -> FileResult | None:
 def installed_bandit_version() -> str | None:
     """bandit's version in releasegate's own environment, known without running anything.
 
-    Interpreter selection proves every interpreter it picks runs this version.
+    Results are cached under it, so only results of an interpreter proven (by its
+    probe) to run this very version are stored (``_Stored.save``).
     """
     try:
         return metadata.version(BANDIT_DIST)

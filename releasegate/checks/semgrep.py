@@ -229,8 +229,18 @@ def resolve_rules(ctx: CheckContext, scratch: Path) -> RuleSet:
 # --- running semgrep ----------------------------------------------------------------------
 
 
+ENV_SEMGREP = "RELEASEGATE_SEMGREP"
+
+
 def semgrep_command() -> tuple[str, str | None]:
-    """The semgrep executable, and its version when known without running it."""
+    """The semgrep executable, and its version when known without running it.
+
+    ``RELEASEGATE_SEMGREP`` names one explicitly; else the semgrep installed
+    beside this Python (its version is the package's), else ``semgrep`` on PATH.
+    """
+    configured = os.environ.get(ENV_SEMGREP)
+    if configured:
+        return configured, None
     beside = Path(sys.executable).parent / "semgrep"
     if beside.is_file() and os.access(beside, os.X_OK):
         try:
@@ -243,23 +253,32 @@ def semgrep_command() -> tuple[str, str | None]:
     return found, None
 
 
-def semgrep_version(tools: ToolRunner, exe: str, known: str | None) -> str:
+def semgrep_version(tools: ToolRunner, exe: str, known: str | None, scratch: Path) -> str:
     if known is not None:
         return known
-    done = tools.run([exe, "--version", "--disable-version-check"], env=offline_env(), tool=TOOL)
+    done = tools.run(
+        [exe, "--version", "--disable-version-check"], env=offline_env(scratch), tool=TOOL
+    )
     version = first_line(done.stdout)
     if done.returncode != 0 or not re.match(r"^\d+\.\d+", version):
         raise ToolError(f"semgrep --version failed: {first_line(done.stderr or done.stdout)}")
     return version
 
 
-def offline_env() -> dict[str, str]:
+def offline_env(scratch: Path) -> dict[str, str]:
+    """semgrep's environment: no version check, no metrics, settings and logs of its own.
+
+    Each run gets its own settings file and log directory, so concurrent runs
+    never race on ``~/.semgrep`` (semgrep rewrites its settings file).
+    """
     env = dict(os.environ)
     env.update(
         {
             "SEMGREP_ENABLE_VERSION_CHECK": "0",
             "SEMGREP_SEND_METRICS": "off",
-            "SEMGREP_SETTINGS_FILE": os.devnull,
+            "SEMGREP_SETTINGS_FILE": str(scratch / "settings.yml"),
+            "SEMGREP_LOG_FILE": str(scratch / "semgrep.log"),
+            "SEMGREP_VERSION_CACHE_PATH": str(scratch / "version-cache"),
         }
     )
     for secret in ("SEMGREP_APP_TOKEN", "GITHUB_TOKEN"):
@@ -384,6 +403,7 @@ class _Settings:
     timeout: int
     max_memory: int
     jobs: int
+    scratch: Path
 
 
 def _invoke(ctx: CheckContext, files: Sequence[str], s: _Settings) -> Scan:
@@ -406,7 +426,7 @@ def _invoke(ctx: CheckContext, files: Sequence[str], s: _Settings) -> Scan:
     for config in s.configs:
         argv += ["--config", config]
     argv += ["--", *files]
-    done = ctx.tools.run(argv, cwd=ctx.tree, env=offline_env(), tool=TOOL)
+    done = ctx.tools.run(argv, cwd=ctx.tree, env=offline_env(s.scratch), tool=TOOL)
     try:
         scan = parse_output(done.stdout, set(files))
     except OutputError as exc:
@@ -544,7 +564,7 @@ class SemgrepCheck:
                         "exclude them in static.exclude"
                     ],
                 )
-            version = semgrep_version(ctx.tools, exe, known_version)
+            version = semgrep_version(ctx.tools, exe, known_version, Path(scratch))
             evidence["semgrep_version"] = version
             cache = FileResultCache(
                 root=ctx.cache_dir,
@@ -578,6 +598,7 @@ class SemgrepCheck:
                     timeout=settings.timeout_per_file,
                     max_memory=settings.max_memory_mib,
                     jobs=max(os.cpu_count() or 1, 1),
+                    scratch=Path(scratch),
                 )
                 fresh, problems = _scan_and_cache(ctx, sorted(misses), run, cache, lookup.digests)
                 matches.extend(fresh)

@@ -776,7 +776,7 @@ def test_cold_warm_and_uncached_runs_give_identical_results(
         "pkg/again.py": REPEATED,
         "pkg/moved.py": REFORMATTED,
         "pkg/fixed.py": FIXED,
-        "tools/-": "import pickle, shelve\n",
+        "tools/imports.py": "import pickle, shelve\n",
     }
     ctx = make_ctx(tmp_path, files, policy("static:\n  bandit:\n    skips: [B999]\n"))
     cold = BANDIT.run(ctx)

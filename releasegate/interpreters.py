@@ -479,8 +479,8 @@ class BanditPythons:
                     )
                 else:
                     return _proven(path, found, portable)
-        if works:
-            return _proven(path, native, None)  # its own bandit, of another version
+        if works and self.expected is None:
+            return _proven(path, native, None)  # nothing to compare its own bandit with
         return Rejected(path=path, reason="; ".join(problems), version=native.version)
 
     def probe_all(self) -> list[Probed]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from rg_testlib import GitRepo, check, load_report, releasegate
 
@@ -32,7 +33,7 @@ def run( user_input ):
 """
 
 
-def _gate(repo: GitRepo, tmp_path: Path, *extra: str) -> tuple[int, dict[str, object]]:
+def _gate(repo: GitRepo, tmp_path: Path, *extra: str) -> tuple[int, dict[str, Any]]:
     out = tmp_path / f"r{len(list(tmp_path.glob('r*.json')))}.json"
     done = releasegate(
         "run", "--repo", str(repo.root), "--only", "bandit", "--json", str(out), *extra

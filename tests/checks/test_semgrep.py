@@ -7,6 +7,7 @@ import socket
 import subprocess
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rg_testlib import GitRepo, check, load_report, releasegate
@@ -38,7 +39,7 @@ SQLI_RULE = "releasegate.python.sqli.formatted-sql-to-execute"
 
 def _run(
     repo: GitRepo, tmp_path: Path, *extra: str, env: dict[str, str] | None = None
-) -> tuple[int, dict[str, object]]:
+) -> tuple[int, dict[str, Any]]:
     out = tmp_path / f"report-{len(list(tmp_path.glob('report-*')))}.json"
     done = releasegate(
         "run", "--repo", str(repo.root), "--only", "semgrep", "--json", str(out), *extra, env=env

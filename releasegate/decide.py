@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -49,11 +50,20 @@ def _describe(finding: Finding) -> str:
 
 
 def _waiver_matches(waiver: Waiver, finding: Finding) -> bool:
-    if waiver.id != finding.rule_id:
+    if waiver.id != finding.rule_id and waiver.id not in finding.aliases:
+        return False
+    if waiver.package is not None and (
+        finding.package is None or _normalise(waiver.package) != _normalise(finding.package)
+    ):
         return False
     if not waiver.paths:
         return True
     return matches(waiver.paths, finding.path)
+
+
+def _normalise(package: str) -> str:
+    """PEP 503 normalised name: Django, django and DJANGO are one package."""
+    return re.sub(r"[-_.]+", "-", package).lower()
 
 
 def _waiver_label(index: int, waiver: Waiver) -> str:

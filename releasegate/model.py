@@ -108,6 +108,8 @@ class Finding:
     column: int | None = None
     rule_name: str = ""
     help_uri: str = ""
+    aliases: tuple[str, ...] = ()
+    package: str | None = None
     new: bool = True
     waived: bool = False
     blocking: bool = False

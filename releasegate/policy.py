@@ -228,6 +228,24 @@ class StaticSection(_Section):
 
 class DependenciesSection(_Section):
     required: StrictBool = True
+    advisory_db: StrictStr | None = Field(
+        default=None,
+        description="A local advisory database in OSV format (the PyPA advisory-database "
+        "layout, vulns/<package>/<ID>.yaml, or OSV JSON files): audit offline against it. "
+        "Unset: audit online through pip-audit.",
+    )
+    service: Literal["osv", "pypi"] = Field(
+        default="osv", description="pip-audit's vulnerability service for online audits."
+    )
+    unpinned: Literal["block", "warn"] | None = Field(
+        default=None,
+        description="A dependency given as a range cannot be audited as one version: block "
+        "or warn. Unset: block in release mode, warn in pull-request mode.",
+    )
+    exclude: list[Glob] = Field(
+        default_factory=list,
+        description="Dependency files not to read (e.g. docs/requirements.txt).",
+    )
 
 
 class ReviewSection(_Section):
@@ -242,7 +260,12 @@ class SignoffSection(_Section):
 
 
 class Waiver(_Section):
-    id: NonEmpty = Field(description="Rule id or vulnerability id the waiver covers.")
+    id: NonEmpty = Field(
+        description="Rule id, or vulnerability id (any of its aliases), the waiver covers."
+    )
+    package: StrictStr | None = Field(
+        default=None, description="Limit a vulnerability waiver to this package."
+    )
     paths: list[Glob] = Field(
         default_factory=list, description="Limit the waiver to these paths (default: all)."
     )

@@ -73,6 +73,8 @@ def finding_dict(finding: Finding) -> dict[str, JSONValue]:
         "waived": finding.waived,
         "blocking": finding.blocking,
         "help_uri": utf8_safe(finding.help_uri),
+        "aliases": [utf8_safe(alias) for alias in finding.aliases],
+        "package": None if finding.package is None else utf8_safe(finding.package),
     }
 
 

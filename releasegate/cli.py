@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
         help="release (default): judge the whole head tree; pull-request: judge the files "
         "changed in base..head, and block only on findings not in the baseline",
     )
+    run.add_argument(
+        "--advisory-db",
+        type=Path,
+        help="audit dependencies offline against this OSV advisory directory "
+        "(overrides dependencies.advisory_db)",
+    )
     run.add_argument("--no-progress", action="store_true", help="no live progress on stderr")
     run.add_argument(
         "--no-cache", action="store_true", help="do not read or write the per-file result cache"
@@ -191,6 +197,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         config=args.config,
         mode=Mode(args.mode),
         use_cache=not args.no_cache,
+        advisory_db=args.advisory_db,
     )
     err = Console(file=sys.stderr)
     if args.no_progress or not err.is_terminal:

@@ -35,6 +35,7 @@ from releasegate.suppressions import Suppression
 from releasegate.suppressions import apply as apply_suppressions
 
 WAIVER_WARNING_DAYS = 14
+UNPINNED_RULE = "releasegate.unpinned-dependency"
 _MAX_LISTED_FILES = 10
 
 
@@ -145,6 +146,13 @@ def _judge_finding(finding: Finding, stage: Stage, judge: _Judge) -> _Judgement:
             f"static.block_on[{index}] (severity >= {rule.severity}, "
             f"confidence >= {rule.confidence})"
         )
+    elif stage is Stage.DEPENDENCIES and finding.rule_id == UNPINNED_RULE:
+        setting = policy.dependencies.unpinned
+        effective = setting or ("block" if judge.mode is Mode.RELEASE else "warn")
+        if effective == "warn":
+            return _Judgement(finding=dataclasses.replace(finding, blocking=False), reason=None)
+        source = "dependencies.unpinned" if setting else f"{judge.mode.value} mode default"
+        rule_name = f"{source}: block (a range cannot be audited as one version)"
     else:
         # Stages without thresholds of their own: every finding blocks (fail closed).
         rule_name = f"{stage.value}: every unwaived finding blocks"

@@ -58,6 +58,7 @@ class RunOptions:
     cache_dir: Path | None = None
     use_cache: bool = True
     mode: Mode = Mode.RELEASE
+    advisory_db: Path | None = None
 
 
 def stage_required(policy: Policy, stage: Stage) -> bool:
@@ -238,6 +239,7 @@ def evaluate(options: RunOptions, progress: Progress | None = None) -> Decision:
                 cache_dir=cache_dir,
                 use_cache=use_cache,
                 suppressions=workspace.static.suppressions,
+                advisory_db=options.advisory_db,
             )
 
         results = run_checks(

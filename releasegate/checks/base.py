@@ -25,6 +25,7 @@ class CheckContext:
     cache_dir: Path
     use_cache: bool = True
     suppressions: tuple[Suppression, ...] = ()
+    advisory_db: Path | None = None  # --advisory-db: overrides dependencies.advisory_db
 
 
 class Check(Protocol):

@@ -251,6 +251,30 @@ class DependenciesSection(_Section):
 class ReviewSection(_Section):
     required: StrictBool = True
     required_approvals: Annotated[StrictInt, Field(ge=0, le=20)] = 1
+    source: Literal["github", "git"] = Field(
+        default="github",
+        description="Where reviews are proven: GitHub pull requests and reviews, or "
+        "(for other forges and air-gapped mirrors) Reviewed-by:/Approved-by: trailers on "
+        "commits signed by a key in review.allowed_signers.",
+    )
+    codeowners: StrictBool = Field(
+        default=True,
+        description="Changed paths with owners in CODEOWNERS (from the base) need an owner's "
+        "approval.",
+    )
+    exclude_committers: StrictBool = Field(
+        default=False,
+        description="An approval by someone who committed to the pull request does not count.",
+    )
+    allowed_bots: list[NonEmpty] = Field(
+        default_factory=list,
+        description="Bot logins (e.g. 'dependabot[bot]') whose pull requests need no review.",
+    )
+    allowed_signers: StrictStr | None = Field(
+        default=None,
+        description="git source: repository path of an OpenSSH allowed_signers file (read "
+        "from the base) whose keys may sign reviewed commits.",
+    )
 
 
 class SignoffSection(_Section):

@@ -1,0 +1,307 @@
+"""The dependency audit: every dependency the release installs, pinned and looked up.
+
+1. Sources (``releasegate.deps.sources``): the dependency files among the files
+   in scope (the whole head tree in release mode, the changed files in
+   pull-request mode), minus ``dependencies.exclude``; includes and lock files
+   are read from the head commit.
+2. Unpinned requirements become findings (``releasegate.unpinned-dependency``)
+   that ``decide()`` blocks on or only reports, per ``dependencies.unpinned`` and
+   the mode.
+3. Every pin is looked up, offline in a local OSV directory when one is given
+   (``--advisory-db``, else ``dependencies.advisory_db`` relative to the
+   repository root), online through pip-audit otherwise. One finding per
+   (package, version, source line, vulnerability), at the line that pins it.
+
+Fail closed: a dependency file that cannot be read, a malformed line, an
+include outside the repository, a dependency that cannot be audited (URL, VCS,
+local path, dynamic, skipped by pip-audit), an unusable advisory database or an
+unreachable service make the check ``error``, naming what. Vulnerabilities
+found meanwhile are still reported. A tree without any dependency file passes
+and says so: a project without dependencies is legitimate.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from git.exc import GitError
+
+from releasegate.checks.base import CheckContext
+from releasegate.decide import UNPINNED_RULE
+from releasegate.deps.model import (
+    AdvisoryDBError,
+    Inventory,
+    PackageAudit,
+    Pin,
+    ServiceAudit,
+    ServiceError,
+    SkippedDependency,
+    VulnerabilityService,
+)
+from releasegate.deps.online import PipAudit
+from releasegate.deps.osv import OfflineService, load_database
+from releasegate.deps.sources import collect
+from releasegate.errors import ReleasegateError
+from releasegate.fingerprint import Located, fingerprints
+from releasegate.model import CheckResult, Confidence, Finding, JSONValue, Severity, Stage, Status
+from releasegate.policy import Policy
+
+UNPINNED_TOOL = "releasegate"
+NO_SOURCES = (
+    "no dependency files found (requirements*.txt, pyproject.toml, uv.lock, poetry.lock, "
+    "Pipfile.lock, pylock.toml): nothing to audit"
+)
+_MAX_REASONS = 10
+
+
+def advisory_db_path(ctx: CheckContext) -> Path | None:
+    """``--advisory-db`` (relative to the working directory) wins over the policy's path
+    (relative to the repository root)."""
+    if ctx.advisory_db is not None:
+        return ctx.advisory_db.expanduser().absolute()
+    configured = ctx.policy.dependencies.advisory_db
+    if configured is None:
+        return None
+    path = Path(configured).expanduser()
+    return path if path.is_absolute() else ctx.release.root / path
+
+
+def _tracked(ctx: CheckContext) -> tuple[str, ...]:
+    """Every file of the head commit (what includes may name); the files in scope if git fails
+    (narrower, so stricter)."""
+    try:
+        return tuple(ctx.release.tracked_files())
+    except (ReleasegateError, GitError, OSError, ValueError):
+        return ctx.files
+
+
+def _unpinned_findings(inventory: Inventory) -> list[Finding]:
+    items = inventory.unpinned
+    prints = fingerprints(
+        Located(
+            tool=UNPINNED_TOOL,
+            rule_id=UNPINNED_RULE,
+            path=u.location.path,
+            line=u.location.line,
+            code=u.requirement,
+        )
+        for u in items
+    )
+    return [
+        Finding(
+            tool=UNPINNED_TOOL,
+            rule_id=UNPINNED_RULE,
+            rule_name="unpinned dependency",
+            severity=Severity.MEDIUM,
+            confidence=Confidence.HIGH,
+            path=u.location.path,
+            line=u.location.line,
+            message=f"{u.requirement} is not pinned to one version, and a range cannot be "
+            f"audited as one version: {u.fix}",
+            fingerprint=fingerprint,
+            package=u.name,
+        )
+        for u, fingerprint in zip(items, prints, strict=True)
+    ]
+
+
+def _message(pin: Pin, audit: PackageAudit, index: int) -> str:
+    vuln = audit.vulnerabilities[index]
+    aliases = f" ({', '.join(vuln.aliases)})" if vuln.aliases else ""
+    fixed = f"Fixed in {', '.join(vuln.fixed)}." if vuln.fixed else "No fixed version known."
+    upgrade = audit.upgrade or "no fixed version known"
+    return (
+        f"{pin.name} {pin.version_text} is affected by {vuln.id}{aliases}: {vuln.summary} "
+        f"{fixed} Smallest upgrade fixing {audit.upgrade_basis}: {upgrade}"
+    )
+
+
+def vulnerability_findings(pins: Sequence[Pin], answer: ServiceAudit, tool: str) -> list[Finding]:
+    """One finding per (pin, vulnerability), located at the pin."""
+    rows: list[tuple[Pin, PackageAudit, int]] = []
+    for pin in pins:
+        audit = answer.audits.get((pin.canonical, pin.version))
+        if audit is None:
+            continue
+        rows.extend((pin, audit, i) for i in range(len(audit.vulnerabilities)))
+    prints = fingerprints(
+        Located(
+            tool=tool,
+            rule_id=audit.vulnerabilities[i].id,
+            path=pin.location.path,
+            line=pin.location.line,
+            code=f"{pin.canonical}=={pin.version}",
+        )
+        for pin, audit, i in rows
+    )
+    findings: list[Finding] = []
+    for (pin, audit, i), fingerprint in zip(rows, prints, strict=True):
+        vuln = audit.vulnerabilities[i]
+        findings.append(
+            Finding(
+                tool=tool,
+                rule_id=vuln.id,
+                rule_name=vuln.summary,
+                severity=vuln.severity,
+                confidence=Confidence.HIGH,
+                path=pin.location.path,
+                line=pin.location.line,
+                message=_message(pin, audit, i),
+                cwe=vuln.cwe,
+                fingerprint=fingerprint,
+                help_uri=f"https://osv.dev/vulnerability/{vuln.id}",
+                aliases=vuln.aliases,
+                package=pin.name,
+            )
+        )
+    return findings
+
+
+def _listed(items: Sequence[str]) -> list[str]:
+    if len(items) <= _MAX_REASONS:
+        return list(items)
+    return [*items[:_MAX_REASONS], f"and {len(items) - _MAX_REASONS} more (see the evidence)"]
+
+
+def _inventory_evidence(inventory: Inventory) -> dict[str, JSONValue]:
+    evidence: dict[str, JSONValue] = {
+        "sources": [source.to_json() for source in inventory.sources],
+        "packages": [pin.to_json() for pin in inventory.pins],
+        "unpinned": [item.to_json() for item in inventory.unpinned],
+        "unauditable": [item.to_json() for item in inventory.skipped],
+        "local_projects": [item.to_json() for item in inventory.local],
+        "problems": [str(problem) for problem in inventory.problems],
+    }
+    if inventory.notes:
+        evidence["notes"] = list(inventory.notes)
+    if not inventory.sources:
+        evidence["note"] = (
+            f"{NO_SOURCES}. The policy requires the dependencies stage: this passes because "
+            "a project without dependencies is legitimate (in pull-request mode only the "
+            "dependency files changed in the range are read)"
+        )
+    return evidence
+
+
+@dataclass(kw_only=True)
+class _Audit:
+    """What the lookup of the pins adds to the result (filled in while it runs)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    skipped: list[SkippedDependency] = field(default_factory=list)
+    causes: list[str] = field(default_factory=list)
+    evidence: dict[str, JSONValue] = field(default_factory=dict)
+    timings: dict[str, JSONValue] = field(default_factory=dict)
+
+
+def _service(ctx: CheckContext, run: _Audit) -> VulnerabilityService:
+    path = advisory_db_path(ctx)
+    if path is None:
+        settings = ctx.policy.dependencies
+        run.evidence.update(mode="online", tool="pip-audit", service=settings.service)
+        return PipAudit(
+            runner=ctx.tools,
+            service=settings.service,
+            cache_dir=ctx.cache_dir / "pip-audit" if ctx.use_cache else None,
+        )
+    started = time.perf_counter()
+    database, cached = load_database(path)
+    run.timings["load_advisories"] = round(time.perf_counter() - started, 3)
+    db_evidence = database.evidence()
+    db_evidence["loaded_earlier_in_this_process"] = cached
+    db_evidence["source"] = "--advisory-db" if ctx.advisory_db else "dependencies.advisory_db"
+    inside = _inside_repository(ctx, database.path)
+    if inside is not None:
+        # Read from the work tree: the head under judgement could have edited it.
+        db_evidence["inside_repository"] = inside
+        db_evidence["changed_in_range"] = any(
+            changed.startswith(f"{inside}/") for changed in ctx.release.changed_files
+        )
+    run.evidence.update(mode="offline", tool="osv", advisory_db=db_evidence)
+    return OfflineService(database=database)
+
+
+def _inside_repository(ctx: CheckContext, path: Path) -> str | None:
+    try:
+        return path.relative_to(ctx.release.root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def _audit(ctx: CheckContext, pins: Sequence[Pin]) -> _Audit:
+    run = _Audit()
+    packages = sorted({(pin.canonical, pin.version) for pin in pins})
+    if not packages:
+        run.evidence.update(mode="none", note="no pinned dependency to look up")
+        return run
+    try:
+        service = _service(ctx, run)
+        clock = time.perf_counter()
+        answer = service.audit(packages)
+    except (AdvisoryDBError, ServiceError) as exc:
+        run.causes.append(exc.diagnostics())
+        return run
+    run.timings["audit"] = round(time.perf_counter() - clock, 3)
+    run.skipped.extend(answer.skipped)
+    run.findings.extend(vulnerability_findings(pins, answer, service.tool))
+    run.evidence.update(answer.evidence)
+    run.evidence["packages_audited"] = len(answer.audits)
+    run.evidence["vulnerable_packages"] = sum(
+        1 for a in answer.audits.values() if a.vulnerabilities
+    )
+    run.evidence["vulnerabilities"] = sum(len(a.vulnerabilities) for a in answer.audits.values())
+    if answer.skipped:
+        run.evidence["skipped"] = [item.to_json() for item in answer.skipped]
+    if len(answer.skipped) == len(packages):
+        run.causes.append(
+            f"no dependency could be audited ({len(packages)} skipped): is the vulnerability "
+            "service reachable from here? Audit offline with --advisory-db DIR otherwise"
+        )
+    return run
+
+
+@dataclass(frozen=True, kw_only=True)
+class DependenciesCheck:
+    """The ``dependencies`` check: dependency files read, every pin audited."""
+
+    id: str = "dependencies"
+    stage: Stage = Stage.DEPENDENCIES
+
+    def enabled(self, policy: Policy) -> bool:
+        return policy.dependencies.required
+
+    def run(self, ctx: CheckContext) -> CheckResult:
+        started = time.monotonic()
+        clock = time.perf_counter()
+        inventory = collect(
+            ctx.tree,
+            ctx.files,
+            tracked=_tracked(ctx),
+            exclude=tuple(ctx.policy.dependencies.exclude),
+        )
+        read_seconds = round(time.perf_counter() - clock, 3)
+        evidence = _inventory_evidence(inventory)
+        audit = _audit(ctx, inventory.pins)
+        if inventory.sources:
+            evidence["audit"] = audit.evidence
+        evidence["timings"] = {"read_sources": read_seconds, **audit.timings}
+        causes = [str(problem) for problem in inventory.problems]
+        causes += audit.causes
+        causes += [str(item) for item in (*inventory.skipped, *audit.skipped)]
+        findings = _unpinned_findings(inventory) + audit.findings
+        findings.sort(key=lambda f: (f.path, f.line, f.rule_id))
+        return CheckResult(
+            id=self.id,
+            stage=self.stage,
+            status=Status.ERROR if causes else Status.PASS,
+            reasons=tuple(_listed(causes)),
+            findings=tuple(findings),
+            evidence=evidence,
+            duration_seconds=time.monotonic() - started,
+        )
+
+
+DEPENDENCIES = DependenciesCheck()

@@ -1,0 +1,619 @@
+"""A local advisory database in OSV format, and the offline audit against it.
+
+Layout: any directory tree of OSV documents, ``*.yaml``/``*.yml`` (the PyPA
+advisory database: ``vulns/<package>/<ID>.yaml``) or ``*.json`` (OSV exports);
+directories starting with ``.`` are not read. YAML is read with ``CSafeLoader``
+when PyYAML has it. A file that is not an OSV document, or whose fields have
+the wrong types, makes the whole database unusable (``AdvisoryDBError``): an
+advisory that cannot be read may be the one that matters.
+
+Semantics, as the OSV schema's evaluation section defines them:
+
+- only ``affected`` entries with ``package.ecosystem: PyPI``, names compared
+  PEP 503-normalised; advisories with ``withdrawn`` are skipped (counted);
+- a version is affected if it is in the entry's ``versions`` list (PEP 440
+  equality: ``3.2`` is ``3.2.0``) or in one of its ranges;
+- ``ECOSYSTEM`` ranges (and ``SEMVER`` ones, read with PEP 440 ordering; ``GIT``
+  ranges need a repository and are left to the ``versions`` list): events
+  sorted by version, ``introduced`` (``"0"`` sorts before every version) makes
+  the versions from it affected, ``fixed`` ends that at the fixed version
+  (exclusive), ``last_affected`` after it (inclusive); ``limit`` events bound
+  the range from above (``"*"``: no bound);
+- an event version that is not a PEP 440 version is skipped with a note.
+
+Aliases are merged: advisories of one package version whose ids or aliases
+meet (a PYSEC and a GHSA document for one CVE) are one vulnerability, reported
+under the PYSEC id if there is one, else the GHSA id, else the first id sorted.
+
+The smallest upgrade: among every ``fixed`` version of the package's advisories
+and the first known version after each ``last_affected``, the lowest one above
+the pinned version that no advisory of the package affects (a final release if
+one qualifies, a pre-release otherwise). None when no such version is known.
+
+The database is loaded once per process and kept while no advisory file
+changes (the key is every file's path, size and mtime).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from packaging.version import InvalidVersion, Version
+
+from releasegate.deps.cvss import base_score, rating
+from releasegate.deps.model import (
+    AdvisoryDBError,
+    PackageAudit,
+    ServiceAudit,
+    Vulnerability,
+    canonical,
+)
+from releasegate.model import JSONValue, Severity
+
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SUFFIXES = (".yaml", ".yml", ".json")
+_MAX_NOTES = 20
+_SUMMARY_CHARS = 200
+_DB_SEVERITIES = {
+    "CRITICAL": Severity.CRITICAL,
+    "HIGH": Severity.HIGH,
+    "MODERATE": Severity.MEDIUM,
+    "MEDIUM": Severity.MEDIUM,
+    "LOW": Severity.LOW,
+}
+_RANGE_TYPES = frozenset({"ECOSYSTEM", "SEMVER"})
+DEFAULT_SEVERITY = Severity.HIGH
+
+
+class EventKind(enum.Enum):
+    INTRODUCED = "introduced"
+    FIXED = "fixed"
+    LAST_AFFECTED = "last_affected"
+    LIMIT = "limit"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    kind: EventKind
+    version: Version | None  # None: introduced "0" (before every version)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Range:
+    """One OSV range: its events sorted by version, and its limits."""
+
+    events: tuple[Event, ...]
+    limits: tuple[Version | None, ...] = ()  # None: "*"
+
+    def contains(self, version: Version) -> bool:
+        if self.limits and not any(limit is None or version < limit for limit in self.limits):
+            return False
+        vulnerable = False
+        for event in self.events:
+            if event.kind is EventKind.INTRODUCED:
+                if event.version is None or version >= event.version:
+                    vulnerable = True
+            elif event.version is None:  # pragma: no cover - only introduced may be "0"
+                continue
+            elif event.kind is EventKind.FIXED:
+                if version >= event.version:
+                    vulnerable = False
+            elif version > event.version:  # last_affected
+                vulnerable = False
+        return vulnerable
+
+
+@dataclass(frozen=True, kw_only=True)
+class Affected:
+    """One ``affected`` entry for a package."""
+
+    ranges: tuple[Range, ...]
+    versions: frozenset[Version]
+
+    def contains(self, version: Version) -> bool:
+        return version in self.versions or any(r.contains(version) for r in self.ranges)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Advisory:
+    id: str
+    aliases: tuple[str, ...]
+    summary: str
+    severity: Severity | None
+    cwe: tuple[int, ...]
+    file: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PackageAdvisory:
+    """An advisory as it concerns one package."""
+
+    advisory: Advisory
+    name: str  # canonical
+    affected: tuple[Affected, ...]
+    severity: Severity | None
+
+    def affects(self, version: Version) -> bool:
+        return any(entry.contains(version) for entry in self.affected)
+
+    def events(self, kind: EventKind) -> list[Version]:
+        return [
+            event.version
+            for entry in self.affected
+            for r in entry.ranges
+            for event in r.events
+            if event.kind is kind and event.version is not None
+        ]
+
+    def known_versions(self) -> set[Version]:
+        known = {v for entry in self.affected for v in entry.versions}
+        for entry in self.affected:
+            for r in entry.ranges:
+                known |= {e.version for e in r.events if e.version is not None}
+        return known
+
+
+# --- reading OSV documents ----------------------------------------------------------------
+
+
+class _Reader:
+    """Turns OSV documents into package advisories, noting what it had to skip."""
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+        self.skipped_events = 0
+        self._versions: dict[str, Version | None] = {}
+
+    def version(self, text: object, where: str) -> Version | None:
+        if not isinstance(text, str):
+            raise AdvisoryDBError(f"{where}: {text!r} is not a version string")
+        if text in self._versions:
+            parsed = self._versions[text]
+        else:
+            try:
+                parsed = Version(text)
+            except InvalidVersion:
+                parsed = None
+            self._versions[text] = parsed
+        if parsed is None:
+            self.skipped_events += 1
+            self.notes.append(f"{where}: {text!r} is not a PEP 440 version; skipped")
+        return parsed
+
+    def advisory(self, doc: object, file: str) -> list[PackageAdvisory] | None:
+        """The package advisories of one document; None if it is withdrawn."""
+        if not isinstance(doc, dict):
+            raise AdvisoryDBError(f"{file}: not an OSV document (no mapping at the top)")
+        ident = doc.get("id")
+        if not isinstance(ident, str) or not ident.strip():
+            raise AdvisoryDBError(f"{file}: no `id`")
+        if doc.get("withdrawn"):
+            return None
+        aliases = _strings(doc.get("aliases"), f"{file}: aliases")
+        database = doc.get("database_specific")
+        database = database if isinstance(database, dict) else {}
+        advisory = Advisory(
+            id=ident,
+            aliases=tuple(a for a in aliases if a != ident),
+            summary=_summary(doc),
+            severity=_severity(doc.get("severity"), database),
+            cwe=_cwes(database.get("cwe_ids")),
+            file=file,
+        )
+        affected = doc.get("affected")
+        affected = [] if affected is None else affected
+        if not isinstance(affected, list):
+            raise AdvisoryDBError(f"{file}: `affected` is not a list")
+        by_name: dict[str, list[Affected]] = {}
+        severities: dict[str, Severity | None] = {}
+        for index, entry in enumerate(affected):
+            where = f"{file}: affected[{index}]"
+            if not isinstance(entry, dict):
+                raise AdvisoryDBError(f"{where} is not a mapping")
+            package = entry.get("package")
+            if not isinstance(package, dict):
+                continue  # a GIT-only entry without a package: nothing for PyPI
+            if package.get("ecosystem") != "PyPI":
+                continue
+            name = package.get("name")
+            if not isinstance(name, str) or not name:
+                raise AdvisoryDBError(f"{where}: the package has no name")
+            key = canonical(name)
+            by_name.setdefault(key, []).append(self._affected(entry, where))
+            specific = entry.get("database_specific")
+            level = _severity(entry.get("severity"), specific if isinstance(specific, dict) else {})
+            if level is not None:
+                severities[key] = max(level, severities.get(key) or level)
+        return [
+            PackageAdvisory(
+                advisory=advisory,
+                name=key,
+                affected=tuple(entries),
+                severity=severities.get(key) or advisory.severity,
+            )
+            for key, entries in by_name.items()
+        ]
+
+    def _affected(self, entry: Mapping[str, Any], where: str) -> Affected:
+        ranges: list[Range] = []
+        raw_ranges = entry.get("ranges") or []
+        if not isinstance(raw_ranges, list):
+            raise AdvisoryDBError(f"{where}: `ranges` is not a list")
+        for r_index, raw in enumerate(raw_ranges):
+            here = f"{where}.ranges[{r_index}]"
+            if not isinstance(raw, dict) or not isinstance(raw.get("events"), list):
+                raise AdvisoryDBError(f"{here}: not a range with `events`")
+            if raw.get("type") not in _RANGE_TYPES:
+                continue
+            ranges.append(self._range(raw["events"], here))
+        versions: set[Version] = set()
+        for text in _strings(entry.get("versions"), f"{where}: versions"):
+            parsed = self.version(text, f"{where}: versions")
+            if parsed is not None:
+                versions.add(parsed)
+        return Affected(ranges=tuple(ranges), versions=frozenset(versions))
+
+    def _range(self, raw_events: Sequence[object], where: str) -> Range:
+        events: list[Event] = []
+        limits: list[Version | None] = []
+        for raw in raw_events:
+            if not isinstance(raw, dict) or len(raw) != 1:
+                raise AdvisoryDBError(f"{where}: an event is not a one-key mapping")
+            ((key, value),) = raw.items()
+            try:
+                kind = EventKind(key)
+            except ValueError:
+                raise AdvisoryDBError(f"{where}: unknown event {key!r}") from None
+            if kind is EventKind.INTRODUCED and value == "0":
+                events.append(Event(kind=kind, version=None))
+                continue
+            if kind is EventKind.LIMIT and isinstance(value, str) and "*" in value:
+                limits.append(None)
+                continue
+            parsed = self.version(value, f"{where}: {key}")
+            if parsed is None:
+                continue
+            if kind is EventKind.LIMIT:
+                limits.append(parsed)
+            else:
+                events.append(Event(kind=kind, version=parsed))
+        ordered = sorted(
+            events, key=lambda e: (0, Version("0")) if e.version is None else (1, e.version)
+        )
+        return Range(events=tuple(ordered), limits=tuple(limits))
+
+
+def _strings(value: object, where: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise AdvisoryDBError(f"{where} is not a list of strings")
+    return list(value)
+
+
+def _summary(doc: Mapping[str, Any]) -> str:
+    for key in ("summary", "details"):
+        text = doc.get(key)
+        if isinstance(text, str) and text.strip():
+            flat = " ".join(text.split())
+            if key == "details":
+                end = flat.find(". ")
+                if 0 < end < _SUMMARY_CHARS:
+                    flat = flat[: end + 1]
+            if len(flat) > _SUMMARY_CHARS:
+                flat = flat[: _SUMMARY_CHARS - 1].rstrip() + "…"
+            return flat
+    return "no summary"
+
+
+def _severity(scores: object, database: Mapping[str, Any]) -> Severity | None:
+    named = database.get("severity")
+    if isinstance(named, str) and named.upper() in _DB_SEVERITIES:
+        return _DB_SEVERITIES[named.upper()]
+    best: Severity | None = None
+    if isinstance(scores, list):
+        for entry in scores:
+            if not isinstance(entry, dict) or not isinstance(entry.get("score"), str):
+                continue
+            score = base_score(entry["score"])
+            if score is not None:
+                level = rating(score)
+                best = level if best is None else max(best, level)
+    return best
+
+
+def _cwes(value: object) -> tuple[int, ...]:
+    found: set[int] = set()
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, str) and item.upper().startswith("CWE-"):
+                number = item[4:]
+                if number.isdigit():
+                    found.add(int(number))
+    return tuple(sorted(found))
+
+
+# --- the database -------------------------------------------------------------------------
+
+
+def preferred_id(names: Iterable[str]) -> str:
+    """The id a vulnerability known under ``names`` is reported as."""
+    ordered = sorted(set(names))
+    for prefix in ("PYSEC-", "GHSA-"):
+        for name in ordered:
+            if name.startswith(prefix):
+                return name
+    return ordered[0]
+
+
+def merge(entries: Sequence[PackageAdvisory]) -> list[list[PackageAdvisory]]:
+    """Group advisories whose ids and aliases meet (transitively)."""
+    parent = list(range(len(entries)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+    for index, entry in enumerate(entries):
+        for name in (entry.advisory.id, *entry.advisory.aliases):
+            if name in owner:
+                parent[root(index)] = root(owner[name])
+            else:
+                owner[name] = index
+    groups: dict[int, list[PackageAdvisory]] = {}
+    for index, entry in enumerate(entries):
+        groups.setdefault(root(index), []).append(entry)
+    return list(groups.values())
+
+
+class AdvisoryDatabase:
+    """Advisories indexed by package name. Read-only after loading; safe to share."""
+
+    def __init__(
+        self,
+        *,
+        path: Path,
+        by_package: Mapping[str, tuple[PackageAdvisory, ...]],
+        files: int,
+        advisories: int,
+        withdrawn: int,
+        other_ecosystems: int,
+        notes: Sequence[str],
+        skipped_events: int,
+        load_seconds: float,
+    ) -> None:
+        self.path = path
+        self.by_package = dict(by_package)
+        self.files = files
+        self.advisories = advisories
+        self.withdrawn = withdrawn
+        self.other_ecosystems = other_ecosystems
+        self.notes = tuple(notes)
+        self.skipped_events = skipped_events
+        self.load_seconds = load_seconds
+        self._candidates: dict[str, list[Version]] = {}
+        self._clean: dict[tuple[str, Version], bool] = {}
+        self._lock = threading.Lock()
+
+    def advisories_for(self, name: str) -> tuple[PackageAdvisory, ...]:
+        return self.by_package.get(canonical(name), ())
+
+    def vulnerabilities(self, name: str, version: Version) -> list[Vulnerability]:
+        key = canonical(name)
+        hits = [entry for entry in self.advisories_for(key) if entry.affects(version)]
+        return sorted((_vulnerability(group) for group in merge(hits)), key=lambda v: v.id)
+
+    def _fix_candidates(self, name: str) -> list[Version]:
+        with self._lock:
+            cached = self._candidates.get(name)
+        if cached is not None:
+            return cached
+        entries = self.by_package.get(name, ())
+        candidates: set[Version] = set()
+        known: set[Version] = set()
+        for entry in entries:
+            candidates.update(entry.events(EventKind.FIXED))
+            known |= entry.known_versions()
+        ordered_known = sorted(known)
+        for entry in entries:
+            for last in entry.events(EventKind.LAST_AFFECTED):
+                after = next((v for v in ordered_known if v > last), None)
+                if after is not None:
+                    candidates.add(after)
+        result = sorted(candidates)
+        with self._lock:
+            self._candidates[name] = result
+        return result
+
+    def _is_clean(self, name: str, version: Version) -> bool:
+        key = (name, version)
+        with self._lock:
+            cached = self._clean.get(key)
+        if cached is not None:
+            return cached
+        clean = not any(entry.affects(version) for entry in self.by_package.get(name, ()))
+        with self._lock:
+            self._clean[key] = clean
+        return clean
+
+    def smallest_upgrade(self, name: str, version: Version) -> Version | None:
+        """The lowest known version above ``version`` that no advisory of ``name`` affects."""
+        key = canonical(name)
+        above = [v for v in self._fix_candidates(key) if v > version]
+        passes = (True,) if version.is_prerelease else (False, True)
+        for allow_pre in passes:
+            for candidate in above:
+                if candidate.is_prerelease and not allow_pre:
+                    continue
+                if self._is_clean(key, candidate):
+                    return candidate
+        return None
+
+    def audit(self, name: str, version: Version) -> PackageAudit:
+        key = canonical(name)
+        found = self.vulnerabilities(key, version)
+        upgrade = self.smallest_upgrade(key, version) if found else None
+        count = len(found)
+        return PackageAudit(
+            name=key,
+            version=version,
+            vulnerabilities=tuple(found),
+            upgrade=str(upgrade) if upgrade is not None else None,
+            upgrade_basis=f"all {count} known vulnerabilit{'y' if count == 1 else 'ies'} "
+            f"of {key} {version}",
+        )
+
+    def evidence(self) -> dict[str, JSONValue]:
+        return {
+            "path": str(self.path),
+            "files": self.files,
+            "advisories": self.advisories,
+            "withdrawn_skipped": self.withdrawn,
+            "other_ecosystems_skipped": self.other_ecosystems,
+            "packages": len(self.by_package),
+            "events_skipped": self.skipped_events,
+            "notes": list(self.notes[:_MAX_NOTES]),
+            "load_seconds": round(self.load_seconds, 3),
+        }
+
+
+def _vulnerability(group: Sequence[PackageAdvisory]) -> Vulnerability:
+    names = {name for entry in group for name in (entry.advisory.id, *entry.advisory.aliases)}
+    ident = preferred_id(names)
+    ordered = sorted(group, key=lambda e: (e.advisory.id != ident, e.advisory.id))
+    summary = next(
+        (e.advisory.summary for e in ordered if e.advisory.summary != "no summary"), "no summary"
+    )
+    levels = [e.severity for e in group if e.severity is not None]
+    fixed = sorted({v for entry in group for v in entry.events(EventKind.FIXED)})
+    return Vulnerability(
+        id=ident,
+        aliases=tuple(sorted(names - {ident})),
+        summary=summary,
+        fixed=tuple(str(v) for v in fixed),
+        severity=max(levels) if levels else DEFAULT_SEVERITY,
+        cwe=tuple(sorted({c for e in group for c in e.advisory.cwe})),
+    )
+
+
+def advisory_files(root: Path) -> list[Path]:
+    """Every OSV document below ``root``, in a stable order."""
+    found: list[Path] = []
+    for directory, subdirs, names in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        found.extend(Path(directory, n) for n in sorted(names) if n.endswith(_SUFFIXES))
+    return found
+
+
+def _signature(files: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
+    signature: list[tuple[str, int, int]] = []
+    for path in files:
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            raise AdvisoryDBError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+        signature.append((str(path), stat.st_size, stat.st_mtime_ns))
+    return tuple(signature)
+
+
+def _parse(path: Path) -> object:
+    data = path.read_bytes()
+    if path.suffix == ".json":
+        return json.loads(data)
+    return yaml.load(data, Loader=_LOADER)  # noqa: S506 - CSafeLoader/SafeLoader
+
+
+def _load(root: Path, files: Sequence[Path]) -> AdvisoryDatabase:
+    started = time.perf_counter()
+    reader = _Reader()
+    by_package: dict[str, list[PackageAdvisory]] = {}
+    withdrawn = other = advisories = 0
+    for path in files:
+        relative = path.relative_to(root).as_posix()
+        try:
+            doc = _parse(path)
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            detail = " ".join(str(exc).split())[:200]
+            raise AdvisoryDBError(
+                f"advisory database {root}: {relative} cannot be read: {detail}",
+                hint="fix or remove the file; an advisory that cannot be read may be the one "
+                "that matters",
+            ) from None
+        entries = reader.advisory(doc, relative)
+        if entries is None:
+            withdrawn += 1
+            continue
+        if not entries:
+            other += 1
+            continue
+        advisories += 1
+        for entry in entries:
+            by_package.setdefault(entry.name, []).append(entry)
+    return AdvisoryDatabase(
+        path=root,
+        by_package={name: tuple(entries) for name, entries in by_package.items()},
+        files=len(files),
+        advisories=advisories,
+        withdrawn=withdrawn,
+        other_ecosystems=other,
+        notes=reader.notes,
+        skipped_events=reader.skipped_events,
+        load_seconds=time.perf_counter() - started,
+    )
+
+
+_CACHE: dict[Path, tuple[tuple[tuple[str, int, int], ...], AdvisoryDatabase]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_database(path: Path) -> tuple[AdvisoryDatabase, bool]:
+    """The database at ``path`` and whether it came from this process's cache.
+
+    Raises ``AdvisoryDBError`` when the directory is missing, holds no advisory,
+    or holds a file that cannot be read.
+    """
+    root = path.expanduser().resolve()
+    if not root.is_dir():
+        raise AdvisoryDBError(
+            f"advisory database {path}: no such directory",
+            hint="give --advisory-db (or dependencies.advisory_db) an OSV directory, e.g. a "
+            "clone of the PyPA advisory-database",
+        )
+    files = advisory_files(root)
+    if not files:
+        raise AdvisoryDBError(
+            f"advisory database {path}: no advisory files (*.yaml, *.yml, *.json) in it",
+            hint="an empty advisory database would find nothing",
+        )
+    signature = _signature(files)
+    with _CACHE_LOCK:
+        cached = _CACHE.get(root)
+        if cached is not None and cached[0] == signature:
+            return cached[1], True
+        database = _load(root, files)
+        _CACHE[root] = (signature, database)
+        return database, False
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfflineService:
+    """The ``VulnerabilityService`` of a local advisory database."""
+
+    database: AdvisoryDatabase
+    tool: str = "osv"
+
+    def audit(self, packages: Sequence[tuple[str, Version]]) -> ServiceAudit:
+        audits = {(name, version): self.database.audit(name, version) for name, version in packages}
+        return ServiceAudit(audits=audits)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from releasegate.checks.bandit import BANDIT
 from releasegate.checks.base import Check
 from releasegate.checks.dependencies import DEPENDENCIES
+from releasegate.checks.review import REVIEW
 from releasegate.checks.semgrep import SEMGREP
 from releasegate.checks.suppressions import SUPPRESSIONS
 from releasegate.model import Stage
@@ -12,6 +13,7 @@ from releasegate.model import Stage
 REGISTRY: dict[str, Check] = {
     BANDIT.id: BANDIT,
     DEPENDENCIES.id: DEPENDENCIES,
+    REVIEW.id: REVIEW,
     SEMGREP.id: SEMGREP,
     SUPPRESSIONS.id: SUPPRESSIONS,
 }

@@ -20,6 +20,7 @@ from typing_extensions import assert_never
 
 from releasegate.model import Decision, Finding, JudgedCheck, Reason, Severity, Status, Verdict
 from releasegate.reports.escape import markdown_text, utf8_safe
+from releasegate.review.summary import review_rows
 
 GITHUB_SUMMARY_LIMIT = 1024 * 1024
 DEFAULT_MAX_BYTES = 1_000_000
@@ -382,6 +383,24 @@ def _finding_order(finding: Finding) -> tuple[bool, bool, int, str, int]:
     )
 
 
+def _review_block(decision: Decision) -> _Block | None:
+    """Per pull request (or commit, in git mode): who approved, what did not count and why."""
+    for check in decision.checks:
+        if check.id != "review":
+            continue
+        header, rows = review_rows(check.result.evidence)
+        if rows:
+            return _Block(
+                title=["### Reviews", ""],
+                header=list(header),
+                rows=rows,
+                noun="reviewed change",
+                nouns="reviewed changes",
+                table=True,
+            )
+    return None
+
+
 def render_markdown(
     decision: Decision, *, links: LinkBase | None = None, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> str:
@@ -443,6 +462,9 @@ def render_markdown(
     )
     if findings_sorted:
         blocks.append(findings)
+    reviews = _review_block(decision)
+    if reviews is not None:
+        blocks.append(reviews)
 
     note_rows = [
         "- " + markdown_text(note.message, max_chars=_REASON_CHARS)
@@ -458,7 +480,8 @@ def render_markdown(
     if note_rows:
         blocks.append(notes)
 
-    if _fit(blocks, [findings, notes, reasons, checks], max_bytes):
+    trim = [findings, *([reviews] if reviews is not None else []), notes, reasons, checks]
+    if _fit(blocks, trim, max_bytes):
         return _join(blocks)
     fallback = _join(
         [

@@ -1,4 +1,5 @@
-"""Command line: ``releasegate run | init | validate | schema``.
+"""Command line: ``releasegate run | baseline | perf-baseline | init | validate | schema``,
+and ``signoff | audit verify | evidence`` (``releasegate.signoff.commands``).
 
 Exit codes: 0 allowed, 1 blocked, 2 usage or configuration error, 3 internal bug.
 Only this layer writes files or talks to ``$GITHUB_STEP_SUMMARY``.
@@ -13,6 +14,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -20,11 +22,19 @@ from rich.console import Console
 from rich.progress import Progress as RichProgress
 from rich.progress import SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from releasegate import __version__
-from releasegate.engine import RunOptions, evaluate, write_baseline
+from releasegate import __version__, hook
+from releasegate.annotations import render_annotations
+from releasegate.engine import RunOptions, evaluate_full, write_baseline
 from releasegate.errors import ConfigError, ReleasegateError, UsageError
+from releasegate.github_outputs import decision_outputs, write_outputs
 from releasegate.model import CheckResult, Decision, Mode, Stage, Verdict
-from releasegate.policy import POLICY_FILE, parse_policy, policy_json_schema, starter_policy_text
+from releasegate.policy import (
+    DEFAULT_PERF_BASELINE,
+    POLICY_FILE,
+    parse_policy,
+    policy_json_schema,
+    starter_policy_text,
+)
 from releasegate.reports import (
     LinkBase,
     render_json,
@@ -32,6 +42,10 @@ from releasegate.reports import (
     render_sarif,
     render_terminal,
 )
+from releasegate.shard import ShardSpec, describe_part, judge_merged, merge_parts, render_part
+from releasegate.signoff import commands as signoff_commands
+from releasegate.stages.benchmark import parse_benchmark_json, render_perf_baseline
+from releasegate.stages.execute import MAX_RESULT_BYTES
 
 EXIT_PASS = 0
 EXIT_BLOCK = 1
@@ -62,7 +76,8 @@ def _parser() -> argparse.ArgumentParser:
         "--only",
         default="",
         help="comma-separated check ids or stage names (static, dependencies, review, "
-        "functional, performance, stability, signoff)",
+        "functional, performance, stability, signoff, custom) or names of custom stages "
+        "of the policy",
     )
     run.add_argument("--json", type=Path, help="write the JSON report here")
     run.add_argument("--sarif", type=Path, help="write SARIF 2.1.0 here")
@@ -90,6 +105,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--no-cache", action="store_true", help="do not read or write the per-file result cache"
     )
+    signoff_commands.add_run_arguments(run)
+    _add_github_arguments(run)
+    run.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="judge shard K of N of the static scope (files split by a stable hash of the "
+        "path; other checks run in shard 1) and write the part to --json for `releasegate "
+        "merge`",
+    )
 
     baseline = sub.add_parser(
         "baseline", help="record the current static findings as accepted (the baseline file)"
@@ -103,6 +127,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     baseline.add_argument("--config", type=Path, help="policy file for local experiments")
 
+    perf = sub.add_parser(
+        "perf-baseline",
+        help="write the performance baseline from pytest-benchmark results (--benchmark-json)",
+    )
+    perf.add_argument("--results", type=Path, required=True, help="pytest-benchmark JSON file")
+    perf.add_argument(
+        "--output",
+        type=Path,
+        default=Path(DEFAULT_PERF_BASELINE),
+        help=f"where to write it (default: {DEFAULT_PERF_BASELINE}, the default of "
+        "stages.performance.baseline); commit it",
+    )
+    perf.add_argument(
+        "--min-rounds",
+        type=int,
+        default=5,
+        help="refuse benchmarks measured in fewer rounds (default: 5, the policy's default)",
+    )
+
     init = sub.add_parser("init", help=f"write a commented starter {POLICY_FILE}")
     init.add_argument("--repo", type=Path, default=Path(), help="repository (default: .)")
     init.add_argument("--force", action="store_true", help="overwrite an existing policy file")
@@ -112,6 +155,8 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="print a published JSON Schema")
     schema.add_argument("which", choices=["policy", "report"])
+    signoff_commands.add_parsers(sub)
+    _add_merge_and_hook_parsers(sub)
     return parser
 
 
@@ -198,14 +243,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
         mode=Mode(args.mode),
         use_cache=not args.no_cache,
         advisory_db=args.advisory_db,
+        signoff_file=args.signoff,
     )
+    if args.shard:
+        return _run_shard(args, options)
     err = Console(file=sys.stderr)
     if args.no_progress or not err.is_terminal:
-        decision = evaluate(options)
+        evaluation = evaluate_full(options)
     else:
         with _LiveProgress(err) as live:
-            decision = evaluate(options, progress=live)
+            evaluation = evaluate_full(options, progress=live)
+    decision = evaluation.decision
     _emit(decision, args)
+    _emit_github(decision, args)
+    signoff_commands.after_run(args, evaluation)
     return EXIT_PASS if decision.verdict is Verdict.PASS else EXIT_BLOCK
 
 
@@ -218,6 +269,35 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         f"wrote {written.path}: {written.entries} finding(s) accepted "
         f"({written.added} new, {written.dropped} dropped); commit it. A baseline change "
         "inside a release range needs security sign-off."
+    )
+    return EXIT_PASS
+
+
+def _cmd_perf_baseline(args: argparse.Namespace) -> int:
+    path: Path = args.results
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_RESULT_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc}") from None
+    if len(data) > MAX_RESULT_BYTES:
+        raise UsageError(f"{path}: larger than {MAX_RESULT_BYTES} bytes")
+    results = parse_benchmark_json(data, str(path))
+    if not results.benchmarks:
+        raise UsageError(f"{path}: no benchmarks", hint="run pytest with --benchmark-json FILE")
+    few = [s.fullname for s in results.benchmarks.values() if s.rounds < args.min_rounds]
+    if few:
+        raise UsageError(
+            f"{path}: fewer than {args.min_rounds} rounds for {', '.join(few[:10])}",
+            hint="measure longer (--benchmark-min-rounds) so the baseline can judge noise",
+        )
+    text = render_perf_baseline(
+        results, source=path.name, generated_by=f"releasegate {__version__}"
+    )
+    _write(args.output, text)
+    print(
+        f"wrote {args.output}: {len(results.benchmarks)} benchmark(s); commit it: the "
+        "performance stage reads it from the base of the next release range"
     )
     return EXIT_PASS
 
@@ -250,12 +330,161 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
+# --- GitHub Actions outputs, sharded runs, the pre-push hook (annotations.py,
+# github_outputs.py, shard.py, hook.py) -------------------------------------------------------
+
+
+def _add_github_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--annotations",
+        action="store_true",
+        help="print GitHub Actions annotations (::error file=...,line=...::) for what blocks "
+        "and warnings for other new findings (at most 10 of each, then a pointer)",
+    )
+    parser.add_argument(
+        "--github-output",
+        action="store_true",
+        help="append decision, blocking-count, report-path, sarif-path and summary-path to "
+        "the $GITHUB_OUTPUT file",
+    )
+
+
+def _add_merge_and_hook_parsers(sub: argparse._SubParsersAction[_ArgumentParser]) -> None:
+    merge = sub.add_parser(
+        "merge",
+        help="decide from the parts of a sharded run (run --shard K/N --json part-K.json)",
+    )
+    merge.add_argument("parts", type=Path, nargs="+", metavar="PART.json")
+    merge.add_argument(
+        "--repo",
+        type=Path,
+        default=Path(),
+        help="the repository (default: .): needed to verify the sign-off, for "
+        "--attestation and for the audit record",
+    )
+    merge.add_argument("--json", type=Path, help="write the JSON report here")
+    merge.add_argument("--sarif", type=Path, help="write SARIF 2.1.0 here")
+    merge.add_argument("--summary", type=Path, help="write the Markdown summary here")
+    signoff_commands.add_run_arguments(merge)
+    _add_github_arguments(merge)
+
+    hook = sub.add_parser("hook", help="the local pre-push hook: install, uninstall, run")
+    actions = hook.add_subparsers(dest="hook_command", metavar="ACTION", required=True)
+    install = actions.add_parser("install", help="write the pre-push hook of this repository")
+    install.add_argument("--repo", type=Path, default=Path(), help="repository (default: .)")
+    how = install.add_mutually_exclusive_group()
+    how.add_argument(
+        "--force", action="store_true", help="replace a pre-push hook releasegate did not write"
+    )
+    how.add_argument(
+        "--chain", action="store_true", help="keep an existing pre-push hook and run it first"
+    )
+    uninstall = actions.add_parser(
+        "uninstall", help="remove the hook and restore the one it replaced"
+    )
+    uninstall.add_argument("--repo", type=Path, default=Path(), help="repository (default: .)")
+    run = actions.add_parser(
+        "run", help="what the installed hook runs: judge the refs git is pushing (stdin)"
+    )
+    run.add_argument("--repo", type=Path, default=Path(), help="repository (default: .)")
+    run.add_argument("--previous", type=Path, help="a chained hook to run first")
+    run.add_argument("git_args", nargs="*", metavar="ARG", help="git's arguments: remote, URL")
+
+
+def _emit_github(decision: Decision, args: argparse.Namespace) -> None:
+    if args.annotations:
+        pointer = str(args.json) if args.json else None
+        sys.stdout.write(render_annotations(decision, report=pointer))
+        sys.stdout.flush()
+    if args.github_output:
+        _github_output_file(
+            decision_outputs(decision, report=args.json, sarif=args.sarif, summary=args.summary)
+        )
+
+
+def _github_output_file(outputs: dict[str, str]) -> None:
+    target = os.environ.get("GITHUB_OUTPUT")
+    if not target:
+        raise UsageError("--github-output: $GITHUB_OUTPUT is not set (not in GitHub Actions?)")
+    write_outputs(Path(target), outputs)
+
+
+def _run_shard(args: argparse.Namespace, options: RunOptions) -> int:
+    spec = ShardSpec.parse(args.shard)
+    if args.json is None:
+        raise UsageError("--shard needs --json PART.json: the part that `releasegate merge` reads")
+    refused = [
+        flag
+        for flag, given in (
+            ("--sarif", args.sarif),
+            ("--summary", args.summary),
+            ("--annotations", args.annotations),
+            ("--attestation", args.attestation),
+        )
+        if given
+    ]
+    if refused:
+        raise UsageError(
+            f"--shard with {', '.join(refused)}: a shard does not decide",
+            hint="pass these to `releasegate merge`",
+        )
+    options = replace(options, shard=spec)
+    evaluation = evaluate_full(options)
+    _write(args.json, render_part(evaluation, options))
+    print(describe_part(evaluation, spec) + f" Wrote {args.json}.")
+    if args.github_output:
+        _github_output_file({"report-path": str(args.json), "shard": str(spec)})
+    return EXIT_PASS
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    merged = merge_parts(args.parts)
+    outcome = judge_merged(
+        merged,
+        repo=args.repo,
+        need_repository=args.attestation is not None or not args.no_audit,
+        signoff_file=args.signoff,
+    )
+    decision = outcome.decision
+    _emit(decision, args)
+    _emit_github(decision, args)
+    if outcome.evaluation is not None:
+        signoff_commands.after_run(args, outcome.evaluation)
+    return EXIT_PASS if decision.verdict is Verdict.PASS else EXIT_BLOCK
+
+
+def _cmd_hook(args: argparse.Namespace) -> int:
+    if args.hook_command == "install":
+        done = hook.install(args.repo, force=args.force, chain=args.chain)
+        kept = f"; the previous hook is kept as {done.previous.name}" if done.previous else ""
+        chained = " and runs it first" if done.chained else ""
+        print(f"installed {done.path}{kept}{chained}. Remove with `releasegate hook uninstall`.")
+        return EXIT_PASS
+    if args.hook_command == "uninstall":
+        path, restored = hook.uninstall(args.repo)
+        back = "; restored the hook it had replaced" if restored else ""
+        print(f"removed releasegate's {path}{back}")
+        return EXIT_PASS
+    stdin = "" if hook.under_pre_commit(os.environ) else sys.stdin.read()
+    return hook.run_hook(
+        args.repo,
+        argv=args.git_args,
+        stdin=stdin,
+        environ=os.environ,
+        previous=args.previous,
+    )
+
+
 _COMMANDS = {
     "run": _cmd_run,
+    "merge": _cmd_merge,
+    "hook": _cmd_hook,
     "init": _cmd_init,
     "baseline": _cmd_baseline,
+    "perf-baseline": _cmd_perf_baseline,
     "validate": _cmd_validate,
     "schema": _cmd_schema,
+    **signoff_commands.COMMANDS,
 }
 
 

@@ -246,15 +246,26 @@ def _baseline_verdict(
         return None
     baseline = static.baseline
     if static.baseline_changed:
-        reasons.append(
-            Reason(
-                message=f"the baseline {baseline.path} changed in this range: accepting "
-                "findings needs security sign-off, which this version cannot verify yet "
-                "(not supported yet)",
-                blocking=True,
-                rule="a baseline change inside the range needs security sign-off",
+        signed_off = any(c.stage is Stage.SIGNOFF and c.status is Status.PASS for c in checks)
+        if signed_off:
+            notes.append(
+                Reason(
+                    message=f"the baseline {baseline.path} changed in this range: accepted "
+                    "by the security sign-off",
+                    blocking=False,
+                    rule="a baseline change inside the range needs security sign-off",
+                )
             )
-        )
+        else:
+            reasons.append(
+                Reason(
+                    message=f"the baseline {baseline.path} changed in this range: accepting "
+                    "findings needs a valid security sign-off (releasegate signoff; run the "
+                    "signoff stage)",
+                    blocking=True,
+                    rule="a baseline change inside the range needs security sign-off",
+                )
+            )
     ran_whole_tree = judge.mode is Mode.RELEASE and any(
         c.stage is Stage.STATIC and c.status is not Status.SKIPPED for c in checks
     )

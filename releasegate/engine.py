@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import git
 
@@ -13,7 +14,9 @@ from releasegate import __version__
 from releasegate.baseline import Baseline, parse_baseline, render_baseline
 from releasegate.cache import cache_disabled, default_cache_dir
 from releasegate.checks.base import Check, CheckContext
+from releasegate.checks.quality import quality_checks
 from releasegate.checks.registry import REGISTRY
+from releasegate.checks.signoff import bind_signoff
 from releasegate.context import ReleaseContext, resolve_context
 from releasegate.decide import StaticInputs, decide
 from releasegate.errors import ConfigError, ToolError, UsageError
@@ -36,7 +39,11 @@ from releasegate.policy import (
 from releasegate.procs import ToolRunner
 from releasegate.runner import Progress, not_supported, run_checks
 from releasegate.scope import select_files
+from releasegate.signoff.evidence import EvidenceSummary, summarise
 from releasegate.suppressions import find_suppressions
+
+if TYPE_CHECKING:
+    from releasegate.shard import ShardSpec
 
 # Stages the policy can require, and whether it does.
 _POLICY_STAGES: dict[Stage, str] = {
@@ -59,9 +66,17 @@ class RunOptions:
     use_cache: bool = True
     mode: Mode = Mode.RELEASE
     advisory_db: Path | None = None
+    signoff_file: Path | None = None  # --signoff FILE: a sign-off kept in a file, not a note
+    without_signoff: bool = False  # `releasegate signoff`: judge everything but the sign-off
+    shard: ShardSpec | None = None  # --shard K/N: this part of the static scope (shard.py)
 
 
 def stage_required(policy: Policy, stage: Stage) -> bool:
+    if stage is Stage.CUSTOM:
+        return any(definition.required for definition in policy.stages.custom.values())
+    declared = policy.stages.declared().get(stage.value)
+    if declared is not None:
+        return declared.required
     section = _POLICY_STAGES.get(stage)
     if section is None:
         return False
@@ -132,19 +147,35 @@ def resolve(options: RunOptions) -> tuple[ReleaseContext, LoadedPolicy]:
 
 
 def select_checks(policy: Policy, only: Sequence[str]) -> tuple[list[Check], list[CheckResult]]:
-    """The checks to run, and results for stages that cannot run."""
+    """The checks to run, and results for stages that cannot run.
+
+    Besides the registry's checks, every quality stage the policy declares is a
+    check (``quality_checks``); a custom stage's id is its name, and ``--only``
+    accepts it.
+    """
+    quality = {check.id: check for check in quality_checks(policy)}
+    custom = [name for name, check in quality.items() if check.stage is Stage.CUSTOM]
+    for name in custom:
+        if name in REGISTRY:
+            raise ConfigError(
+                f"{POLICY_FILE}: stages.{name}: {name!r} is the id of a built-in check",
+                hint="give the custom stage another name",
+            )
     stage_names = {stage.value: stage for stage in Stage}
     for item in only:
-        if item not in REGISTRY and item not in stage_names:
+        if item not in REGISTRY and item not in stage_names and item not in quality:
+            custom_hint = f"; custom stages: {', '.join(custom)}" if custom else ""
             raise UsageError(
                 f"--only {item}: no such check or stage",
-                hint=f"checks: {', '.join(sorted(REGISTRY))}; stages: {', '.join(stage_names)}",
+                hint=f"checks: {', '.join(sorted(REGISTRY))}; stages: "
+                f"{', '.join(stage_names)}{custom_hint}",
             )
     wanted_stages = [stage for stage in Stage if not only or stage.value in only]
     runnable: list[Check] = []
     unavailable: list[CheckResult] = []
     for stage in wanted_stages:
         stage_checks = [c for c in REGISTRY.values() if c.stage is stage and c.enabled(policy)]
+        stage_checks += [c for c in quality.values() if c.stage is stage and c.enabled(policy)]
         if not stage_required(policy, stage):
             if only and stage.value in only:
                 unavailable.append(
@@ -160,9 +191,20 @@ def select_checks(policy: Policy, only: Sequence[str]) -> tuple[list[Check], lis
             unavailable.append(not_supported(stage.value, stage.value))
         runnable += stage_checks
     for item in only:
-        check = REGISTRY.get(item)
-        if check is not None and check not in runnable and check.enabled(policy):
+        check = REGISTRY.get(item) or quality.get(item)
+        if check is None or check in runnable:
+            continue
+        if check.enabled(policy):
             runnable.append(check)
+        elif item in custom:
+            unavailable.append(
+                CheckResult(
+                    id=item,
+                    stage=Stage.CUSTOM,
+                    status=Status.SKIPPED,
+                    reasons=(f"the policy does not require the {item} stage",),
+                )
+            )
     return runnable, unavailable
 
 
@@ -220,10 +262,32 @@ def prepare(release: ReleaseContext, policy: Policy, mode: Mode, tree: Path) -> 
     )
 
 
+@dataclass(frozen=True, kw_only=True)
+class Evaluation:
+    """A Decision with what it was made from: the range, the policy and the evidence."""
+
+    decision: Decision
+    release: ReleaseContext
+    loaded: LoadedPolicy
+    evidence: EvidenceSummary
+    today: dt.date
+    static: StaticInputs = field(default_factory=StaticInputs)
+
+
 def evaluate(options: RunOptions, progress: Progress | None = None) -> Decision:
+    return evaluate_full(options, progress).decision
+
+
+def evaluate_full(options: RunOptions, progress: Progress | None = None) -> Evaluation:
     release, loaded = resolve(options)
     policy = loaded.policy
+    today = options.today or dt.date.today()
     checks, unavailable = select_checks(policy, options.only)
+    if options.shard is not None:
+        checks, unavailable = options.shard.select(checks, unavailable)
+    # The sign-off judges the other checks' evidence: it runs after them.
+    after = [c for c in checks if c.stage is Stage.SIGNOFF and not options.without_signoff]
+    checks = [c for c in checks if c.stage is not Stage.SIGNOFF]
     cache_dir = options.cache_dir or default_cache_dir()
     use_cache = options.use_cache and not cache_disabled()
     with release.checkout() as tree:
@@ -245,19 +309,44 @@ def evaluate(options: RunOptions, progress: Progress | None = None) -> Decision:
         results = run_checks(
             checks, make_context, timeout_seconds=policy.timeout_seconds, progress=progress
         )
+        evidence = summarise(
+            commit=release.head,
+            base=release.base,
+            mode=options.mode,
+            policy_digest=loaded.digest,
+            policy=policy,
+            results=[*results, *unavailable],
+            static=workspace.static,
+            today=today,
+        )
+        bound = [
+            bind_signoff(c, evidence=evidence, today=today, signoff_file=options.signoff_file)
+            for c in after
+        ]
+        results += run_checks(
+            bound, make_context, timeout_seconds=policy.timeout_seconds, progress=progress
+        )
     policy_info = PolicyInfo(
         source=loaded.source,
         trusted=loaded.trusted,
         digest=loaded.digest,
         changed_in_range=release.changed_in_range(POLICY_FILE),
     )
-    return decide(
+    decision = decide(
         policy=policy,
         policy_info=policy_info,
         results=[*results, *unavailable],
         release=release_info(release, options.mode),
-        today=options.today or dt.date.today(),
+        today=today,
         tool_version=__version__,
+        static=workspace.static,
+    )
+    return Evaluation(
+        decision=decision,
+        release=release,
+        loaded=loaded,
+        evidence=evidence,
+        today=today,
         static=workspace.static,
     )
 

@@ -80,7 +80,11 @@ class Mode(enum.Enum):
 
 
 class Stage(enum.Enum):
-    """The stages a release goes through; ``--only`` accepts these names."""
+    """The stages a release goes through; ``--only`` accepts these names.
+
+    ``CUSTOM`` holds the stages a policy declares under its own names (``system``,
+    ``e2e``...); such a check's id is the stage's name.
+    """
 
     STATIC = "static"
     DEPENDENCIES = "dependencies"
@@ -89,6 +93,7 @@ class Stage(enum.Enum):
     PERFORMANCE = "performance"
     STABILITY = "stability"
     SIGNOFF = "signoff"
+    CUSTOM = "custom"
 
 
 @dataclass(frozen=True, kw_only=True)

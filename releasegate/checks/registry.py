@@ -7,6 +7,7 @@ from releasegate.checks.base import Check
 from releasegate.checks.dependencies import DEPENDENCIES
 from releasegate.checks.review import REVIEW
 from releasegate.checks.semgrep import SEMGREP
+from releasegate.checks.signoff import SIGNOFF
 from releasegate.checks.suppressions import SUPPRESSIONS
 from releasegate.model import Stage
 
@@ -15,6 +16,7 @@ REGISTRY: dict[str, Check] = {
     DEPENDENCIES.id: DEPENDENCIES,
     REVIEW.id: REVIEW,
     SEMGREP.id: SEMGREP,
+    SIGNOFF.id: SIGNOFF,
     SUPPRESSIONS.id: SUPPRESSIONS,
 }
 

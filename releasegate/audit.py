@@ -1,0 +1,298 @@
+"""The audit trail: every gate decision appended to a hash-chained JSON-lines log.
+
+Each line is the canonical JSON of one record. A record carries ``seq`` (1,
+2, 3...), ``prev`` (the previous record's ``digest``; a run of zeros for the
+first) and its own ``digest``: ``sha256`` of the canonical JSON of the record
+without ``digest``. ``verify_chain`` walks the log and names the first record
+that was edited, removed, reordered or that does not chain to its
+predecessor.
+
+An unkeyed chain shows edits of a record that keeps its successors; whoever
+can rewrite the whole file can rebuild the chain too. Publish the head
+digest ``releasegate audit verify`` prints (a CI log, a release note) to pin
+the log up to that point.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import socket
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from releasegate.errors import ConfigError
+from releasegate.model import Decision, JSONValue
+from releasegate.signoff.canonical import canonical_bytes, digest_of
+
+if sys.platform != "win32":
+    import fcntl
+
+AUDIT_FORMAT = "releasegate-audit/1"
+GENESIS = "sha256:" + "0" * 64
+DEFAULT_AUDIT_LOG = Path("releasegate") / "audit.jsonl"  # inside the git directory
+_TAIL_BLOCK = 65536
+_RUNNER_VARIABLES = (
+    "GITHUB_RUN_ID",
+    "GITHUB_RUN_ATTEMPT",
+    "GITHUB_WORKFLOW",
+    "GITHUB_ACTOR",
+    "GITHUB_REPOSITORY",
+    "GITHUB_SERVER_URL",
+)
+
+
+# --- what a record says --------------------------------------------------------------------
+
+
+def tool_versions(decision: Decision) -> dict[str, JSONValue]:
+    """``<tool>_version`` entries found in the checks' evidence (two levels deep)."""
+    found: dict[str, JSONValue] = {"releasegate": decision.tool_version}
+
+    def walk(evidence: Mapping[str, JSONValue], depth: int) -> None:
+        for key, value in evidence.items():
+            if key.endswith("_version") and isinstance(value, str) and value:
+                found.setdefault(key.removesuffix("_version"), value)
+            elif isinstance(value, dict) and depth < 2:
+                walk(value, depth + 1)
+
+    for check in decision.checks:
+        walk(check.result.evidence, 0)
+    found["python"] = ".".join(str(part) for part in sys.version_info[:3])
+    return dict(sorted(found.items()))
+
+
+def who_and_where(environ: Mapping[str, str]) -> dict[str, JSONValue]:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    who: dict[str, JSONValue] = {"user": user, "hostname": socket.gethostname()}
+    for name in _RUNNER_VARIABLES:
+        value = environ.get(name)
+        if value:
+            who[name.lower()] = value
+    return who
+
+
+def signoff_used(decision: Decision) -> JSONValue:
+    for check in decision.checks:
+        if check.id == "signoff":
+            used = check.result.evidence.get("used")
+            return used if isinstance(used, dict) else None
+    return None
+
+
+def gate_record(
+    decision: Decision,
+    *,
+    evidence_digest: str,
+    time: dt.datetime,
+    who: Mapping[str, JSONValue],
+) -> dict[str, JSONValue]:
+    """The body of the record of one gate decision (``seal`` adds seq, prev, digest)."""
+    release = decision.release
+    return {
+        "format": AUDIT_FORMAT,
+        "kind": "gate-decision",
+        "time": time.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "decision": decision.verdict.value,
+        "reasons": [reason.message for reason in decision.blocking_reasons],
+        "commit": release.commit,
+        "base": release.base,
+        "ref": release.ref,
+        "mode": release.mode.value,
+        "repo": release.repo,
+        "policy": {
+            "source": decision.policy.source,
+            "digest": decision.policy.digest,
+            "trusted": decision.policy.trusted,
+        },
+        "evidence_digest": evidence_digest,
+        "signoff": signoff_used(decision),
+        "checks": [{"id": c.id, "status": c.status.value} for c in decision.checks],
+        "tool_versions": tool_versions(decision),
+        "who": dict(who),
+    }
+
+
+def seal(body: Mapping[str, JSONValue], *, seq: int, prev: str) -> dict[str, JSONValue]:
+    record: dict[str, JSONValue] = {
+        key: value for key, value in body.items() if key not in ("seq", "prev", "digest")
+    }
+    record["seq"] = seq
+    record["prev"] = prev
+    record["digest"] = digest_of(record)
+    return record
+
+
+# --- appending -----------------------------------------------------------------------------
+
+
+def _lock(handle: IO[bytes]) -> None:
+    if sys.platform != "win32":
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+
+
+def _last_line(handle: IO[bytes]) -> bytes | None:
+    handle.seek(0, os.SEEK_END)
+    end = handle.tell()
+    data = b""
+    position = end
+    while position > 0:
+        step = min(_TAIL_BLOCK, position)
+        position -= step
+        handle.seek(position)
+        data = handle.read(step) + data
+        stripped = data.rstrip(b"\n")
+        if b"\n" in stripped:
+            return stripped.rsplit(b"\n", 1)[1]
+    stripped = data.rstrip(b"\n")
+    return stripped or None
+
+
+def append_record(path: Path, body: Mapping[str, JSONValue]) -> dict[str, JSONValue]:
+    """Append ``body`` to the log at ``path``, chained to its last record. Raises
+    ``ConfigError`` when the log cannot be written or its last record is unreadable."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a+b") as handle:
+            _lock(handle)
+            last = _last_line(handle)
+            seq, prev = 1, GENESIS
+            if last is not None:
+                try:
+                    previous = json.loads(last)
+                    seq = int(previous["seq"]) + 1
+                    prev = str(previous["digest"])
+                except (ValueError, KeyError, TypeError):
+                    raise ConfigError(
+                        f"{path}: the last audit record is unreadable, so a new one cannot be "
+                        "chained to it",
+                        hint="run `releasegate audit verify` and restore the log",
+                    ) from None
+            record = seal(body, seq=seq, prev=prev)
+            handle.seek(0, os.SEEK_END)
+            if handle.tell() > 0:
+                handle.seek(-1, os.SEEK_END)
+                if handle.read(1) != b"\n":
+                    handle.write(b"\n")
+            handle.write(canonical_bytes(record) + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise ConfigError(
+            f"{path}: cannot append to the audit log: {exc}",
+            hint="pass --audit-log FILE (or --no-audit for a local experiment)",
+        ) from None
+    return record
+
+
+# --- verifying -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChainReport:
+    records: int
+    head: str
+    problem: str | None = None
+    record: int | None = None  # the number of the first broken record
+
+    @property
+    def intact(self) -> bool:
+        return self.problem is None
+
+
+def _seq_problem(seq: object, index: int, later: Sequence[object]) -> str | None:
+    if seq == index:
+        return None
+    if isinstance(seq, int) and not isinstance(seq, bool):
+        if index in later:
+            return (
+                f"record {index}: out of order: line {index} holds record {seq} and record "
+                f"{index} comes later (records reordered)"
+            )
+        if seq > index:
+            missing = "record" if seq == index + 1 else "records"
+            span = str(index) if seq == index + 1 else f"{index} to {seq - 1}"
+            return f"{missing} {span} removed: line {index} holds record {seq}"
+        return f"record {index}: line {index} holds record {seq} again (duplicated or reordered)"
+    return f"record {index}: no valid record number (edited)"
+
+
+def verify_chain(lines: Sequence[bytes]) -> ChainReport:
+    """Check every record's digest, number and link to its predecessor."""
+    records: list[Mapping[str, JSONValue] | None] = []
+    for line in lines:
+        try:
+            parsed = json.loads(line)
+        except ValueError:
+            parsed = None
+        records.append(parsed if isinstance(parsed, dict) else None)
+    seqs = [r.get("seq") if r is not None else None for r in records]
+    prev = GENESIS
+    for index, record in enumerate(records, start=1):
+        if record is None:
+            return ChainReport(
+                records=len(records),
+                head=prev,
+                record=index,
+                problem=f"record {index}: line {index} is not a JSON record (edited or truncated)",
+            )
+        body = {key: value for key, value in record.items() if key != "digest"}
+        if digest_of(body) != record.get("digest"):
+            return ChainReport(
+                records=len(records),
+                head=prev,
+                record=index,
+                problem=f"record {index}: edited: its content does not match its digest",
+            )
+        problem = _seq_problem(record.get("seq"), index, seqs[index:])
+        if problem is not None:
+            return ChainReport(records=len(records), head=prev, record=index, problem=problem)
+        if record.get("prev") != prev:
+            what = "the start of the log" if index == 1 else f"record {index - 1}"
+            return ChainReport(
+                records=len(records),
+                head=prev,
+                record=index,
+                problem=f"record {index}: the chain is broken: it does not follow {what} "
+                f"({what} was edited and re-sealed, replaced, or records were removed)",
+            )
+        prev = str(record["digest"])
+    return ChainReport(records=len(records), head=prev)
+
+
+def read_lines(path: Path) -> list[bytes]:
+    """The records of the log (empty trailing line ignored)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no audit log here",
+            hint="`releasegate run` writes one (default: .git/releasegate/audit.jsonl)",
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the audit log: {exc}") from None
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return lines
+
+
+def records_for_commit(lines: Sequence[bytes], commit: str) -> list[bytes]:
+    """The lines of the log that record decisions on ``commit``."""
+    found: list[bytes] = []
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and record.get("commit") == commit:
+            found.append(line)
+    return found

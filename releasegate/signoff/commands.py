@@ -1,0 +1,624 @@
+"""The CLI layer of sign-off, audit trail, attestation and evidence pack.
+
+``releasegate signoff``, ``releasegate audit verify``, ``releasegate evidence``,
+and what ``releasegate run`` does after judging (``--attestation``, the audit
+record). Like ``releasegate.cli``, this layer is the only one that writes files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import git
+
+from releasegate import __version__
+from releasegate.attestation import build_vsa
+from releasegate.audit import (
+    DEFAULT_AUDIT_LOG,
+    append_record,
+    gate_record,
+    read_lines,
+    records_for_commit,
+    signoff_used,
+    verify_chain,
+    who_and_where,
+)
+from releasegate.context import ReleaseContext, open_repo
+from releasegate.engine import Evaluation, RunOptions, evaluate_full
+from releasegate.errors import ReleasegateError, UsageError
+from releasegate.evidence import INDEX, PackFile, index_markdown
+from releasegate.model import Decision, Mode, Verdict
+from releasegate.policy import POLICY_FILE
+from releasegate.procs import ToolRunner
+from releasegate.reports import render_json, render_markdown, render_sarif
+from releasegate.reports.escape import terminal_text
+from releasegate.signoff.notes import NOTES_REF, read_note, write_note
+from releasegate.signoff.requirements import signoff_requirements
+from releasegate.signoff.ssh import ATTESTATION_NAMESPACE, public_key, sign, verify
+from releasegate.signoff.statement import (
+    SignedSignoff,
+    SignoffFormatError,
+    SignoffStatement,
+    check_principal,
+    utc_timestamp,
+)
+from releasegate.signoff.verify import allowed_signers_at_base
+
+_Parser = TypeVar("_Parser", bound=argparse.ArgumentParser)
+
+EXIT_PASS = 0
+EXIT_BLOCK = 1
+DEFAULT_DAYS = 14
+
+
+# --- arguments -----------------------------------------------------------------------------
+
+
+def _range_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repo", type=Path, default=Path(), help="repository (default: .)")
+    parser.add_argument("--base", help="base of the range (default: previous release tag, ...)")
+    parser.add_argument("--head", help="commit to judge (default: HEAD)")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated check ids or stage names, as the gate run uses them",
+    )
+    parser.add_argument("--config", type=Path, help="policy file for local experiments (untrusted)")
+    parser.add_argument("--mode", choices=[mode.value for mode in Mode], default=Mode.RELEASE.value)
+    parser.add_argument(
+        "--advisory-db", type=Path, help="audit dependencies offline against this OSV directory"
+    )
+    parser.add_argument(
+        "--no-cache", action="store_true", help="do not read or write the per-file result cache"
+    )
+
+
+def _audit_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--audit-log",
+        type=Path,
+        help="append the decision to this hash-chained JSON-lines log "
+        "(default: releasegate/audit.jsonl inside the repository's git directory)",
+    )
+    parser.add_argument(
+        "--no-audit", action="store_true", help="do not record the decision in the audit log"
+    )
+
+
+def add_run_arguments(run: argparse.ArgumentParser) -> None:
+    """The sign-off, attestation and audit options of ``releasegate run``."""
+    run.add_argument(
+        "--signoff",
+        type=Path,
+        help="a sign-off file (`releasegate signoff --output FILE`) instead of the git note "
+        f"in {NOTES_REF}",
+    )
+    run.add_argument(
+        "--attestation",
+        type=Path,
+        help="write an in-toto Statement with a SLSA verification summary (VSA) here",
+    )
+    run.add_argument(
+        "--attestation-key",
+        type=Path,
+        help="sign the attestation with this SSH key (ssh-keygen -Y sign, namespace "
+        f"{ATTESTATION_NAMESPACE}) into ATTESTATION.sig",
+    )
+    _audit_arguments(run)
+
+
+def add_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
+    signoff = sub.add_parser(
+        "signoff",
+        help="sign off the release as a security reviewer (SSH-signed, stored as a git note)",
+    )
+    _range_arguments(signoff)
+    signoff.add_argument(
+        "--key", type=Path, help="SSH private key to sign with (default: git user.signingkey)"
+    )
+    signoff.add_argument(
+        "--principal",
+        help="your principal in the allowed signers file (default: the key's comment, "
+        "else git user.email)",
+    )
+    when = signoff.add_mutually_exclusive_group()
+    when.add_argument("--expires", help="last day the sign-off is valid (YYYY-MM-DD)")
+    when.add_argument(
+        "--days", type=int, help=f"valid for this many days (default: {DEFAULT_DAYS})"
+    )
+    signoff.add_argument("--comment", default="", help="a comment kept in the sign-off")
+    signoff.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    signoff.add_argument("--output", type=Path, help="also write the sign-off to this file")
+    signoff.add_argument(
+        "--no-note", action="store_true", help=f"do not store it as a git note ({NOTES_REF})"
+    )
+
+    audit = sub.add_parser("audit", help="the hash-chained audit trail of gate decisions")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    audit_verify = audit_sub.add_parser(
+        "verify", help="check the chain: name the first edited, removed or reordered record"
+    )
+    audit_verify.add_argument("--repo", type=Path, default=Path(), help="repository (default: .)")
+    audit_verify.add_argument("--audit-log", type=Path, help="the log (default: the repo's)")
+
+    evidence = sub.add_parser(
+        "evidence",
+        help="judge the release and write its evidence pack (report, SARIF, summary, "
+        "sign-off, attestation, audit excerpt, index.md)",
+    )
+    evidence.add_argument("--out", type=Path, required=True, help="directory to write")
+    _range_arguments(evidence)
+    evidence.add_argument("--signoff", type=Path, help="a sign-off file instead of the git note")
+    evidence.add_argument(
+        "--attestation-key", type=Path, help="sign the attestation with this SSH key"
+    )
+    _audit_arguments(evidence)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    """Write atomically, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_text(path: Path, text: str) -> None:
+    _write_bytes(path, text.encode("utf-8"))
+
+
+def _options(args: argparse.Namespace, *, without_signoff: bool = False) -> RunOptions:
+    only = tuple(part.strip() for part in args.only.split(",") if part.strip())
+    return RunOptions(
+        repo=args.repo,
+        base=args.base,
+        head=args.head,
+        only=only,
+        config=args.config,
+        mode=Mode(args.mode),
+        use_cache=not args.no_cache,
+        advisory_db=args.advisory_db,
+        signoff_file=getattr(args, "signoff", None),
+        without_signoff=without_signoff,
+    )
+
+
+def _git_config(release: ReleaseContext, key: str) -> str | None:
+    try:
+        value = str(release.repo.git.config("--get", key)).strip()
+    except git.GitCommandError:
+        return None
+    return value or None
+
+
+def _strip_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme and parts.netloc and "@" in parts.netloc:
+        host = parts.netloc.rsplit("@", 1)[1]
+        return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    return url
+
+
+def repository_uri(release: ReleaseContext, environ: Mapping[str, str]) -> str:
+    """Where the repository lives: GitHub's URL in Actions, else origin's, else the path."""
+    server, repository = environ.get("GITHUB_SERVER_URL"), environ.get("GITHUB_REPOSITORY")
+    if server and repository:
+        return f"{server.rstrip('/')}/{repository}"
+    origin = _git_config(release, "remote.origin.url")
+    if origin:
+        return _strip_credentials(origin)
+    return str(release.root)
+
+
+def _policy_uri(evaluation: Evaluation, repo_uri: str) -> str:
+    release, loaded = evaluation.release, evaluation.loaded
+    if not loaded.trusted:
+        return "file:" + loaded.source.removesuffix(" (--config, untrusted)")
+    if release.base is not None and release.show(release.base, POLICY_FILE) is not None:
+        return f"git+{repo_uri}@{release.base}#{POLICY_FILE}"
+    return f"releasegate:embedded-default-policy@{__version__}"
+
+
+def _signoff_source(decision: Decision) -> tuple[str, str] | None:
+    used = signoff_used(decision)
+    if not isinstance(used, dict):
+        return None
+    digest = used.get("statement_digest")
+    if not isinstance(digest, str):
+        return None
+    source = str(used.get("source") or "")
+    if source.startswith("file "):
+        return "file:" + source.removeprefix("file "), digest
+    return f"git+notes:{NOTES_REF}@{decision.release.commit}", digest
+
+
+def _attestation(evaluation: Evaluation, now: dt.datetime) -> str:
+    decision = evaluation.decision
+    repo_uri = repository_uri(evaluation.release, os.environ)
+    signoff = _signoff_source(decision)
+    document = build_vsa(
+        decision,
+        resource_uri=f"git+{repo_uri}@{decision.release.commit}",
+        policy_uri=_policy_uri(evaluation, repo_uri),
+        evidence_digest=evaluation.evidence.digest,
+        time_verified=now,
+        input_attestations=[signoff] if signoff is not None else [],
+    )
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
+
+
+def _write_attestation(path: Path, text: str, key: Path | None) -> None:
+    data = text.encode("utf-8")
+    _write_bytes(path, data)
+    if key is not None:
+        _write_bytes(
+            path.with_name(path.name + ".sig"),
+            sign(key, data, namespace=ATTESTATION_NAMESPACE),
+        )
+
+
+def _audit_path(args: argparse.Namespace, repo: git.Repo) -> Path:
+    explicit: Path | None = args.audit_log
+    if explicit is not None:
+        return explicit
+    return Path(repo.common_dir).resolve() / DEFAULT_AUDIT_LOG
+
+
+def _record(args: argparse.Namespace, evaluation: Evaluation, now: dt.datetime) -> Path | None:
+    if args.no_audit:
+        return None
+    path = _audit_path(args, evaluation.release.repo)
+    body = gate_record(
+        evaluation.decision,
+        evidence_digest=evaluation.evidence.digest,
+        time=now,
+        who=who_and_where(os.environ),
+    )
+    append_record(path, body)
+    return path
+
+
+def after_run(args: argparse.Namespace, evaluation: Evaluation) -> None:
+    """What ``releasegate run`` does once the decision is reported: the attestation
+    (``--attestation``) and the audit record."""
+    now = dt.datetime.now(dt.timezone.utc)
+    if args.attestation_key is not None and args.attestation is None:
+        raise UsageError("--attestation-key needs --attestation FILE")
+    if args.attestation is not None:
+        _write_attestation(args.attestation, _attestation(evaluation, now), args.attestation_key)
+    _record(args, evaluation, now)
+
+
+# --- releasegate signoff -------------------------------------------------------------------
+
+
+def _signing_key(args: argparse.Namespace, release: ReleaseContext) -> tuple[Path, bool]:
+    """(key file, whether it is a temporary file holding a ``key::`` literal)."""
+    if args.key is not None:
+        return Path(args.key).expanduser(), False
+    configured = _git_config(release, "user.signingkey")
+    if configured is None:
+        raise UsageError(
+            "no signing key: pass --key FILE or set git config user.signingkey",
+            hint="an SSH key listed in the policy's signoff.allowed_signers at the base",
+        )
+    if configured.startswith("key::"):
+        fd, tmp = tempfile.mkstemp(prefix="releasegate-key-", suffix=".pub")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(configured.removeprefix("key::") + "\n")
+        return Path(tmp), True
+    return Path(configured).expanduser(), False
+
+
+def _expiry(args: argparse.Namespace, today: dt.date) -> dt.date:
+    if args.expires is not None:
+        try:
+            expires = dt.date.fromisoformat(args.expires)
+        except ValueError:
+            raise UsageError(f"--expires {args.expires!r}: write the date as YYYY-MM-DD") from None
+    else:
+        days = DEFAULT_DAYS if args.days is None else args.days
+        if days < 0:
+            raise UsageError("--days must be 0 or more")
+        expires = today + dt.timedelta(days=days)
+    if expires < today:
+        raise UsageError(f"--expires {expires.isoformat()} is in the past")
+    return expires
+
+
+def _principal(args: argparse.Namespace, comment: str, release: ReleaseContext) -> str:
+    candidates = [args.principal, comment.split(maxsplit=1)[0] if comment.strip() else None]
+    candidates.append(_git_config(release, "user.email"))
+    for candidate in candidates:
+        if candidate:
+            try:
+                return check_principal(candidate)
+            except SignoffFormatError as exc:
+                raise UsageError(f"principal {candidate!r}: {exc.message}") from None
+    raise UsageError("no principal: pass --principal (as in the allowed signers file)")
+
+
+def _say(text: str = "") -> None:
+    print(text)
+
+
+def _show(
+    evaluation: Evaluation,
+    requires: tuple[str, ...],
+    *,
+    principal: str,
+    key: str,
+    expires: dt.date,
+    comment: str,
+) -> None:
+    decision = evaluation.decision
+    release = evaluation.release
+    _say(f"Security sign-off for commit {release.head}")
+    _say(f"  range: {release.base or '(none)'}..{release.head} ({len(release.commits)} commits)")
+    _say(f"  base: {terminal_text(release.base_source)}")
+    _say()
+    _say("Needs security sign-off because:")
+    for item in requires:
+        _say(f"  - {terminal_text(item)}")
+    if not requires:
+        _say("  - the policy requires a sign-off for every release (signoff.required)")
+    _say()
+    verdict = decision.verdict.value.upper()
+    _say(f"Verdict without sign-off: {verdict}")
+    for reason in decision.blocking_reasons:
+        _say(f"  - {terminal_text(reason.message, max_chars=300)}")
+        for child in reason.children[:20]:
+            _say(f"      {terminal_text(child.message, max_chars=300)}")
+    waivers = evaluation.evidence.data.get("waivers")
+    _say()
+    _say("Waivers in force:")
+    if isinstance(waivers, list) and waivers:
+        for waiver in waivers:
+            if isinstance(waiver, dict):
+                _say(
+                    "  - "
+                    + terminal_text(
+                        f"{waiver.get('id')} (owner {waiver.get('owner')}, expires "
+                        f"{waiver.get('expires')}): {waiver.get('reason')}",
+                        max_chars=300,
+                    )
+                )
+    else:
+        _say("  (none)")
+    _say()
+    _say(f"Policy: {terminal_text(decision.policy.source)} {decision.policy.digest}")
+    _say(f"Evidence digest: {evaluation.evidence.digest}")
+    checks = ", ".join(f"{c.id} {c.status.value}" for c in decision.checks)
+    _say(f"Checks: {terminal_text(checks) or '(none)'}")
+    _say(f"Signer: {terminal_text(principal)} (key {key}), valid until {expires.isoformat()}")
+    if comment:
+        _say(f"Comment: {terminal_text(comment)}")
+    _say()
+
+
+def _confirm(args: argparse.Namespace) -> None:
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "refusing to sign without confirmation: stdin is not a terminal",
+            hint="review the output above and pass --yes to sign from a script",
+        )
+    answer = input("Sign off this exact commit and evidence? [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise UsageError("not signed: confirmation declined")
+
+
+def _self_check(evaluation: Evaluation, signed: SignedSignoff) -> str | None:
+    """Why the new sign-off would not count at the gate, if it would not."""
+    path = evaluation.loaded.policy.signoff.allowed_signers
+    if path is None:
+        return "the policy sets no signoff.allowed_signers, so an SSH sign-off is not checked"
+    try:
+        allowed = allowed_signers_at_base(evaluation.release, path)
+        checked = verify(
+            ToolRunner(),
+            allowed_signers=allowed,
+            principal=signed.statement.principal,
+            signature=signed.signature,
+            data=signed.payload,
+        )
+    except ReleasegateError as exc:
+        return exc.diagnostics()
+    return None if checked.good else f"{checked.outcome.value}: {checked.detail}"
+
+
+@contextlib.contextmanager
+def _key_file(args: argparse.Namespace, release: ReleaseContext) -> Iterator[Path]:
+    key, temporary = _signing_key(args, release)
+    try:
+        yield key
+    finally:
+        if temporary:
+            key.unlink(missing_ok=True)
+
+
+def cmd_signoff(args: argparse.Namespace) -> int:
+    evaluation = evaluate_full(_options(args, without_signoff=True))
+    release = evaluation.release
+    decision = evaluation.decision
+    today = evaluation.today
+    expires = _expiry(args, today)
+    with _key_file(args, release) as key:
+        pub = public_key(key)
+        principal = _principal(args, pub.comment, release)
+        requires = signoff_requirements(release, evaluation.loaded.policy, today)
+        _show(
+            evaluation,
+            requires,
+            principal=principal,
+            key=pub.fingerprint,
+            expires=expires,
+            comment=args.comment,
+        )
+        if decision.verdict is Verdict.BLOCK:
+            _say(
+                "Note: the release is blocked for the reasons above; a sign-off does not lift them."
+            )
+        _confirm(args)
+        statement = SignoffStatement(
+            commit=release.head,
+            evidence_digest=evaluation.evidence.digest,
+            principal=principal,
+            key=pub.fingerprint,
+            signed_at=utc_timestamp(dt.datetime.now(dt.timezone.utc)),
+            expires=expires,
+            comment=args.comment,
+            policy_digest=decision.policy.digest,
+            verdict_without_signoff=decision.verdict.value,
+            blocking_reasons=tuple(r.message for r in decision.blocking_reasons),
+            requires_signoff=requires,
+            evidence=evaluation.evidence.to_json(),
+            releasegate_version=__version__,
+        )
+        payload = statement.canonical()
+        signed = SignedSignoff(statement=statement, payload=payload, signature=sign(key, payload))
+    envelope = signed.envelope()
+    if args.output is not None:
+        _write_text(args.output, envelope)
+        _say(f"wrote {args.output}")
+    if not args.no_note:
+        write_note(ToolRunner(), release.root, release.head, envelope)
+        _say(
+            f"stored as a git note in {NOTES_REF} on {release.head[:12]}; publish it: "
+            f"git push origin {NOTES_REF}"
+        )
+    problem = _self_check(evaluation, signed)
+    if problem is not None:
+        print(
+            f"releasegate: warning: this sign-off will not count at the gate: "
+            f"{terminal_text(problem)}",
+            file=sys.stderr,
+        )
+    _say(f"signed off {release.head[:12]} as {terminal_text(principal)}: {signed.digest}")
+    return EXIT_PASS
+
+
+# --- releasegate audit verify --------------------------------------------------------------
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    path = args.audit_log
+    if path is None:
+        path = Path(open_repo(args.repo).common_dir).resolve() / DEFAULT_AUDIT_LOG
+    report = verify_chain(read_lines(path))
+    if report.intact:
+        print(f"{path}: {report.records} records, chain intact (head {report.head})")
+        return EXIT_PASS
+    print(f"{path}: {report.problem}", file=sys.stderr)
+    print(f"{path}: chain broken at record {report.record} of {report.records}")
+    return EXIT_BLOCK
+
+
+# --- releasegate evidence ------------------------------------------------------------------
+
+_PROVES = {
+    "report.json": "The decision and every reason for it: the checks that ran, their "
+    "findings, waivers and baseline in force, the policy and its digest (JSON, with a "
+    "published schema).",
+    "report.sarif": "The findings in SARIF 2.1.0, for code-scanning tools.",
+    "summary.md": "The human-readable summary of the decision.",
+    "signoff.json": "The security sign-off accepted for this commit and evidence: the "
+    "signed statement and its SSH signature.",
+    "signoff-statement.json": "The exact bytes the reviewer signed (verify with "
+    "ssh-keygen -Y verify, namespace releasegate).",
+    "signoff-statement.json.sig": "The reviewer's SSH signature over signoff-statement.json.",
+    "attestation.json": "An in-toto Statement with a SLSA verification summary: which "
+    "commit was verified, against which policy, with what result.",
+    "attestation.json.sig": "The gate's SSH signature over attestation.json (namespace "
+    "releasegate-attestation).",
+    "audit-excerpt.jsonl": "The hash-chained audit records of the decisions on this commit, "
+    "including this one.",
+}
+
+
+def _signoff_envelope(args: argparse.Namespace, evaluation: Evaluation) -> bytes | None:
+    used = signoff_used(evaluation.decision)
+    if not isinstance(used, dict) or used.get("route") != "ssh":
+        return None
+    if args.signoff is not None:
+        return Path(args.signoff).read_bytes()
+    return read_note(ToolRunner(), evaluation.release.root, evaluation.release.head)
+
+
+def cmd_evidence(args: argparse.Namespace) -> int:
+    out: Path = args.out
+    if out.exists() and any(out.iterdir()):
+        raise UsageError(f"{out}: exists and is not empty", hint="pick a new directory")
+    evaluation = evaluate_full(_options(args))
+    decision = evaluation.decision
+    now = dt.datetime.now(dt.timezone.utc)
+    written: list[str] = []
+
+    def put(name: str, data: bytes) -> None:
+        _write_bytes(out / name, data)
+        written.append(name)
+
+    put("report.json", render_json(decision).encode("utf-8"))
+    put("report.sarif", render_sarif(decision).encode("utf-8"))
+    put("summary.md", render_markdown(decision).encode("utf-8"))
+    envelope = _signoff_envelope(args, evaluation)
+    if envelope is not None:
+        put("signoff.json", envelope)
+        try:
+            signed = SignedSignoff.parse(envelope)
+        except SignoffFormatError:
+            signed = None
+        if signed is not None:
+            put("signoff-statement.json", signed.payload)
+            put("signoff-statement.json.sig", signed.signature)
+    attestation = _attestation(evaluation, now)
+    _write_attestation(out / "attestation.json", attestation, args.attestation_key)
+    written.append("attestation.json")
+    if args.attestation_key is not None:
+        written.append("attestation.json.sig")
+    log = _record(args, evaluation, now)
+    excerpt: list[bytes] = []
+    if log is not None:
+        excerpt = records_for_commit(read_lines(log), decision.release.commit)
+        put("audit-excerpt.jsonl", b"".join(line + b"\n" for line in excerpt))
+    used = signoff_used(decision)
+    index = index_markdown(
+        decision,
+        files=[PackFile(name=name, proves=_PROVES[name]) for name in written],
+        evidence_digest=evaluation.evidence.digest,
+        signoff=used if isinstance(used, dict) else None,
+        audit_records=len(excerpt),
+        generated_at=now,
+    )
+    _write_text(out / INDEX, index)
+    print(
+        f"wrote the evidence pack for {decision.release.commit[:12]} to {out} "
+        f"({len(written) + 1} files; decision: {decision.verdict.value})"
+    )
+    return EXIT_PASS if decision.verdict is Verdict.PASS else EXIT_BLOCK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "signoff": cmd_signoff,
+    "audit": cmd_audit,
+    "evidence": cmd_evidence,
+}

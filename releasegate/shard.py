@@ -453,7 +453,12 @@ def part_document(evaluation: Evaluation, options: RunOptions) -> dict[str, JSON
 def render_part(evaluation: Evaluation, options: RunOptions) -> str:
     return (
         json.dumps(
-            part_document(evaluation, options), indent=1, ensure_ascii=False, allow_nan=False
+            # allow_nan: free-form evidence may hold a non-finite float; merge reads it
+            # back with Python's json, and the report renders it as text.
+            part_document(evaluation, options),
+            indent=1,
+            ensure_ascii=False,
+            allow_nan=True,
         )
         + "\n"
     )

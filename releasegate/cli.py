@@ -233,18 +233,7 @@ def _emit(decision: Decision, args: argparse.Namespace) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    only = tuple(part.strip() for part in args.only.split(",") if part.strip())
-    options = RunOptions(
-        repo=args.repo,
-        base=args.base,
-        head=args.head,
-        only=only,
-        config=args.config,
-        mode=Mode(args.mode),
-        use_cache=not args.no_cache,
-        advisory_db=args.advisory_db,
-        signoff_file=args.signoff,
-    )
+    options = signoff_commands.run_options(args)
     if args.shard:
         return _run_shard(args, options)
     err = Console(file=sys.stderr)

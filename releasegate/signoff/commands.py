@@ -185,7 +185,8 @@ def _write_text(path: Path, text: str) -> None:
     _write_bytes(path, text.encode("utf-8"))
 
 
-def _options(args: argparse.Namespace, *, without_signoff: bool = False) -> RunOptions:
+def run_options(args: argparse.Namespace, *, without_signoff: bool = False) -> RunOptions:
+    """The RunOptions of a `run`-like command line (run, signoff, evidence)."""
     only = tuple(part.strip() for part in args.only.split(",") if part.strip())
     return RunOptions(
         repo=args.repo,
@@ -457,7 +458,7 @@ def _key_file(args: argparse.Namespace, release: ReleaseContext) -> Iterator[Pat
 
 
 def cmd_signoff(args: argparse.Namespace) -> int:
-    evaluation = evaluate_full(_options(args, without_signoff=True))
+    evaluation = evaluate_full(run_options(args, without_signoff=True))
     release = evaluation.release
     decision = evaluation.decision
     today = evaluation.today
@@ -568,7 +569,7 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     out: Path = args.out
     if out.exists() and any(out.iterdir()):
         raise UsageError(f"{out}: exists and is not empty", hint="pick a new directory")
-    evaluation = evaluate_full(_options(args))
+    evaluation = evaluate_full(run_options(args))
     decision = evaluation.decision
     now = dt.datetime.now(dt.timezone.utc)
     written: list[str] = []

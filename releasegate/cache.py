@@ -17,7 +17,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import cast
 
 import platformdirs
 
+from releasegate.files import write_atomic
 from releasegate.model import JSONValue
 
 CACHE_FORMAT = "1"
@@ -112,12 +112,9 @@ class FileResultCache:
         if not self.enabled:
             return
         entry = self._entry(self._key(path, digest))
+        document = json.dumps({"path": path, "result": result}, separators=(",", ":"))
         try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"path": path, "result": result}, handle, separators=(",", ":"))
-            Path(tmp).replace(entry)
+            write_atomic(entry, document)
         except OSError:
             # A cache that cannot be written only costs time, never correctness.
             return

@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import traceback
 from collections.abc import Sequence
 from dataclasses import replace
@@ -26,8 +25,9 @@ from releasegate import __version__, hook
 from releasegate.annotations import render_annotations
 from releasegate.engine import RunOptions, evaluate_full, write_baseline
 from releasegate.errors import ConfigError, ReleasegateError, UsageError
+from releasegate.files import write_atomic
 from releasegate.github_outputs import decision_outputs, write_outputs
-from releasegate.model import CheckResult, Decision, Mode, Stage, Verdict
+from releasegate.model import CheckResult, Decision, Stage, Verdict
 from releasegate.policy import (
     DEFAULT_PERF_BASELINE,
     POLICY_FILE,
@@ -69,42 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = sub.add_parser("run", help="judge a release candidate and exit 0 (pass) or 1 (block)")
-    run.add_argument("--repo", type=Path, default=Path(), help="repository (default: .)")
-    run.add_argument("--base", help="base of the range (default: previous release tag, ...)")
-    run.add_argument("--head", help="commit to judge (default: HEAD)")
-    run.add_argument(
-        "--only",
-        default="",
-        help="comma-separated check ids or stage names (static, dependencies, review, "
-        "functional, performance, stability, signoff, custom) or names of custom stages "
-        "of the policy",
-    )
+    signoff_commands.add_range_arguments(run)
     run.add_argument("--json", type=Path, help="write the JSON report here")
     run.add_argument("--sarif", type=Path, help="write SARIF 2.1.0 here")
     run.add_argument("--summary", type=Path, help="write the Markdown summary here")
-    run.add_argument(
-        "--config",
-        type=Path,
-        help="policy file for local experiments (untrusted; releases are judged by the "
-        f"{POLICY_FILE} of the base commit)",
-    )
-    run.add_argument(
-        "--mode",
-        choices=[mode.value for mode in Mode],
-        default=Mode.RELEASE.value,
-        help="release (default): judge the whole head tree; pull-request: judge the files "
-        "changed in base..head, and block only on findings not in the baseline",
-    )
-    run.add_argument(
-        "--advisory-db",
-        type=Path,
-        help="audit dependencies offline against this OSV advisory directory "
-        "(overrides dependencies.advisory_db)",
-    )
     run.add_argument("--no-progress", action="store_true", help="no live progress on stderr")
-    run.add_argument(
-        "--no-cache", action="store_true", help="do not read or write the per-file result cache"
-    )
     signoff_commands.add_run_arguments(run)
     _add_github_arguments(run)
     run.add_argument(
@@ -191,19 +160,6 @@ class _LiveProgress:
             )
 
 
-def _write(path: Path, text: str) -> None:
-    """Write atomically, so a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _links(decision: Decision) -> LinkBase | None:
     server = os.environ.get("GITHUB_SERVER_URL")
     repository = os.environ.get("GITHUB_REPOSITORY")
@@ -214,16 +170,16 @@ def _links(decision: Decision) -> LinkBase | None:
 
 def _emit(decision: Decision, args: argparse.Namespace) -> None:
     if args.json:
-        _write(args.json, render_json(decision))
+        write_atomic(args.json, render_json(decision))
     if args.sarif:
         links = _links(decision)
         repository_uri = f"{links.server_url}/{links.repository}" if links else None
-        _write(args.sarif, render_sarif(decision, repository_uri=repository_uri))
+        write_atomic(args.sarif, render_sarif(decision, repository_uri=repository_uri))
     summary_needed = args.summary or os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_needed:
         summary = render_markdown(decision, links=_links(decision))
         if args.summary:
-            _write(args.summary, summary)
+            write_atomic(args.summary, summary)
         step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if step_summary:
             with Path(step_summary).open("a", encoding="utf-8") as handle:
@@ -283,7 +239,7 @@ def _cmd_perf_baseline(args: argparse.Namespace) -> int:
     text = render_perf_baseline(
         results, source=path.name, generated_by=f"releasegate {__version__}"
     )
-    _write(args.output, text)
+    write_atomic(args.output, text)
     print(
         f"wrote {args.output}: {len(results.benchmarks)} benchmark(s); commit it: the "
         "performance stage reads it from the base of the next release range"
@@ -295,7 +251,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
     target = args.repo / POLICY_FILE
     if target.exists() and not args.force:
         raise UsageError(f"{target}: already exists", hint="pass --force to overwrite it")
-    _write(target, starter_policy_text())
+    write_atomic(target, starter_policy_text())
     print(f"wrote {target}: commit it; it governs releases once it is on the base of a range")
     return EXIT_PASS
 
@@ -419,7 +375,7 @@ def _run_shard(args: argparse.Namespace, options: RunOptions) -> int:
         )
     options = replace(options, shard=spec)
     evaluation = evaluate_full(options)
-    _write(args.json, render_part(evaluation, options))
+    write_atomic(args.json, render_part(evaluation, options))
     print(describe_part(evaluation, spec) + f" Wrote {args.json}.")
     if args.github_output:
         _github_output_file({"report-path": str(args.json), "shard": str(spec)})

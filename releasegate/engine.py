@@ -20,6 +20,7 @@ from releasegate.checks.signoff import bind_signoff
 from releasegate.context import ReleaseContext, resolve_context
 from releasegate.decide import StaticInputs, decide
 from releasegate.errors import ConfigError, ToolError, UsageError
+from releasegate.files import write_atomic
 from releasegate.model import (
     CheckResult,
     Decision,
@@ -366,12 +367,12 @@ def write_baseline(
     options: RunOptions, *, reason: str, owner: str | None, output: Path | None
 ) -> BaselineWritten:
     """Run the static stage on the head and record its findings as the baseline."""
-    decision = evaluate(options)
+    evaluation = evaluate_full(options)
+    decision, release, loaded = evaluation.decision, evaluation.release, evaluation.loaded
     failed = [c for c in decision.checks if c.stage is Stage.STATIC and c.status is Status.ERROR]
     if failed:
         causes = "; ".join(r.message for c in failed for r in c.reasons)
         raise ToolError(f"cannot write a baseline while a static check errors: {causes}")
-    release, loaded = resolve(options)
     target = output or release.root / loaded.policy.static.baseline
     previous = None
     if target.is_file():
@@ -390,8 +391,7 @@ def write_baseline(
         commit=release.head,
         generated_by=f"releasegate {__version__}",
     )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    write_atomic(target, text)
     old = set(previous.entries) if previous else set()
     new = {f.fingerprint for f in findings}
     return BaselineWritten(

@@ -126,3 +126,28 @@ def first_line(data: bytes | str, limit: int = 300) -> str:
         if line:
             return line if len(line) <= limit else line[: limit - 1] + "…"
     return "(no output)"
+
+
+ARGV_CHUNK_FILES = 500
+ARGV_CHUNK_CHARS = 64 * 1024
+
+
+def chunked(
+    files: Sequence[str],
+    *,
+    max_files: int = ARGV_CHUNK_FILES,
+    max_chars: int = ARGV_CHUNK_CHARS,
+) -> list[list[str]]:
+    """Split file arguments so that no command line gets near the OS limits."""
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    chars = 0
+    for path in files:
+        if current and (len(current) >= max_files or chars + len(path) + 1 > max_chars):
+            chunks.append(current)
+            current, chars = [], 0
+        current.append(path)
+        chars += len(path) + 1
+    if current:
+        chunks.append(current)
+    return chunks

@@ -71,7 +71,7 @@ from releasegate.interpreters import (
 )
 from releasegate.model import CheckResult, Confidence, Finding, JSONValue, Severity, Stage, Status
 from releasegate.policy import Policy
-from releasegate.procs import first_line
+from releasegate.procs import chunked, first_line
 from releasegate.scope import select_files
 
 TOOL = "bandit"
@@ -398,26 +398,6 @@ def balance(sizes: Mapping[str, int], shards: int) -> list[list[str]]:
     return [sorted(bucket) for bucket in buckets if bucket]
 
 
-def chunked(
-    files: Sequence[str], *, max_files: int | None = None, max_chars: int | None = None
-) -> list[list[str]]:
-    """Split ``files`` so that no command line gets near the OS limits."""
-    max_files = max_files or MAX_CHUNK_FILES
-    max_chars = max_chars or MAX_CHUNK_CHARS
-    chunks: list[list[str]] = []
-    current: list[str] = []
-    chars = 0
-    for path in files:
-        if current and (len(current) >= max_files or chars + len(path) + 1 > max_chars):
-            chunks.append(current)
-            current, chars = [], 0
-        current.append(path)
-        chars += len(path) + 1
-    if current:
-        chunks.append(current)
-    return chunks
-
-
 # --- running bandit -----------------------------------------------------------------------
 
 
@@ -497,7 +477,7 @@ def _scan(ctx: CheckContext, python: BanditPython, files: Sequence[str], s: _Set
     def run_shard(shard: list[str]) -> tuple[list[_Chunk], float]:
         started = time.monotonic()
         chunks: list[_Chunk] = []
-        for part in chunked(shard):
+        for part in chunked(shard, max_files=MAX_CHUNK_FILES, max_chars=MAX_CHUNK_CHARS):
             try:
                 report = _invoke(ctx, python, part, s)
             except ToolError as exc:

@@ -43,13 +43,12 @@ from releasegate.errors import ToolError
 from releasegate.fingerprint import Located, fingerprints, read_source
 from releasegate.model import CheckResult, Confidence, Finding, JSONValue, Severity, Stage, Status
 from releasegate.policy import BUILTIN_RULES, POLICY_FILE, Policy, is_network_config
-from releasegate.procs import ToolRunner, first_line
+from releasegate.procs import ToolRunner, chunked, first_line
 from releasegate.rulepack_files import builtin_rulepack, digest_rules, rule_files
 from releasegate.scope import select_files
 
 TOOL = "semgrep"
 CACHE_FORMAT = "semgrep-1"
-MAX_CHUNK_CHARS = 64 * 1024
 _NAMES_IN_CAUSE = 5
 _CWE = re.compile(r"CWE-(\d+)")
 _SEVERITIES = {
@@ -286,21 +285,6 @@ def offline_env(scratch: Path) -> dict[str, str]:
     return env
 
 
-def _chunks(files: Sequence[str]) -> list[list[str]]:
-    chunks: list[list[str]] = []
-    current: list[str] = []
-    chars = 0
-    for path in files:
-        if current and chars + len(path) + 1 > MAX_CHUNK_CHARS:
-            chunks.append(current)
-            current, chars = [], 0
-        current.append(path)
-        chars += len(path) + 1
-    if current:
-        chunks.append(current)
-    return chunks
-
-
 def _position(raw: Mapping[str, object], key: str, where: str) -> tuple[int, int]:
     pos = raw.get(key)
     if not isinstance(pos, dict):
@@ -451,7 +435,7 @@ def _scan_and_cache(
     """Scan ``files``; cache the result of every file semgrep scanned without error."""
     matches: list[Match] = []
     problems: list[str] = []
-    for chunk in _chunks(files):
+    for chunk in chunked(files, max_files=len(files) or 1):
         scan = _invoke(ctx, chunk, run)
         problems.extend(scan.problems)
         matches.extend(scan.matches)

@@ -37,6 +37,7 @@ from releasegate.context import ReleaseContext, open_repo
 from releasegate.engine import Evaluation, RunOptions, evaluate_full
 from releasegate.errors import ReleasegateError, UsageError
 from releasegate.evidence import INDEX, PackFile, index_markdown
+from releasegate.files import write_atomic
 from releasegate.model import Decision, Mode, Verdict
 from releasegate.policy import POLICY_FILE
 from releasegate.procs import ToolRunner
@@ -64,19 +65,39 @@ DEFAULT_DAYS = 14
 # --- arguments -----------------------------------------------------------------------------
 
 
-def _range_arguments(parser: argparse.ArgumentParser) -> None:
+def add_range_arguments(parser: argparse.ArgumentParser) -> None:
+    """What a run judges and how: shared by run, signoff and evidence, which must agree.
+
+    (The check selection and mode are part of the evidence a sign-off binds.)
+    """
     parser.add_argument("--repo", type=Path, default=Path(), help="repository (default: .)")
     parser.add_argument("--base", help="base of the range (default: previous release tag, ...)")
     parser.add_argument("--head", help="commit to judge (default: HEAD)")
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated check ids or stage names, as the gate run uses them",
+        help="comma-separated check ids or stage names (static, dependencies, review, "
+        "functional, performance, stability, signoff, custom) or names of custom stages "
+        "of the policy",
     )
-    parser.add_argument("--config", type=Path, help="policy file for local experiments (untrusted)")
-    parser.add_argument("--mode", choices=[mode.value for mode in Mode], default=Mode.RELEASE.value)
     parser.add_argument(
-        "--advisory-db", type=Path, help="audit dependencies offline against this OSV directory"
+        "--config",
+        type=Path,
+        help="policy file for local experiments (untrusted; releases are judged by the "
+        f"{POLICY_FILE} of the base commit)",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=[mode.value for mode in Mode],
+        default=Mode.RELEASE.value,
+        help="release (default): judge the whole head tree; pull-request: judge the files "
+        "changed in base..head, and block only on findings not in the baseline",
+    )
+    parser.add_argument(
+        "--advisory-db",
+        type=Path,
+        help="audit dependencies offline against this OSV advisory directory "
+        "(overrides dependencies.advisory_db)",
     )
     parser.add_argument(
         "--no-cache", action="store_true", help="do not read or write the per-file result cache"
@@ -122,7 +143,7 @@ def add_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
         "signoff",
         help="sign off the release as a security reviewer (SSH-signed, stored as a git note)",
     )
-    _range_arguments(signoff)
+    add_range_arguments(signoff)
     signoff.add_argument(
         "--key", type=Path, help="SSH private key to sign with (default: git user.signingkey)"
     )
@@ -157,7 +178,7 @@ def add_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
         "sign-off, attestation, audit excerpt, index.md)",
     )
     evidence.add_argument("--out", type=Path, required=True, help="directory to write")
-    _range_arguments(evidence)
+    add_range_arguments(evidence)
     evidence.add_argument("--signoff", type=Path, help="a sign-off file instead of the git note")
     evidence.add_argument(
         "--attestation-key", type=Path, help="sign the attestation with this SSH key"
@@ -166,23 +187,6 @@ def add_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    """Write atomically, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _write_text(path: Path, text: str) -> None:
-    _write_bytes(path, text.encode("utf-8"))
 
 
 def run_options(args: argparse.Namespace, *, without_signoff: bool = False) -> RunOptions:
@@ -268,9 +272,9 @@ def _attestation(evaluation: Evaluation, now: dt.datetime) -> str:
 
 def _write_attestation(path: Path, text: str, key: Path | None) -> None:
     data = text.encode("utf-8")
-    _write_bytes(path, data)
+    write_atomic(path, data)
     if key is not None:
-        _write_bytes(
+        write_atomic(
             path.with_name(path.name + ".sig"),
             sign(key, data, namespace=ATTESTATION_NAMESPACE),
         )
@@ -499,7 +503,7 @@ def cmd_signoff(args: argparse.Namespace) -> int:
         signed = SignedSignoff(statement=statement, payload=payload, signature=sign(key, payload))
     envelope = signed.envelope()
     if args.output is not None:
-        _write_text(args.output, envelope)
+        write_atomic(args.output, envelope)
         _say(f"wrote {args.output}")
     if not args.no_note:
         write_note(ToolRunner(), release.root, release.head, envelope)
@@ -575,7 +579,7 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     written: list[str] = []
 
     def put(name: str, data: bytes) -> None:
-        _write_bytes(out / name, data)
+        write_atomic(out / name, data)
         written.append(name)
 
     put("report.json", render_json(decision).encode("utf-8"))
@@ -610,7 +614,7 @@ def cmd_evidence(args: argparse.Namespace) -> int:
         audit_records=len(excerpt),
         generated_at=now,
     )
-    _write_text(out / INDEX, index)
+    write_atomic(out / INDEX, index)
     print(
         f"wrote the evidence pack for {decision.release.commit[:12]} to {out} "
         f"({len(written) + 1} files; decision: {decision.verdict.value})"

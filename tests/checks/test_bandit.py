@@ -24,7 +24,6 @@ from releasegate.checks.bandit import (
     FileResult,
     OutputError,
     balance,
-    chunked,
     file_result_from_json,
     file_result_json,
     parse_report,
@@ -43,7 +42,7 @@ from releasegate.model import (
     Status,
 )
 from releasegate.policy import Policy, default_policy, parse_policy
-from releasegate.procs import Completed, ToolRunner
+from releasegate.procs import Completed, ToolRunner, chunked
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "bandit"
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,10 +20,9 @@ from pathlib import Path
 import git
 
 from releasegate.errors import GitError
+from releasegate.snapshot import Snapshot, head_snapshot, materialise, tree_entries
 
 ZERO_SHA = re.compile(r"^0+$")
-_MODE_SYMLINK = "120000"
-_MODE_SUBMODULE = "160000"
 
 
 def is_zero_sha(rev: str | None) -> bool:
@@ -64,13 +62,24 @@ class ReleaseContext:
     def changed_in_range(self, path: str) -> bool:
         return path in self.changed_files
 
+    @property
+    def git_dir(self) -> Path:
+        """The common git directory (objects, modules), also from a linked worktree."""
+        return Path(self.repo.common_dir)
+
     def tracked_files(self) -> list[str]:
         """Regular files (not links, not submodules) of the head commit."""
-        return [entry.path for entry in _tree_entries(self.repo, self.head) if entry.regular]
+        return [entry.path for entry in tree_entries(self.git_dir, self.head) if entry.regular]
 
     def export(self, rev: str, path: str, dest: Path) -> list[str]:
         """Write the regular files at or under ``path`` in ``rev`` below ``dest``."""
-        return _materialise(self.repo, rev, dest, under=path)
+        return materialise(self.git_dir, rev, dest, links=False, under=path)
+
+    @contextmanager
+    def analysis_snapshot(self) -> Iterator[Snapshot]:
+        """The analysers' private, immutable view of the head commit (``releasegate.snapshot``)."""
+        with head_snapshot(self.git_dir, self.head) as snapshot:
+            yield snapshot
 
     @contextmanager
     def checkout(self) -> Iterator[Path]:
@@ -85,51 +94,10 @@ class ReleaseContext:
             return
         tmp = Path(tempfile.mkdtemp(prefix="releasegate-head-"))
         try:
-            _materialise(self.repo, self.head, tmp)
+            materialise(self.git_dir, self.head, tmp, links=True)
             yield tmp
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-
-
-@dataclass(frozen=True)
-class _Entry:
-    mode: str
-    sha: str
-    path: str
-
-    @property
-    def regular(self) -> bool:
-        return self.mode not in (_MODE_SYMLINK, _MODE_SUBMODULE) and self.mode.startswith("100")
-
-
-def _tree_entries(repo: git.Repo, rev: str) -> list[_Entry]:
-    out = repo.git.ls_tree("-r", "-z", "--full-tree", rev, strip_newline_in_stdout=False)
-    entries = []
-    for record in out.split("\0"):
-        if not record:
-            continue
-        meta, _, path = record.partition("\t")
-        mode, _kind, sha = meta.split()
-        entries.append(_Entry(mode, sha, path))
-    return entries
-
-
-def _materialise(repo: git.Repo, rev: str, dest: Path, *, under: str | None = None) -> list[str]:
-    written: list[str] = []
-    for entry in _tree_entries(repo, rev):
-        if not entry.regular:
-            continue
-        if under is not None and entry.path != under and not entry.path.startswith(under + "/"):
-            continue
-        target = dest / entry.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        blob = git.Blob(repo, bytes.fromhex(entry.sha), path=entry.path)
-        with target.open("wb") as handle:
-            blob.stream_data(handle)
-        if entry.mode == "100755":
-            target.chmod(target.stat().st_mode | stat.S_IXUSR)
-        written.append(entry.path)
-    return written
 
 
 def read_blob(repo: git.Repo, rev: str, path: str) -> bytes | None:

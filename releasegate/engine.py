@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,12 +42,16 @@ from releasegate.procs import ToolRunner
 from releasegate.runner import Progress, not_supported, run_checks
 from releasegate.scope import select_files
 from releasegate.signoff.evidence import EvidenceSummary, summarise
+from releasegate.snapshot import Snapshot, TreeIssue
 from releasegate.suppressions import find_suppressions
 
 if TYPE_CHECKING:
     from releasegate.shard import ShardSpec
 
 # Stages the policy can require, and whether it does.
+# Stages whose commands are the head's own code: they run after the analysers.
+HEAD_CODE_STAGES = frozenset({Stage.FUNCTIONAL, Stage.PERFORMANCE, Stage.STABILITY, Stage.CUSTOM})
+
 _POLICY_STAGES: dict[Stage, str] = {
     Stage.STATIC: "static",
     Stage.DEPENDENCIES: "dependencies",
@@ -240,20 +245,26 @@ class Workspace:
 
     tree: Path
     files: tuple[str, ...]
+    all_files: tuple[str, ...]
+    issues: tuple[TreeIssue, ...]
     static: StaticInputs
 
 
-def prepare(release: ReleaseContext, policy: Policy, mode: Mode, tree: Path) -> Workspace:
-    files = tuple(release.tracked_files())
+def prepare(release: ReleaseContext, policy: Policy, mode: Mode, snapshot: Snapshot) -> Workspace:
+    files = snapshot.files
     if mode is Mode.PULL_REQUEST:
-        # Diff-aware: a pull request is judged on the files it changes.
+        # Diff-aware: a pull request is judged on the files it changes (a changed link or
+        # submodule changes every file judged under its name).
         changed = set(release.changed_files)
-        files = tuple(path for path in files if path in changed)
+        files = tuple(path for path in files if _changed_under(path, changed))
     static_scope = select_files(files, policy.static.include, policy.static.exclude)
+    tree = snapshot.root
     baseline = _load_baseline(tree, policy) if policy.static.required else None
     return Workspace(
         tree=tree,
         files=files,
+        all_files=snapshot.files,
+        issues=snapshot.issues,
         static=StaticInputs(
             baseline=baseline,
             baseline_changed=baseline is not None
@@ -261,6 +272,13 @@ def prepare(release: ReleaseContext, policy: Policy, mode: Mode, tree: Path) -> 
             suppressions=tuple(find_suppressions(tree, static_scope.included)),
         ),
     )
+
+
+def _changed_under(path: str, changed: set[str]) -> bool:
+    if path in changed:
+        return True
+    parts = path.split("/")
+    return any("/".join(parts[:n]) in changed for n in range(1, len(parts)))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -289,17 +307,21 @@ def evaluate_full(options: RunOptions, progress: Progress | None = None) -> Eval
     # The sign-off judges the other checks' evidence: it runs after them.
     after = [c for c in checks if c.stage is Stage.SIGNOFF and not options.without_signoff]
     checks = [c for c in checks if c.stage is not Stage.SIGNOFF]
+    # The head's own code runs only after every analyser has read the snapshot.
+    head_code = [c for c in checks if c.stage in HEAD_CODE_STAGES]
+    checks = [c for c in checks if c.stage not in HEAD_CODE_STAGES]
     cache_dir = options.cache_dir or default_cache_dir()
     use_cache = options.use_cache and not cache_disabled()
-    with release.checkout() as tree:
-        workspace = prepare(release, policy, options.mode, tree)
 
+    def contexts(tree: Path, workspace: Workspace) -> Callable[[ToolRunner], CheckContext]:
         def make_context(tools: ToolRunner) -> CheckContext:
             return CheckContext(
                 release=release,
                 policy=policy,
                 tree=tree,
                 files=workspace.files,
+                all_files=workspace.all_files,
+                tree_issues=workspace.issues,
                 tools=tools,
                 cache_dir=cache_dir,
                 use_cache=use_cache,
@@ -307,26 +329,41 @@ def evaluate_full(options: RunOptions, progress: Progress | None = None) -> Eval
                 advisory_db=options.advisory_db,
             )
 
+        return make_context
+
+    timeout = policy.timeout_seconds
+    with release.analysis_snapshot() as snapshot:
+        workspace = prepare(release, policy, options.mode, snapshot)
         results = run_checks(
-            checks, make_context, timeout_seconds=policy.timeout_seconds, progress=progress
+            checks, contexts(snapshot.root, workspace), timeout_seconds=timeout, progress=progress
         )
-        evidence = summarise(
-            commit=release.head,
-            base=release.base,
-            mode=options.mode,
-            policy_digest=loaded.digest,
-            policy=policy,
-            results=[*results, *unavailable],
-            static=workspace.static,
-            today=today,
-        )
+    if head_code:
+        with release.checkout() as tree:
+            results += run_checks(
+                head_code, contexts(tree, workspace), timeout_seconds=timeout, progress=progress
+            )
+        order = {c.id: n for n, c in enumerate([*checks, *head_code])}
+        results.sort(key=lambda r: order.get(r.id, len(order)))
+    evidence = summarise(
+        commit=release.head,
+        base=release.base,
+        mode=options.mode,
+        policy_digest=loaded.digest,
+        policy=policy,
+        results=[*results, *unavailable],
+        static=workspace.static,
+        today=today,
+    )
+    if after:
         bound = [
             bind_signoff(c, evidence=evidence, today=today, signoff_file=options.signoff_file)
             for c in after
         ]
-        results += run_checks(
-            bound, make_context, timeout_seconds=policy.timeout_seconds, progress=progress
-        )
+        # The sign-off reads git and the evidence, no files: it gets an empty tree.
+        with tempfile.TemporaryDirectory(prefix="releasegate-signoff-") as empty:
+            results += run_checks(
+                bound, contexts(Path(empty), workspace), timeout_seconds=timeout, progress=progress
+            )
     policy_info = PolicyInfo(
         source=loaded.source,
         trusted=loaded.trusted,

@@ -218,6 +218,12 @@ class StaticSection(_Section):
         description="In release mode, every finding not in the baseline blocks, "
         "whatever its severity.",
     )
+    unanalysed_submodules: list[Glob] = Field(
+        default_factory=list,
+        description="Submodule paths whose recorded commit may be left unanalysed (reported, "
+        "not blocking). A submodule whose commit is available is always analysed; any other "
+        "unanalysed submodule blocks.",
+    )
 
     def block_rule_for(self, path: str) -> tuple[int, BlockRule] | None:
         for index, rule in enumerate(self.block_on):

@@ -10,12 +10,15 @@ from releasegate.context import ReleaseContext
 from releasegate.model import CheckResult, Stage
 from releasegate.policy import Policy
 from releasegate.procs import ToolRunner
+from releasegate.snapshot import TreeIssue
 from releasegate.suppressions import Suppression
 
 
 @dataclass(frozen=True, kw_only=True)
 class CheckContext:
-    """Everything a check may read. ``tree`` holds exactly the head commit's files."""
+    """Everything a check may read. ``tree`` holds exactly the head commit's files: for the
+    analysers, the private snapshot (``releasegate.snapshot``); for stage commands, the
+    checkout they run in."""
 
     release: ReleaseContext
     policy: Policy
@@ -26,6 +29,10 @@ class CheckContext:
     use_cache: bool = True
     suppressions: tuple[Suppression, ...] = ()
     advisory_db: Path | None = None  # --advisory-db: overrides dependencies.advisory_db
+    # Every file of the analysers' snapshot (``files`` is narrower in pull-request mode),
+    # and what the snapshot could not represent (links leaving the tree, submodules, ...).
+    all_files: tuple[str, ...] = ()
+    tree_issues: tuple[TreeIssue, ...] = ()
 
 
 class Check(Protocol):

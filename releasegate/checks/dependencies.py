@@ -72,6 +72,8 @@ def advisory_db_path(ctx: CheckContext) -> Path | None:
 def _tracked(ctx: CheckContext) -> tuple[str, ...]:
     """Every file of the head commit (what includes may name); the files in scope if git fails
     (narrower, so stricter)."""
+    if ctx.all_files:
+        return ctx.all_files
     try:
         return tuple(ctx.release.tracked_files())
     except (ReleasegateError, GitError, OSError, ValueError):

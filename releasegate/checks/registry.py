@@ -9,6 +9,7 @@ from releasegate.checks.review import REVIEW
 from releasegate.checks.semgrep import SEMGREP
 from releasegate.checks.signoff import SIGNOFF
 from releasegate.checks.suppressions import SUPPRESSIONS
+from releasegate.checks.tree import TREE
 from releasegate.model import Stage
 
 REGISTRY: dict[str, Check] = {
@@ -18,6 +19,7 @@ REGISTRY: dict[str, Check] = {
     SEMGREP.id: SEMGREP,
     SIGNOFF.id: SIGNOFF,
     SUPPRESSIONS.id: SUPPRESSIONS,
+    TREE.id: TREE,
 }
 
 

@@ -1,0 +1,67 @@
+"""The ``tree`` check: what the analysers' snapshot could not judge is said, never dropped.
+
+A symbolic link that leaves the repository, dangles or loops, a submodule whose
+recorded commit is not available, and a Python file that cannot be decoded as
+Python would decode it make the check fail, one reason each; a file
+converted from its declared encoding, a link judged as its target and an
+analysed submodule are listed in the evidence.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from releasegate.checks.base import CheckContext
+from releasegate.globs import matches
+from releasegate.model import CheckResult, JSONValue, Stage, Status
+from releasegate.policy import Policy
+from releasegate.snapshot import IssueKind, TreeIssue
+
+
+def _allowed(ctx: CheckContext, issue: TreeIssue) -> bool:
+    listed = ctx.policy.static.unanalysed_submodules
+    return (
+        issue.kind is IssueKind.SUBMODULE_UNANALYSED
+        and bool(listed)
+        and matches(listed, issue.path)
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class TreeCheck:
+    id: str = "tree"
+    stage: Stage = Stage.STATIC
+
+    def enabled(self, policy: Policy) -> bool:
+        return policy.static.required
+
+    def run(self, ctx: CheckContext) -> CheckResult:
+        started = time.monotonic()
+        blocking = [i for i in ctx.tree_issues if i.blocking and not _allowed(ctx, i)]
+        evidence: dict[str, JSONValue] = {
+            "issues": [
+                {
+                    "kind": i.kind.value,
+                    "path": i.path,
+                    "detail": i.detail,
+                    "blocking": i in blocking,
+                }
+                for i in ctx.tree_issues
+            ],
+        }
+        return CheckResult(
+            id=self.id,
+            stage=self.stage,
+            status=Status.FAIL if blocking else Status.PASS,
+            reasons=tuple(f"{_shown(i.path)}: {i.detail}" for i in blocking),
+            evidence=evidence,
+            duration_seconds=time.monotonic() - started,
+        )
+
+
+def _shown(path: str) -> str:
+    return path if path.isprintable() else repr(path)
+
+
+TREE = TreeCheck()

@@ -43,6 +43,7 @@ from releasegate.cache import cache_disabled, default_cache_dir
 from releasegate.checks.base import Check, CheckContext
 from releasegate.checks.registry import REGISTRY
 from releasegate.checks.signoff import bind_signoff
+from releasegate.checks.tree import TREE
 from releasegate.context import ReleaseContext, resolve_context
 from releasegate.decide import StaticInputs, decide
 from releasegate.engine import Evaluation, RunOptions, select_checks
@@ -79,6 +80,14 @@ PART_SCHEMA = "releasegate-shard/1"
 MAX_SHARDS = 256
 MAX_PART_BYTES = 256 * 1024 * 1024
 _PARTITION = "by file: sha256 of the path, first 8 bytes as an integer, modulo the shard count"
+
+# Checks that judge the tree as a whole: one shard runs them.
+WHOLE_TREE_CHECKS = frozenset({TREE.id})
+
+
+def sharded(stage: Stage, check_id: str) -> bool:
+    """Whether each shard runs this check on its own part of the static scope."""
+    return stage is Stage.STATIC and check_id not in WHOLE_TREE_CHECKS
 
 
 # --- the partition -------------------------------------------------------------------------
@@ -119,13 +128,14 @@ class ShardSpec:
     def select(
         self, checks: Sequence[Check], unavailable: Sequence[CheckResult]
     ) -> tuple[list[Check], list[CheckResult]]:
-        """What this shard runs: the static checks on its files; every other check in
-        shard 1 only; the sign-off in none (the merge verifies it)."""
+        """What this shard runs: the per-file static checks on its files; every other
+        check (the whole-tree ``tree`` check too) in shard 1 only; the sign-off in none
+        (the merge verifies it)."""
         selected: list[Check] = []
         for check in checks:
             if check.stage is Stage.SIGNOFF:
                 continue
-            if check.stage is Stage.STATIC:
+            if sharded(check.stage, check.id):
                 selected.append(ShardedCheck(inner=check, shard=self))
             elif self.index == 1:
                 selected.append(check)
@@ -622,7 +632,7 @@ def merge_parts(paths: Sequence[Path]) -> MergedRun:
                 raise UsageError(f"{part.label} disagrees with shard 1/{count} about {key}")
     unavailable_ids = set(first.unavailable)
     static_ids = [
-        r.id for r in first.results if r.stage is Stage.STATIC and r.id not in unavailable_ids
+        r.id for r in first.results if sharded(r.stage, r.id) and r.id not in unavailable_ids
     ]
     by_part: list[dict[str, CheckResult]] = []
     for part in parts:
@@ -630,7 +640,7 @@ def merge_parts(paths: Sequence[Path]) -> MergedRun:
         if len(results) != len(part.model.results):
             raise UsageError(f"{part.label}: a check has more than one result")
         own_static = [
-            i for i, r in results.items() if r.stage is Stage.STATIC and i not in unavailable_ids
+            i for i, r in results.items() if sharded(r.stage, i) and i not in unavailable_ids
         ]
         if sorted(own_static) != sorted(static_ids):
             raise UsageError(
@@ -639,7 +649,7 @@ def merge_parts(paths: Sequence[Path]) -> MergedRun:
             )
         if part.model.shard.index > 1:
             extra = sorted(
-                i for i, r in results.items() if r.stage is not Stage.STATIC or i in unavailable_ids
+                i for i, r in results.items() if not sharded(r.stage, i) or i in unavailable_ids
             )
             if extra:
                 raise UsageError(
@@ -652,7 +662,7 @@ def merge_parts(paths: Sequence[Path]) -> MergedRun:
         if model.id in unavailable_ids:
             unavailable.append(by_part[0][model.id])
             continue
-        if model.stage is Stage.STATIC:
+        if sharded(model.stage, model.id):
             merged.append(
                 _merge_static(
                     model.id, [(p, r[model.id]) for p, r in zip(parts, by_part, strict=True)]
@@ -662,7 +672,7 @@ def merge_parts(paths: Sequence[Path]) -> MergedRun:
         result = by_part[0][model.id]
         if count > 1:
             evidence = dict(result.evidence)
-            evidence["shard"] = f"ran in shard 1/{count} only (checks that are not static)"
+            evidence["shard"] = f"ran in shard 1/{count} only (checks that are not sharded)"
             result = dataclasses.replace(result, evidence=evidence)
         merged.append(result)
     policy = parse_policy(first.policy.text, first.policy.source)

@@ -102,6 +102,7 @@ def gate_record(
         "kind": "gate-decision",
         "time": time.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "decision": decision.verdict.value,
+        "scope": {"complete": decision.complete, "not_run": list(decision.not_run)},
         "reasons": [reason.message for reason in decision.blocking_reasons],
         "commit": release.commit,
         "base": release.base,

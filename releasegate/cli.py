@@ -27,7 +27,15 @@ from releasegate.engine import RunOptions, evaluate_full, write_baseline
 from releasegate.errors import ConfigError, ReleasegateError, UsageError
 from releasegate.files import write_atomic
 from releasegate.github_outputs import decision_outputs, write_outputs
-from releasegate.model import CheckResult, Decision, Stage, Verdict
+from releasegate.model import (
+    EXIT_INTERNAL,
+    EXIT_PASS,
+    EXIT_USAGE,
+    CheckResult,
+    Decision,
+    Stage,
+    verdict_exit_code,
+)
 from releasegate.policy import (
     DEFAULT_PERF_BASELINE,
     POLICY_FILE,
@@ -46,11 +54,6 @@ from releasegate.shard import ShardSpec, describe_part, judge_merged, merge_part
 from releasegate.signoff import commands as signoff_commands
 from releasegate.stages.benchmark import parse_benchmark_json, render_perf_baseline
 from releasegate.stages.execute import MAX_RESULT_BYTES
-
-EXIT_PASS = 0
-EXIT_BLOCK = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 3
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -202,7 +205,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _emit(decision, args)
     _emit_github(decision, args)
     signoff_commands.after_run(args, evaluation)
-    return EXIT_PASS if decision.verdict is Verdict.PASS else EXIT_BLOCK
+    return verdict_exit_code(decision.verdict)
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
@@ -395,7 +398,7 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     _emit_github(decision, args)
     if outcome.evaluation is not None:
         signoff_commands.after_run(args, outcome.evaluation)
-    return EXIT_PASS if decision.verdict is Verdict.PASS else EXIT_BLOCK
+    return verdict_exit_code(decision.verdict)
 
 
 def _cmd_hook(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ from releasegate.errors import GitError
 from releasegate.snapshot import Snapshot, head_snapshot, materialise, tree_entries
 
 ZERO_SHA = re.compile(r"^0+$")
+_HUNK = re.compile(r"^@@ -\S+ \+(?P<start>\d+)(?:,(?P<count>\d+))? @@", re.MULTILINE)
 
 
 def is_zero_sha(rev: str | None) -> bool:
@@ -50,6 +51,21 @@ class ReleaseContext:
     changed_files: tuple[str, ...]
     dirty_files: tuple[str, ...]
     head_is_checked_out: bool
+    # Whether the base is shared trusted history (a release tag, or reachable from the
+    # default branch): only then are the policy, CODEOWNERS and allowed signers read there.
+    base_trusted: bool = True
+    base_trust: str = ""
+
+    @property
+    def trusted_base(self) -> str | None:
+        """The base, when files may be trusted from it; None otherwise."""
+        return self.base if self.base_trusted else None
+
+    def trust_problem(self, what: str) -> str:
+        """Why ``what`` cannot be read from a trusted base (for error messages)."""
+        if self.base is None:
+            return f"{what} needs a base commit to be read from"
+        return f"{what} is not read from the base {self.base[:12]}: {self.base_trust}"
 
     @property
     def repo(self) -> git.Repo:
@@ -61,6 +77,25 @@ class ReleaseContext:
 
     def changed_in_range(self, path: str) -> bool:
         return path in self.changed_files
+
+    def changed_lines(self, path: str) -> frozenset[int] | None:
+        """The head's line numbers of ``path`` that ``trusted_base..head`` added or changed
+        (with the line after each pure deletion); None when the whole file is new to the
+        range (not in a trusted base)."""
+        base = self.trusted_base
+        if base is None or read_blob(self.repo, base, path) is None:
+            return None
+        if path not in self.changed_files:
+            return frozenset()
+        out = self.repo.git.diff(
+            "-U0", "--no-renames", "--no-ext-diff", "--no-textconv", base, self.head, "--", path
+        )
+        lines: set[int] = set()
+        for match in _HUNK.finditer(out):
+            start = int(match["start"])
+            count = 1 if match["count"] is None else int(match["count"])
+            lines.update(range(start, start + count) if count else (start, start + 1))
+        return frozenset(lines)
 
     @property
     def git_dir(self) -> Path:
@@ -216,6 +251,40 @@ def _pick_base(
     return roots[-1], "root commit (no release tag, no merge base)"
 
 
+def _tags_at(repo: git.Repo, sha: str, pattern: str) -> list[str]:
+    return [t for t in repo.git.tag("--points-at", sha).split() if fnmatchcase(t, pattern)]
+
+
+def _base_trust(
+    repo: git.Repo, base: str, head: str, tag_pattern: str, default_branch: str | None
+) -> tuple[bool, str]:
+    """Whether ``base`` is history the head did not write by itself.
+
+    A base is trusted when a release tag points at it or the default branch
+    contains it. Otherwise (an orphan branch's own root commit, a base on
+    another unmerged branch) its policy would be one the judged history wrote
+    for itself: the embedded default policy governs instead.
+    """
+    tags = _tags_at(repo, base, tag_pattern)
+    if tags:
+        return True, f"release tag {tags[0]}"
+    branch = _default_branch(repo, default_branch)
+    if branch is None:
+        return False, (
+            "no default branch (origin/HEAD, main, master or release.default_branch) is "
+            "present to prove the base is shared history; the embedded default policy governs "
+            "(fetch the default branch, or set release.default_branch)"
+        )
+    short = branch.removeprefix("refs/heads/").removeprefix("refs/remotes/")
+    if _is_ancestor(repo, base, branch):
+        return True, f"on the default branch {short}"
+    return False, (
+        f"the base is not on the default branch {short} (an orphan or unmerged history), so "
+        "its policy, CODEOWNERS and allowed signers were written by the history under "
+        "judgement; the embedded default policy governs"
+    )
+
+
 def _commits(repo: git.Repo, base: str, head: str) -> tuple[CommitInfo, ...]:
     out = repo.git.log("--format=%H%x00%P%x00%an <%ae>%x00%s%x1e", f"{base}..{head}")
     commits = []
@@ -298,6 +367,7 @@ def resolve_context(
         base_sha, base_source = _pick_base(repo, head_sha, tag_pattern, default_branch)
         if base is not None:
             base_source = f"{base_source}; the given base was the all-zero SHA (new branch)"
+    trusted, trust = _base_trust(repo, base_sha, head_sha, tag_pattern, default_branch)
     return ReleaseContext(
         root=root,
         head=head_sha,
@@ -308,4 +378,6 @@ def resolve_context(
         changed_files=_changed(repo, base_sha, head_sha),
         dirty_files=_dirty(repo) if head_is_checked_out else (),
         head_is_checked_out=head_is_checked_out,
+        base_trusted=trusted,
+        base_trust=trust,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from typing_extensions import assert_never
@@ -84,6 +84,12 @@ class StaticInputs:
     baseline: Baseline | None = None
     baseline_changed: bool = False
     suppressions: tuple[Suppression, ...] = ()
+    # For each file with a justified suppression: the head lines the range added or
+    # changed (None: the whole file is new to the range). A suppression that waives a
+    # finding on a changed line (its own line or the finding's) needs security sign-off.
+    suppression_changes: Mapping[str, frozenset[int] | None] = dataclasses.field(
+        default_factory=dict
+    )
 
 
 @dataclass(kw_only=True)
@@ -94,6 +100,7 @@ class _Judge:
     static: StaticInputs
     used_waivers: set[int]
     baselined: set[str]
+    waived_in_range: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def _judge_finding(finding: Finding, stage: Stage, judge: _Judge) -> _Judgement:
@@ -193,6 +200,7 @@ def _judge_check(result: CheckResult, judge: _Judge) -> JudgedCheck:
         own = result.findings
         if result.stage is Stage.STATIC and judge.static.suppressions:
             own = tuple(apply_suppressions(own, judge.static.suppressions))
+            _note_waived_in_range(own, judge)
         judged = [_judge_finding(f, result.stage, judge) for f in own]
         findings = tuple(j.finding for j in judged)
         children = tuple(
@@ -236,6 +244,67 @@ def _judge_check(result: CheckResult, judge: _Judge) -> JudgedCheck:
         final = Status.FAIL if any(r.blocking for r in reasons) else Status.PASS
         return JudgedCheck(result=result, status=final, reasons=tuple(reasons), findings=findings)
     assert_never(status)
+
+
+SUPPRESSION_SIGNOFF_RULE = "a suppression added or changed inside the range needs security sign-off"
+
+
+def _note_waived_in_range(findings: Sequence[Finding], judge: _Judge) -> None:
+    """Record the suppressions that waive a finding on a line this range added or changed."""
+    changes = judge.static.suppression_changes
+    for finding in findings:
+        if not finding.waived or finding.path not in changes:
+            continue
+        changed = changes[finding.path]
+        for suppression in judge.static.suppressions:
+            if not suppression.covers(finding):
+                continue
+            lines = {suppression.line, *range(finding.line, (finding.end_line or finding.line) + 1)}
+            if changed is None or lines & changed:
+                label = (
+                    f"{suppression.path}:{suppression.line} ({suppression.marker} "
+                    f"{' '.join(suppression.rule_ids)})"
+                )
+                judge.waived_in_range.setdefault(label, finding.fingerprint)
+
+
+def _suppression_verdict(
+    judge: _Judge, checks: Sequence[JudgedCheck], reasons: list[Reason], notes: list[Reason]
+) -> None:
+    added = sorted(judge.waived_in_range)
+    if not added:
+        return
+    rule = SUPPRESSION_SIGNOFF_RULE
+    signed_off = any(c.stage is Stage.SIGNOFF and c.status is Status.PASS for c in checks)
+    shown = _listed(added)
+    if signed_off:
+        notes.append(
+            Reason(
+                message=f"{len(added)} in-code suppression(s) added or changed in this range "
+                f"accepted by the security sign-off: {shown}",
+                blocking=False,
+                rule=rule,
+            )
+        )
+    elif judge.policy.static.suppressions_need_signoff:
+        reasons.append(
+            Reason(
+                message=f"{len(added)} in-code suppression(s) added or changed in this range "
+                f"waive findings and need a valid security sign-off: {shown} (releasegate "
+                "signoff; or fix the code instead)",
+                blocking=True,
+                rule=rule,
+            )
+        )
+    else:
+        notes.append(
+            Reason(
+                message=f"{len(added)} in-code suppression(s) added or changed in this range "
+                f"(static.suppressions_need_signoff is false): {shown}",
+                blocking=False,
+                rule=rule,
+            )
+        )
 
 
 def _baseline_verdict(
@@ -304,8 +373,13 @@ def decide(
     today: dt.date,
     tool_version: str,
     static: StaticInputs | None = None,
+    not_run: Sequence[str] = (),
 ) -> Decision:
-    """Judge the results against the policy. Pure: same inputs, same Decision."""
+    """Judge the results against the policy. Pure: same inputs, same Decision.
+
+    ``not_run`` names the required stages (or shards) the run did not evaluate:
+    with any, nothing can be a release pass (``Verdict.PARTIAL_PASS`` at best).
+    """
     judge = _Judge(
         policy=policy,
         today=today,
@@ -319,6 +393,7 @@ def decide(
     reasons: list[Reason] = []
     notes: list[Reason] = []
     baseline_info = _baseline_verdict(judge, checks, reasons, notes)
+    _suppression_verdict(judge, checks, reasons, notes)
 
     if release.dirty_files:
         reasons.append(
@@ -383,7 +458,16 @@ def decide(
             )
 
     blocking = [r for r in reasons if r.blocking]
-    verdict = Verdict.BLOCK if blocking else Verdict.PASS
+    if not_run:
+        notes.insert(
+            0,
+            Reason(
+                message=f"partial run: not a release certification (not run: {', '.join(not_run)})",
+                blocking=False,
+                rule="only a complete run certifies a release",
+            ),
+        )
+    verdict = Verdict.BLOCK if blocking else Verdict.PARTIAL_PASS if not_run else Verdict.PASS
     return Decision(
         verdict=verdict,
         reasons=tuple(blocking),
@@ -393,4 +477,5 @@ def decide(
         policy=policy_info,
         tool_version=tool_version,
         baseline=baseline_info,
+        not_run=tuple(not_run),
     )

@@ -90,10 +90,30 @@ def stage_required(policy: Policy, stage: Stage) -> bool:
     return required
 
 
+def required_stage_names(policy: Policy) -> list[str]:
+    """Every stage the policy requires, by name (custom stages by their own names)."""
+    names = [s.value for s in Stage if s is not Stage.CUSTOM and stage_required(policy, s)]
+    names += [name for name, stage in policy.stages.custom.items() if stage.required]
+    return names
+
+
+def not_evaluated(
+    policy: Policy, results: Sequence[CheckResult], shard: ShardSpec | None = None
+) -> tuple[str, ...]:
+    """The required stages ``results`` do not cover (and the other shards of a part)."""
+    ran = {r.id if r.stage is Stage.CUSTOM else r.stage.value for r in results}
+    missing = [name for name in required_stage_names(policy) if name not in ran]
+    if shard is not None and shard.count > 1:
+        missing.append(f"shards other than {shard}")
+    return tuple(missing)
+
+
 def _policy_at(release: ReleaseContext) -> LoadedPolicy:
     """The policy governing ``release``: the file at its base, else the embedded default."""
     if release.base is None:
         return default_policy()
+    if not release.base_trusted:
+        return default_policy(why=release.base_trust)
     data = release.show(release.base, POLICY_FILE)
     if data is None:
         return default_policy()
@@ -260,6 +280,7 @@ def prepare(release: ReleaseContext, policy: Policy, mode: Mode, snapshot: Snaps
     static_scope = select_files(files, policy.static.include, policy.static.exclude)
     tree = snapshot.root
     baseline = _load_baseline(tree, policy) if policy.static.required else None
+    suppressions = tuple(find_suppressions(tree, static_scope.included))
     return Workspace(
         tree=tree,
         files=files,
@@ -269,7 +290,11 @@ def prepare(release: ReleaseContext, policy: Policy, mode: Mode, snapshot: Snaps
             baseline=baseline,
             baseline_changed=baseline is not None
             and release.changed_in_range(policy.static.baseline),
-            suppressions=tuple(find_suppressions(tree, static_scope.included)),
+            suppressions=suppressions,
+            suppression_changes={
+                path: release.changed_lines(path)
+                for path in sorted({s.path for s in suppressions if s.justified})
+            },
         ),
     )
 
@@ -378,6 +403,7 @@ def evaluate_full(options: RunOptions, progress: Progress | None = None) -> Eval
         today=today,
         tool_version=__version__,
         static=workspace.static,
+        not_run=not_evaluated(policy, [*results, *unavailable], options.shard),
     )
     return Evaluation(
         decision=decision,

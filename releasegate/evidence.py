@@ -23,6 +23,15 @@ class PackFile:
     proves: str
 
 
+def verdict_line(decision: Decision) -> str:
+    if decision.verdict is Verdict.PASS:
+        return "PASS: may ship"
+    if decision.verdict is Verdict.PARTIAL_PASS:
+        not_run = ", ".join(decision.not_run)
+        return f"PARTIAL: checks passed, not a release certification (not run: {not_run})"
+    return "BLOCK: may not ship"
+
+
 def _code(text: str) -> str:
     """Inline code for values like digests and commit ids: inert, one line, no backticks."""
     safe = clean_text(text).replace("`", "'").strip()
@@ -62,7 +71,7 @@ def index_markdown(
     generated_at: dt.datetime,
 ) -> str:
     release = decision.release
-    verdict = "PASS: may ship" if decision.verdict is Verdict.PASS else "BLOCK: may not ship"
+    verdict = verdict_line(decision)
     lines = [
         f"# Release evidence for {_code(release.commit)}",
         "",

@@ -388,7 +388,7 @@ def _judge(repo: Path, plan: Plan, out: _Out, *, environ: Mapping[str, str], wid
     out.say(render_terminal(decision, width=width, color=False).rstrip("\n"))
     for stage, why in unverified.items():
         out.say(f"releasegate: not verified locally: {stage}: {why}; the CI gate verifies it")
-    if decision.verdict is Verdict.PASS:
+    if decision.verdict is not Verdict.BLOCK:
         return True
     out.say(
         f"releasegate: push of {label} rejected: fix what blocks above (or bypass once with "

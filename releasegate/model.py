@@ -28,6 +28,22 @@ class Status(enum.Enum):
 class Verdict(enum.Enum):
     PASS = "pass"  # noqa: S105 - a status, not a password
     BLOCK = "block"
+    # Nothing blocks, but the run did not evaluate every stage the policy requires
+    # (--only, a shard, the sign-off preview): not a release certification.
+    PARTIAL_PASS = "partial-pass"  # noqa: S105
+
+
+# Exit codes (DESIGN.md): 0 allowed, 1 blocked, 2 usage or configuration, 3 internal bug.
+EXIT_PASS = 0
+EXIT_BLOCK = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+def verdict_exit_code(verdict: Verdict) -> int:
+    """0 unless the verdict blocks: a partial pass stays green for local feedback, and
+    says everywhere else that it certifies nothing."""
+    return EXIT_BLOCK if verdict is Verdict.BLOCK else EXIT_PASS
 
 
 class _Ranked(enum.Enum):
@@ -236,6 +252,17 @@ class Decision:
     policy: PolicyInfo
     tool_version: str
     baseline: BaselineInfo | None = None
+    # Required stages (or shards) this run did not evaluate; empty for a complete run.
+    not_run: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return not self.not_run
+
+    @property
+    def certified(self) -> bool:
+        """A release pass: nothing blocks and every required stage was evaluated."""
+        return self.verdict is Verdict.PASS
 
     @property
     def blocking_reasons(self) -> tuple[Reason, ...]:

@@ -218,6 +218,12 @@ class StaticSection(_Section):
         description="In release mode, every finding not in the baseline blocks, "
         "whatever its severity.",
     )
+    suppressions_need_signoff: StrictBool = Field(
+        default=True,
+        description="A justified in-code suppression that waives a finding on a line the "
+        "range added or changed (the suppression's own line or the finding's) needs a valid "
+        "security sign-off, like a baseline change.",
+    )
     unanalysed_submodules: list[Glob] = Field(
         default_factory=list,
         description="Submodule paths whose recorded commit may be left unanalysed (reported, "
@@ -745,11 +751,12 @@ def starter_policy_text() -> str:
     return resources.files("releasegate.data").joinpath(DEFAULT_POLICY_RESOURCE).read_text("utf-8")
 
 
-def default_policy() -> LoadedPolicy:
+def default_policy(*, why: str | None = None) -> LoadedPolicy:
+    """The embedded default; ``why`` says why it governs instead of the base's file."""
     text = starter_policy_text()
     return LoadedPolicy(
         policy=parse_policy(text, "embedded default policy"),
-        source="embedded default policy",
+        source="embedded default policy" + (f" ({why})" if why else ""),
         trusted=True,
         digest="sha256:" + hashlib.sha256(text.encode()).hexdigest(),
     )

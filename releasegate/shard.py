@@ -300,6 +300,8 @@ class _StaticModel(_Model):
     baseline: _BaselineModel | None
     baseline_changed: bool
     suppressions: list[_SuppressionModel]
+    # path -> changed head lines; null: the whole file is new to the range.
+    suppression_changes: dict[str, list[int] | None]
 
 
 class _RunModel(_Model):
@@ -453,6 +455,10 @@ def part_document(evaluation: Evaluation, options: RunOptions) -> dict[str, JSON
             "baseline": _baseline_json(static.baseline),
             "baseline_changed": static.baseline_changed,
             "suppressions": suppressions,
+            "suppression_changes": {
+                path: None if lines is None else list[JSONValue](sorted(lines))
+                for path, lines in static.suppression_changes.items()
+            },
         },
         "results": results,
         "unavailable": [r.id for r in unavailable if shard.index == 1],
@@ -704,6 +710,10 @@ def merge_parts(paths: Sequence[Path]) -> MergedRun:
             )
             for s in first.static.suppressions
         ),
+        suppression_changes={
+            path: None if lines is None else frozenset(lines)
+            for path, lines in first.static.suppression_changes.items()
+        },
     )
     return MergedRun(
         release=first.release.info(),

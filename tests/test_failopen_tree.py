@@ -256,3 +256,55 @@ def test_an_unavailable_submodule_blocks_unless_the_policy_lists_it(
     assert tree["status"] == "pass", tree
     assert tree["evidence"]["issues"][0]["blocking"] is False
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+WEAK_POLICY = (
+    "version: 1\n"
+    "review:\n  required: false\n"
+    "signoff:\n  required: false\n"
+    "dependencies:\n  required: false\n"
+    "static:\n  required: false\n"
+    "stages:\n  functional:\n    required: false\n"
+)
+
+
+def test_an_orphan_branch_does_not_govern_itself(repo: GitRepo) -> None:
+    repo.commit("main", **{"README.md": "main\n"})
+    repo.git("checkout", "-q", "--orphan", "evil")
+    repo.git("rm", "-q", "-rf", ".")
+    repo.commit("weak policy", **{".releasegate.yml": WEAK_POLICY})
+    repo.commit("vuln", **{"app.py": VULNERABLE_APP})
+    done, report = _gate(repo, "--only", "static")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "root commit" in report["release"]["base_source"]
+    assert report["policy"]["source"].startswith("embedded default policy")
+    assert "not on the default branch main" in report["policy"]["source"]
+    assert any(f["rule_id"] == "B602" for f in check(report, "bandit")["findings"])
+
+
+def test_a_base_on_an_unmerged_branch_is_not_trusted(repo: GitRepo) -> None:
+    repo.commit("main", **{"README.md": "main\n"})
+    repo.git("checkout", "-q", "-b", "side")
+    weak = repo.commit("weak policy", **{".releasegate.yml": WEAK_POLICY})
+    repo.commit("vuln", **{"app.py": VULNERABLE_APP})
+    done, report = _gate(repo, "--only", "static", "--base", weak)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "not on the default branch" in report["policy"]["source"]
+    # The same base merged into main is shared history: its policy governs.
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", weak)
+    repo.git("checkout", "-q", "side")
+    done, report = _gate(repo, "--only", "static", "--base", weak)
+    assert report["policy"]["source"].startswith(".releasegate.yml (at base ")
+    # (That weak policy requires no stage at all, which blocks on its own.)
+    assert check(report, "static")["status"] == "skipped"
+
+
+def test_without_a_default_branch_the_embedded_default_governs(repo: GitRepo) -> None:
+    repo.git("checkout", "-q", "-b", "trunk")
+    repo.commit("weak policy", **{".releasegate.yml": WEAK_POLICY})
+    repo.commit("vuln", **{"app.py": VULNERABLE_APP})
+    done, report = _gate(repo, "--only", "static")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "no default branch" in report["policy"]["source"]
+    assert "release.default_branch" in report["policy"]["source"]

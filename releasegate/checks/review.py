@@ -134,8 +134,8 @@ class ReviewCheck:
         evidence["exclude_committers"] = review.exclude_committers
         evidence["allowed_bots"] = list(review.allowed_bots)
         codeowners: CodeOwners | None = None
-        if review.codeowners and release.base is not None:
-            base = release.base
+        if review.codeowners and release.trusted_base is not None:
+            base = release.trusted_base
             try:
                 codeowners = load_codeowners(
                     lambda path: release.show(base, path), f"at base {base[:12]}"

@@ -176,9 +176,9 @@ class RuleSet:
 
 def _repository_rules(ctx: CheckContext, pattern: str, dest: Path) -> Path:
     """Rule files of the repository as they are in the base commit."""
-    base = ctx.release.base
+    base = ctx.release.trusted_base
     if base is None:
-        raise ToolError(f"static.semgrep.rules {pattern!r}: no base commit to read it from")
+        raise ToolError(ctx.release.trust_problem(f"static.semgrep.rules {pattern!r}"))
     relative = pattern.rstrip("/")
     if not ctx.release.export(base, relative, dest):
         raise ToolError(

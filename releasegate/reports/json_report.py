@@ -129,6 +129,8 @@ def report_dict(decision: Decision) -> dict[str, JSONValue]:
         "schema": SCHEMA_ID,
         "tool": {"name": TOOL_NAME, "version": utf8_safe(decision.tool_version)},
         "decision": decision.verdict.value,
+        "scope": "complete" if decision.complete else "partial",
+        "not_run": list(decision.not_run),
         "reasons": [utf8_safe(reason.message) for reason in decision.blocking_reasons],
         "notes": [utf8_safe(note.message) for note in decision.notes],
         "reason_tree": [_reason_tree(reason) for reason in decision.reasons],

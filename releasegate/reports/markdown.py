@@ -234,6 +234,9 @@ def _heading(decision: Decision) -> str:
         return f"## ⛔ Release blocked: {where}"
     if decision.verdict is Verdict.PASS:
         return f"## ✅ Release allowed: {where}"
+    if decision.verdict is Verdict.PARTIAL_PASS:
+        not_run = markdown_text(", ".join(decision.not_run), max_chars=200)
+        return f"## ☑️ Checks passed, not a release certification: {where} (not run: {not_run})"
     assert_never(decision.verdict)
 
 

@@ -145,6 +145,12 @@ def _verdict(decision: Decision) -> Text:
         )
     if decision.verdict is Verdict.PASS:
         return Text(f"✓ PASSED: release of {commit} may ship", style="bold green")
+    if decision.verdict is Verdict.PARTIAL_PASS:
+        return Text(
+            f"✓ CHECKS PASSED for {commit}: not a release certification "
+            f"(not run: {terminal_text(', '.join(decision.not_run), max_chars=200)})",
+            style="bold yellow",
+        )
     assert_never(decision.verdict)
 
 

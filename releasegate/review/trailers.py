@@ -183,8 +183,8 @@ def allowed_signers_text(release: ReleaseContext, path: str | None) -> bytes:
             hint="set review.allowed_signers to the repository path of an OpenSSH "
             "allowed_signers file (it is read from the base of the range)",
         )
-    if release.base is None:
-        raise ConfigError("review.source git needs a base commit to read allowed signers from")
+    if release.trusted_base is None or release.base is None:
+        raise ConfigError(release.trust_problem("review.allowed_signers"))
     data = release.show(release.base, path)
     if data is None:
         raise ConfigError(

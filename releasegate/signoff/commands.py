@@ -34,11 +34,12 @@ from releasegate.audit import (
     who_and_where,
 )
 from releasegate.context import ReleaseContext, open_repo
+from releasegate.decide import SUPPRESSION_SIGNOFF_RULE
 from releasegate.engine import Evaluation, RunOptions, evaluate_full
 from releasegate.errors import ReleasegateError, UsageError
 from releasegate.evidence import INDEX, PackFile, index_markdown
 from releasegate.files import write_atomic
-from releasegate.model import Decision, Mode, Verdict
+from releasegate.model import EXIT_BLOCK, EXIT_PASS, Decision, Mode, Verdict, verdict_exit_code
 from releasegate.policy import POLICY_FILE
 from releasegate.procs import ToolRunner
 from releasegate.reports import render_json, render_markdown, render_sarif
@@ -57,8 +58,6 @@ from releasegate.signoff.verify import allowed_signers_at_base
 
 _Parser = TypeVar("_Parser", bound=argparse.ArgumentParser)
 
-EXIT_PASS = 0
-EXIT_BLOCK = 1
 DEFAULT_DAYS = 14
 
 
@@ -471,6 +470,7 @@ def cmd_signoff(args: argparse.Namespace) -> int:
         pub = public_key(key)
         principal = _principal(args, pub.comment, release)
         requires = signoff_requirements(release, evaluation.loaded.policy, today)
+        requires += tuple(r.message for r in decision.reasons if r.rule == SUPPRESSION_SIGNOFF_RULE)
         _show(
             evaluation,
             requires,
@@ -493,7 +493,7 @@ def cmd_signoff(args: argparse.Namespace) -> int:
             expires=expires,
             comment=args.comment,
             policy_digest=decision.policy.digest,
-            verdict_without_signoff=decision.verdict.value,
+            verdict_without_signoff="block" if decision.verdict is Verdict.BLOCK else "pass",
             blocking_reasons=tuple(r.message for r in decision.blocking_reasons),
             requires_signoff=requires,
             evidence=evaluation.evidence.to_json(),
@@ -619,7 +619,7 @@ def cmd_evidence(args: argparse.Namespace) -> int:
         f"wrote the evidence pack for {decision.release.commit[:12]} to {out} "
         f"({len(written) + 1} files; decision: {decision.verdict.value})"
     )
-    return EXIT_PASS if decision.verdict is Verdict.PASS else EXIT_BLOCK
+    return verdict_exit_code(decision.verdict)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

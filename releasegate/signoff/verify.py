@@ -46,8 +46,8 @@ class RouteOutcome:
 
 def allowed_signers_at_base(release: ReleaseContext, path: str) -> bytes:
     """The trusted allowed_signers file: as it is at the base. Raises ``ConfigError``."""
-    if release.base is None:
-        raise ConfigError("signoff.allowed_signers needs a base commit to be read from")
+    if release.trusted_base is None or release.base is None:
+        raise ConfigError(release.trust_problem("signoff.allowed_signers"))
     data = release.show(release.base, path)
     if data is None:
         raise ConfigError(

@@ -231,6 +231,27 @@ class StaticSection(_Section):
         "unanalysed submodule blocks.",
     )
 
+    @model_validator(mode="after")
+    def _can_block(self) -> StaticSection:
+        """A required static stage that could never block would pass silently: refused."""
+        if not self.required:
+            return self
+        never = "the static stage can never block"
+        off = "or set static.required: false to turn the stage off openly"
+        if not self.include:
+            raise ValueError(f"{never}: static.include is empty, so no file is analysed ({off})")
+        if not self.bandit.enabled and not self.semgrep.enabled:
+            raise ValueError(
+                f"{never}: static.bandit and static.semgrep are both disabled (enable one, {off})"
+            )
+        blocks_unbaselined = self.release_blocks_unbaselined
+        if not blocks_unbaselined and all(rule.severity == "none" for rule in self.block_on):
+            raise ValueError(
+                f"{never}: no static.block_on rule blocks any finding "
+                f"(add a rule with a severity, e.g. `- severity: high`, {off})"
+            )
+        return self
+
     def block_rule_for(self, path: str) -> tuple[int, BlockRule] | None:
         for index, rule in enumerate(self.block_on):
             if matches(rule.paths, path):

@@ -49,7 +49,7 @@ MODE_EXECUTABLE = "100755"
 _MAX_LINK_HOPS = 40  # as the kernel's ELOOP limit
 _MAX_SUBMODULE_DEPTH = 8
 _CHUNK = 1 << 20
-_PYTHON_SUFFIXES = (".py", ".pyw", ".pyi")
+PYTHON_SUFFIXES = (".py", ".pyw", ".pyi")
 # PEP 263: the declaration on one of the first two lines.
 _CODING = re.compile(rb"^([ \t\f]*#.*?coding[:=][ \t]*)([-\w.]+)", re.MULTILINE)
 _UTF8_NAMES = frozenset({"utf-8", "utf-8-sig"})
@@ -429,7 +429,7 @@ def build_snapshot(git_dir: Path, rev: str, dest: Path) -> Snapshot:
     for owner, wanted in by_dir.items():
         BlobReader(owner).write_all(wanted)
     for path in sorted(plan):
-        if path.endswith(_PYTHON_SUFFIXES):
+        if path.endswith(PYTHON_SUFFIXES):
             issue = _normalise_encoding(dest / path, path)
             if issue is not None:
                 walk.issues.append(issue)

@@ -115,7 +115,7 @@ def test_weakening_the_policy_in_the_head_changes_nothing(repo: GitRepo, tmp_pat
 def test_config_flag_policy_is_marked_untrusted(repo: GitRepo, tmp_path: Path) -> None:
     repo.commit("app", **{"app.py": VULNERABLE_APP})
     weak = tmp_path / "weak.yml"
-    weak.write_text("version: 1\nstatic:\n  block_on:\n    - severity: none\n")
+    weak.write_text("version: 1\nstatic:\n  block_on:\n    - severity: critical\n")
     out = tmp_path / "report.json"
     done = releasegate(
         "run",

@@ -128,3 +128,37 @@ def test_the_policy_can_let_suppressions_through_without_signoff(repo: GitRepo) 
     done, report = _gate(repo)
     assert done.returncode == 0, done.stdout + done.stderr
     assert any("suppressions_need_signoff is false" in n for n in report["notes"])
+
+
+def test_a_static_stage_that_can_never_block_is_refused(repo: GitRepo) -> None:
+    cases = {
+        "  block_on: []\n": "no static.block_on rule blocks any finding",
+        "  block_on:\n    - severity: none\n": "no static.block_on rule blocks any finding",
+        "  include: []\n": "static.include is empty",
+        "  bandit:\n    enabled: false\n  semgrep:\n    enabled: false\n": "both disabled",
+    }
+    for index, (static, message) in enumerate(cases.items()):
+        policy = POLICY.replace("version: 1\n", f"version: 1\nstatic:\n{static}")
+        repo.commit("policy", **{".releasegate.yml": policy, "app.py": FIXED_APP})
+        repo.tag(f"v{index}")
+        repo.commit("next", **{"app.py": FIXED_APP + f"\n# {index}\n"})
+        done = releasegate("run", "--repo", str(repo.root))
+        assert done.returncode == 2, (static, done.stdout, done.stderr)
+        assert "the static stage can never block" in done.stderr
+        assert message in done.stderr
+        assert ".releasegate.yml:" in done.stderr
+        valid = releasegate("validate", str(repo.root / ".releasegate.yml"))
+        assert valid.returncode == 2 and message in valid.stderr
+
+
+def test_an_include_glob_that_matches_nothing_blocks(repo: GitRepo) -> None:
+    policy = POLICY.replace("version: 1\n", "version: 1\nstatic:\n  include: ['src/**/*.py']\n")
+    repo.commit("policy", **{".releasegate.yml": policy})
+    repo.tag("v1")
+    repo.commit("app", **{"app.py": "import os\nos.system(input())\n"})
+    done, report = _gate(repo)
+    assert done.returncode == 1, done.stdout + done.stderr
+    tree = check(report, "tree")
+    assert tree["status"] == "fail"
+    assert "the static scope is empty" in tree["reasons"][0]
+    assert "app.py" in tree["reasons"][0]

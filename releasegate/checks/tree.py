@@ -1,8 +1,9 @@
 """The ``tree`` check: what the analysers' snapshot could not judge is said, never dropped.
 
 A symbolic link that leaves the repository, dangles or loops, a submodule whose
-recorded commit is not available, and a Python file that cannot be decoded as
-Python would decode it make the check fail, one reason each; a file
+recorded commit is not available, a Python file that cannot be decoded as
+Python would decode it, and an empty static scope in a head with Python files
+make the check fail, one reason each; a file
 converted from its declared encoding, a link judged as its target and an
 analysed submodule are listed in the evidence.
 """
@@ -16,6 +17,7 @@ from releasegate.checks.base import CheckContext
 from releasegate.globs import matches
 from releasegate.model import CheckResult, JSONValue, Stage, Status
 from releasegate.policy import Policy
+from releasegate.scope import select_files
 from releasegate.snapshot import IssueKind, TreeIssue
 
 
@@ -39,6 +41,10 @@ class TreeCheck:
     def run(self, ctx: CheckContext) -> CheckResult:
         started = time.monotonic()
         blocking = [i for i in ctx.tree_issues if i.blocking and not _allowed(ctx, i)]
+        problems = [f"{_shown(i.path)}: {i.detail}" for i in blocking]
+        empty = _empty_scope(ctx)
+        if empty:
+            problems.append(empty)
         evidence: dict[str, JSONValue] = {
             "issues": [
                 {
@@ -53,11 +59,29 @@ class TreeCheck:
         return CheckResult(
             id=self.id,
             stage=self.stage,
-            status=Status.FAIL if blocking else Status.PASS,
-            reasons=tuple(f"{_shown(i.path)}: {i.detail}" for i in blocking),
+            status=Status.FAIL if problems else Status.PASS,
+            reasons=tuple(problems),
             evidence=evidence,
             duration_seconds=time.monotonic() - started,
         )
+
+
+def _empty_scope(ctx: CheckContext) -> str | None:
+    """Why the static scope is empty although the head has Python files, if it is."""
+    static = ctx.policy.static
+    python = [p for p in ctx.all_files if p.endswith(".py")]
+    if not python:
+        return None
+    scope = select_files(ctx.all_files, static.include, static.exclude)
+    if scope.included:
+        return None
+    excluded = len([p for p in python if p in set(scope.excluded)])
+    return (
+        f"the static scope is empty: static.include {list(static.include)} minus static.exclude "
+        f"leaves none of the head's {len(python)} Python file(s) ({excluded} excluded, e.g. "
+        f"{_shown(python[0])}), so the static stage could never block; fix static.include / "
+        "static.exclude, or set static.required: false"
+    )
 
 
 def _shown(path: str) -> str:

@@ -9,14 +9,25 @@ Entries are JSON files under ``<cache dir>/results/<tool>/``, written
 atomically, so concurrent runs and interrupted writes never leave a torn
 entry; an unreadable entry is a miss. The directory can be restored in CI
 (e.g. with ``actions/cache`` on the path ``releasegate cache-dir`` prints).
+
+The cache directory is not trusted: anyone who can write it (a restored CI
+cache from a pull request's run, another process of the user) could forge a
+"no findings" entry. Every entry therefore carries an HMAC-SHA256 over its key
+and its result, made with a secret that never lives in the cache directory:
+``RELEASEGATE_CACHE_KEY`` (set it from a CI secret to share a cache between
+runs; stage commands never see it), else a random per-user key in the user's
+config directory (``<config dir>/releasegate/cache.key``, mode 0600). An entry
+whose MAC does not verify is counted as ``rejected``, deleted and re-analysed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import os
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +38,12 @@ import platformdirs
 from releasegate.files import write_atomic
 from releasegate.model import JSONValue
 
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"
 ENV_CACHE_DIR = "RELEASEGATE_CACHE_DIR"
 ENV_NO_CACHE = "RELEASEGATE_NO_CACHE"
+ENV_CACHE_KEY = "RELEASEGATE_CACHE_KEY"
+ENV_CONFIG_DIR = "RELEASEGATE_CONFIG_DIR"
+_KEY_BYTES = 32
 _CHUNK = 1 << 20
 
 
@@ -42,6 +56,59 @@ def default_cache_dir() -> Path:
 
 def cache_disabled() -> bool:
     return os.environ.get(ENV_NO_CACHE, "") not in ("", "0")
+
+
+def default_config_dir() -> Path:
+    configured = os.environ.get(ENV_CONFIG_DIR)
+    if configured:
+        return Path(configured)
+    return Path(platformdirs.user_config_dir("releasegate"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class CacheKey:
+    """The secret entries are authenticated with, and where it came from."""
+
+    secret: bytes
+    source: str
+
+
+def cache_key(cache_root: Path) -> CacheKey | None:
+    """The MAC key: ``RELEASEGATE_CACHE_KEY``, else the per-user key file (made on first use).
+
+    None when neither can be had (the cache is then off: an unauthenticated cache
+    would be believed). A key file inside the cache directory is never used.
+    """
+    configured = os.environ.get(ENV_CACHE_KEY, "")
+    if configured:
+        return CacheKey(secret=configured.encode("utf-8"), source=ENV_CACHE_KEY)
+    path = default_config_dir() / "cache.key"
+    try:
+        if path.resolve().is_relative_to(cache_root.resolve()):
+            return None
+        data = path.read_bytes()
+    except FileNotFoundError:
+        data = b""
+    except OSError:
+        return None
+    if len(data) < _KEY_BYTES:
+        data = secrets.token_bytes(_KEY_BYTES)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            try:
+                data = path.read_bytes()  # another run made it first
+            except OSError:
+                return None
+            if len(data) < _KEY_BYTES:
+                return None
+        except OSError:
+            return None
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+    return CacheKey(secret=data, source=str(path))
 
 
 def file_digest(path: Path) -> str | None:
@@ -79,7 +146,22 @@ class FileResultCache:
     tool: str
     salt: str
     enabled: bool = True
-    stats: dict[str, int] = field(default_factory=lambda: {"hits": 0, "misses": 0, "writes": 0})
+    stats: dict[str, int] = field(
+        default_factory=lambda: {"hits": 0, "misses": 0, "writes": 0, "rejected": 0}
+    )
+    key: CacheKey | None = None
+
+    def __post_init__(self) -> None:
+        if self.enabled and self.key is None:
+            self.key = cache_key(self.root)
+        if self.key is None:
+            self.enabled = False
+
+    def _mac(self, key: str, document: str) -> str:
+        if self.key is None:  # pragma: no cover - disabled caches never get here
+            raise RuntimeError("cache without a key")
+        material = f"{key}\0{document}".encode("utf-8", "surrogateescape")
+        return hmac.new(self.key.secret, material, hashlib.sha256).hexdigest()
 
     @property
     def directory(self) -> Path:
@@ -95,24 +177,45 @@ class FileResultCache:
     def get(self, path: str, digest: str) -> JSONValue | None:
         if not self.enabled:
             return None
-        entry = self._entry(self._key(path, digest))
+        key = self._key(path, digest)
+        entry = self._entry(key)
         try:
             stored = json.loads(entry.read_text("utf-8"))
         except FileNotFoundError:
             return None
         except (OSError, ValueError):
-            with contextlib.suppress(OSError):
-                entry.unlink()
+            self._reject(entry)
             return None
-        if not isinstance(stored, dict) or stored.get("path") != path or "result" not in stored:
+        if (
+            not isinstance(stored, dict)
+            or stored.get("path") != path
+            or not isinstance(stored.get("result"), str)
+            or not isinstance(stored.get("mac"), str)
+            or not hmac.compare_digest(stored["mac"], self._mac(key, stored["result"]))
+        ):
+            self._reject(entry)
             return None
-        return cast(JSONValue, stored["result"])
+        try:
+            return cast(JSONValue, json.loads(stored["result"]))
+        except ValueError:
+            self._reject(entry)
+            return None
+
+    def _reject(self, entry: Path) -> None:
+        """A forged, torn or foreign entry: never believed, removed, re-analysed."""
+        self.stats["rejected"] += 1
+        with contextlib.suppress(OSError):
+            entry.unlink()
 
     def put(self, path: str, digest: str, result: JSONValue) -> None:
         if not self.enabled:
             return
-        entry = self._entry(self._key(path, digest))
-        document = json.dumps({"path": path, "result": result}, separators=(",", ":"))
+        key = self._key(path, digest)
+        entry = self._entry(key)
+        body = json.dumps(result, separators=(",", ":"), sort_keys=True)
+        document = json.dumps(
+            {"path": path, "result": body, "mac": self._mac(key, body)}, separators=(",", ":")
+        )
         try:
             write_atomic(entry, document)
         except OSError:
@@ -141,4 +244,5 @@ class FileResultCache:
         return Lookup(hits=hits, misses=tuple(misses), digests=digests)
 
     def evidence(self) -> dict[str, JSONValue]:
-        return {"enabled": self.enabled, **self.stats}
+        key: JSONValue = None if self.key is None else self.key.source
+        return {"enabled": self.enabled, **self.stats, "key": key}

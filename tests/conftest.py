@@ -33,7 +33,9 @@ def _no_ambient_github(monkeypatch: pytest.MonkeyPatch) -> None:
 def _own_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Each test starts with an empty result cache of its own."""
     monkeypatch.setenv("RELEASEGATE_CACHE_DIR", str(tmp_path_factory.mktemp("rg-cache")))
+    monkeypatch.setenv("RELEASEGATE_CONFIG_DIR", str(tmp_path_factory.mktemp("rg-config")))
     monkeypatch.delenv("RELEASEGATE_NO_CACHE", raising=False)
+    monkeypatch.delenv("RELEASEGATE_CACHE_KEY", raising=False)
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ import pytest
 
 from releasegate.cache import (
     ENV_CACHE_DIR,
+    ENV_CACHE_KEY,
+    ENV_CONFIG_DIR,
     ENV_NO_CACHE,
     FileResultCache,
     cache_disabled,
@@ -64,7 +66,16 @@ def test_lookup_counts_hits_and_misses_and_put_counts_writes(tmp_path: Path) -> 
     cache = make_cache(tmp_path)
     put_file(cache, tree, "a.py")
     cache.lookup(tree, ["a.py", "b.py"])
-    assert cache.evidence() == {"enabled": True, "hits": 1, "misses": 1, "writes": 1}
+    evidence = cache.evidence()
+    assert cache.key is not None
+    assert evidence == {
+        "enabled": True,
+        "hits": 1,
+        "misses": 1,
+        "writes": 1,
+        "rejected": 0,
+        "key": cache.key.source,
+    }
 
 
 def test_another_salt_is_a_miss(tmp_path: Path) -> None:
@@ -169,7 +180,14 @@ def test_a_disabled_cache_never_writes(tmp_path: Path) -> None:
     cache = make_cache(tmp_path, enabled=False)
     put_file(cache, tree, "a.py")
     assert not (tmp_path / "cache").exists()
-    assert cache.evidence() == {"enabled": False, "hits": 0, "misses": 0, "writes": 0}
+    assert cache.evidence() == {
+        "enabled": False,
+        "hits": 0,
+        "misses": 0,
+        "writes": 0,
+        "rejected": 0,
+        "key": None,
+    }
 
 
 def test_a_disabled_cache_never_reads(tmp_path: Path) -> None:
@@ -218,3 +236,68 @@ def test_cache_dir_and_switch_come_from_the_environment(
         assert cache_disabled() is disabled
     monkeypatch.delenv(ENV_NO_CACHE)
     assert cache_disabled() is False
+
+
+# --- forgery --------------------------------------------------------------------------------
+
+
+def _forge(entry: Path, result: JSONValue, mac: str | None = None) -> None:
+    stored = json.loads(entry.read_text("utf-8"))
+    stored["result"] = json.dumps(result)
+    if mac is not None:
+        stored["mac"] = mac
+    entry.write_text(json.dumps(stored), encoding="utf-8")
+
+
+def test_a_forged_entry_is_rejected_removed_and_reanalysed(tmp_path: Path) -> None:
+    tree = make_tree(tmp_path, {"a.py": "a = 1\n"})
+    put_file(make_cache(tmp_path), tree, "a.py")
+    [entry] = entries(make_cache(tmp_path))
+    _forge(entry, {"issues": [], "loc": 7})  # "no findings", keeping the old MAC
+    cache = make_cache(tmp_path)
+    found = cache.lookup(tree, ["a.py"])
+    assert found.hits == {}
+    assert found.misses == ("a.py",)
+    assert cache.evidence()["rejected"] == 1
+    assert not entry.exists()
+
+
+def test_an_entry_made_with_another_key_is_rejected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = make_tree(tmp_path, {"a.py": "a = 1\n"})
+    monkeypatch.setenv(ENV_CACHE_KEY, "the attacker's key")
+    put_file(make_cache(tmp_path), tree, "a.py", {"issues": []})
+    monkeypatch.setenv(ENV_CACHE_KEY, "the runner's secret")
+    cache = make_cache(tmp_path)
+    assert cache.lookup(tree, ["a.py"]).hits == {}
+    assert cache.evidence()["rejected"] == 1
+    assert cache.evidence()["key"] == ENV_CACHE_KEY
+
+
+def test_an_entry_without_a_mac_is_rejected(tmp_path: Path) -> None:
+    tree = make_tree(tmp_path, {"a.py": "a = 1\n"})
+    put_file(make_cache(tmp_path), tree, "a.py")
+    [entry] = entries(make_cache(tmp_path))
+    stored = json.loads(entry.read_text("utf-8"))
+    del stored["mac"]
+    entry.write_text(json.dumps(stored), encoding="utf-8")
+    assert make_cache(tmp_path).lookup(tree, ["a.py"]).misses == ("a.py",)
+
+
+def test_the_key_file_is_private_and_outside_the_cache(tmp_path: Path) -> None:
+    cache = make_cache(tmp_path)
+    assert cache.key is not None
+    key_file = Path(cache.key.source)
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert not key_file.resolve().is_relative_to((tmp_path / "cache").resolve())
+    assert make_cache(tmp_path).key == cache.key  # the same key next time
+
+
+def test_a_key_file_inside_the_cache_directory_is_never_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV_CONFIG_DIR, str(tmp_path / "cache" / "conf"))
+    cache = make_cache(tmp_path)
+    assert cache.enabled is False
+    assert cache.evidence()["key"] is None

@@ -308,3 +308,33 @@ def test_without_a_default_branch_the_embedded_default_governs(repo: GitRepo) ->
     assert done.returncode == 1, done.stdout + done.stderr
     assert "no default branch" in report["policy"]["source"]
     assert "release.default_branch" in report["policy"]["source"]
+
+
+def test_a_forged_cache_entry_is_not_believed(repo: GitRepo) -> None:
+    _trusted(repo)
+    repo.commit("code", **{"clean.py": FIXED_APP, "vuln.py": VULNERABLE_APP})
+    cache = repo.root.parent / "cache"
+    env = {"RELEASEGATE_CACHE_DIR": str(cache)}
+    done, report = _gate(repo, "--only", "static", env=env)
+    assert done.returncode == 1
+    # The attacker's edit: every entry of vuln.py gets clean.py's result and MAC.
+    forged = 0
+    for tool in ("bandit", "semgrep"):
+        stored = {
+            p: json.loads(p.read_text("utf-8")) for p in (cache / "results" / tool).rglob("*.json")
+        }
+        clean = next(doc for doc in stored.values() if doc["path"] == "clean.py")
+        for path, doc in stored.items():
+            if doc["path"] == "vuln.py":
+                path.write_text(
+                    json.dumps({**doc, "result": clean["result"], "mac": clean["mac"]}),
+                    encoding="utf-8",
+                )
+                forged += 1
+    assert forged == 2
+    done, report = _gate(repo, "--only", "static", env=env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    bandit = check(report, "bandit")
+    assert any(f["rule_id"] == "B602" and f["path"] == "vuln.py" for f in bandit["findings"])
+    assert bandit["evidence"]["cache"]["rejected"] == 1
+    assert check(report, "semgrep")["evidence"]["cache"]["rejected"] == 1

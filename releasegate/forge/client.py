@@ -48,6 +48,8 @@ from releasegate.forge.errors import (
     ForgeUnprocessable,
 )
 from releasegate.model import JSONValue
+from releasegate.redact import MASK as _MASK
+from releasegate.redact import redact
 
 DEFAULT_API_URL = "https://api.github.com"
 ENV_MAX_WAIT = "RELEASEGATE_GITHUB_MAX_WAIT"
@@ -55,7 +57,6 @@ API_VERSION = "2022-11-28"
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _TOKEN = re.compile(r"[\x21-\x7e]+")
 _MESSAGE_CHARS = 200
-_MASK = "********"
 
 
 class Secret:
@@ -70,10 +71,9 @@ class Secret:
         return self._value
 
     def scrub(self, text: str) -> str:
-        """``text`` with every occurrence of the secret masked."""
-        if not self._value:
-            return text
-        return text.replace(self._value, _MASK)
+        """``text`` with the secret masked, in its encoded forms too (``releasegate.redact``),
+        and any other credential-shaped string."""
+        return redact(text, [self._value] if self._value else [])
 
     def __repr__(self) -> str:
         return f"Secret({_MASK!r})"
@@ -436,7 +436,7 @@ class GitHubClient:
             except (requests.ConnectionError, requests.Timeout) as exc:
                 self._count(endpoint)
                 attempts += 1
-                cause = f"{type(exc).__name__}: {_one_line(str(exc), 160)}"
+                cause = f"{type(exc).__name__}: {self._line(str(exc), 160)}"
                 if attempts >= self.settings.max_attempts:
                     raise ForgeUnavailable(
                         f"GET {where}: cannot reach GitHub at {self.config.api_url} "
@@ -446,7 +446,7 @@ class GitHubClient:
                 continue
             except requests.RequestException as exc:
                 raise ForgeUnavailable(
-                    f"GET {where}: request failed: {type(exc).__name__}: {_one_line(str(exc))}"
+                    f"GET {where}: request failed: {type(exc).__name__}: {self._line(str(exc))}"
                 ) from None
             self._count(endpoint)
             self._note_rate_limit(response)
@@ -493,13 +493,17 @@ class GitHubClient:
                 raise ForgeUnprocessable(f"GET {where}: GitHub cannot answer (422: {message})")
             raise ForgeResponseError(f"GET {where}: GitHub answered {status} ({message})")
 
+    def _line(self, text: str, limit: int = _MESSAGE_CHARS) -> str:
+        """One line of ``text`` for a message: the token masked *before* it is shortened."""
+        return _one_line(self.config.token.scrub(text), limit)
+
     def _message(self, response: requests.Response) -> str:
         try:
             body: object = response.json()
         except ValueError:
             return response.reason or "no message"
         if isinstance(body, dict) and isinstance(body.get("message"), str):
-            return _one_line(str(body["message"]))
+            return self._line(str(body["message"]))
         return response.reason or "no message"
 
     def _count(self, endpoint: str) -> None:

@@ -3,7 +3,8 @@
 - Every command goes through ``ToolRunner.run``: its own process group, the
   stage's timeout (bounded by the check's), the whole group killed when it
   runs out; the root of the head tree as working directory; the environment
-  of ``environment.scrubbed`` (no secrets), with ``PYTHONDONTWRITEBYTECODE``.
+  of ``environment.stage_environment`` (an allow-list, a scratch HOME, no
+  secrets); captured output masked of secrets (``releasegate.redact``).
 - Stage commands of one releasegate process run one at a time: they share the
   head tree (result files, ports, databases), and concurrent test suites
   would make each other flaky.
@@ -20,6 +21,7 @@ import hashlib
 import os
 import shutil
 import stat
+import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,7 +30,8 @@ from pathlib import Path
 from releasegate.checks.base import CheckContext
 from releasegate.errors import ToolError
 from releasegate.model import JSONValue
-from releasegate.stages.environment import scrubbed
+from releasegate.redact import redact
+from releasegate.stages.environment import stage_environment
 from releasegate.stages.errors import StageError
 
 MAX_RESULT_BYTES = 64 * 1024 * 1024
@@ -58,6 +61,7 @@ class CommandRun:
     stdout: CapturedOutput
     stderr: CapturedOutput
     removed: tuple[str, ...]
+    not_passed: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, JSONValue]:
         return {
@@ -67,6 +71,7 @@ class CommandRun:
             "stdout": self.stdout.to_json(),
             "stderr": self.stderr.to_json(),
             "secrets_removed_from_environment": list(self.removed),
+            "environment_not_passed": list(self.not_passed),
         }
 
 
@@ -78,9 +83,12 @@ def _tail(data: bytes) -> tuple[str, ...]:
     )
 
 
-def _capture(path: Path, data: bytes) -> CapturedOutput:
-    path.write_bytes(data)
-    return CapturedOutput(path=path, size=len(data), tail=_tail(data))
+def _capture(path: Path, data: bytes, withheld: Sequence[str]) -> CapturedOutput:
+    """Write a command's output, masked of the withheld secrets and credential shapes."""
+    masked = redact(data.decode("utf-8", "surrogateescape"), withheld)
+    clean = masked.encode("utf-8", "surrogateescape")
+    path.write_bytes(clean)
+    return CapturedOutput(path=path, size=len(clean), tail=_tail(clean))
 
 
 def run_directory(ctx: CheckContext, stage: str) -> Path:
@@ -101,26 +109,28 @@ def run_command(
     extra_env: Mapping[str, str] | None = None,
 ) -> CommandRun:
     """Run a stage command in the head tree; raises ``StageError`` if it cannot finish."""
-    env, removed = scrubbed(os.environ)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env.update(extra_env or {})
     wait = ctx.tools.remaining()
     if not _COMMANDS.acquire(timeout=-1 if wait is None else wait):
         raise StageError(f"{label}: ran out of time waiting for another stage's command")
     try:
-        done = ctx.tools.run(argv, cwd=ctx.tree, env=env, timeout=timeout, tool=label)
+        with tempfile.TemporaryDirectory(prefix="releasegate-home-") as home:
+            stage_env = stage_environment(os.environ, Path(home))
+            env = {**stage_env.env, **(extra_env or {})}
+            done = ctx.tools.run(argv, cwd=ctx.tree, env=env, timeout=timeout, tool=label)
     except ToolError as exc:
         raise StageError(exc.message, hint=exc.hint) from None
     finally:
         _COMMANDS.release()
     output_dir.mkdir(parents=True, exist_ok=True)
+    withheld = stage_env.withheld_values
     return CommandRun(
         argv=tuple(argv),
         returncode=done.returncode,
         seconds=done.seconds,
-        stdout=_capture(output_dir / "stdout.txt", done.stdout),
-        stderr=_capture(output_dir / "stderr.txt", done.stderr),
-        removed=removed,
+        stdout=_capture(output_dir / "stdout.txt", done.stdout, withheld),
+        stderr=_capture(output_dir / "stderr.txt", done.stderr, withheld),
+        removed=stage_env.secrets_removed,
+        not_passed=stage_env.not_passed,
     )
 
 

@@ -11,7 +11,7 @@ import pytest
 from rg_testlib import GitRepo
 from stage_helpers import run_gate, stage, with_policy
 
-from releasegate.stages.environment import is_secret_name, scrubbed
+from releasegate.stages.environment import ENV_STAGE_ENV, is_secret_name, stage_environment
 
 PRINT_ENV = """import os
 
@@ -35,13 +35,16 @@ def test_a_test_printing_the_environment_sees_no_secrets(repo: GitRepo) -> None:
         "DB_PASSWORD": "secret-db",
         "SIGNING_SECRET": "secret-signing",
     }
-    _, report = run_gate(repo, "functional", env={**secrets, "KEEP_ME": "visible-value"})
+    env = {**secrets, "KEEP_ME": "visible-value", "DROP_ME": "dropped-value"}
+    _, report = run_gate(repo, "functional", env={**env, ENV_STAGE_ENV: "KEEP_ME,DB_PASSWORD"})
     functional = stage(report, "functional")
     assert functional["status"] == "fail"  # the test fails on purpose
     run = functional["evidence"]["run"]
     captured = Path(run["stdout"]["path"]).read_text("utf-8")
     assert "ENVIRONMENT" in captured
     assert "visible-value" in captured  # the dump really is in the captured output
+    assert "dropped-value" not in captured  # not on the allow-list
+    assert "DROP_ME" in run["environment_not_passed"]
     for name, value in secrets.items():
         assert value not in captured, name
         assert name not in captured, name
@@ -128,7 +131,28 @@ def test_secret_names(name: str, secret: bool) -> None:
     assert is_secret_name(name) is secret
 
 
-def test_scrubbed_keeps_the_rest_and_lists_the_removed_names() -> None:
-    kept, removed = scrubbed({"PATH": "/bin", "GH_TOKEN": "t", "API_KEY": "k"})
-    assert kept == {"PATH": "/bin"}
-    assert removed == ("API_KEY", "GH_TOKEN")
+def test_the_stage_environment_is_an_allow_list_with_a_scratch_home(tmp_path: Path) -> None:
+    environ = {
+        "PATH": "/bin",
+        "LC_ALL": "C.UTF-8",
+        "GH_TOKEN": "ghp_secretvalue",
+        "API_KEY": "k-value",
+        "GITHUB_PAT": "pat-value",
+        "NPM_AUTH": "npm-value",
+        "DATABASE_URL": "postgres://u:pw@db/x",
+        "HOME": "/root",
+        "MY_SETTING": "on",
+        ENV_STAGE_ENV: "MY_SETTING, API_KEY",
+    }
+    stage = stage_environment(environ, tmp_path)
+    assert stage.env["PATH"] == "/bin"
+    assert stage.env["LC_ALL"] == "C.UTF-8"
+    assert stage.env["MY_SETTING"] == "on"  # listed by the operator
+    assert "API_KEY" not in stage.env  # secret-shaped: never, even when listed
+    assert stage.env["HOME"] == str(tmp_path)
+    assert stage.env["XDG_CONFIG_HOME"] == str(tmp_path / ".config")
+    for name in ("GH_TOKEN", "GITHUB_PAT", "NPM_AUTH", "DATABASE_URL", ENV_STAGE_ENV):
+        assert name not in stage.env
+    assert stage.secrets_removed == ("API_KEY", "GH_TOKEN")
+    assert set(stage.not_passed) == {"DATABASE_URL", "GITHUB_PAT", "HOME", "NPM_AUTH"}
+    assert set(stage.withheld_values) == {"ghp_secretvalue", "k-value"}

@@ -90,19 +90,15 @@ def stage_required(policy: Policy, stage: Stage) -> bool:
     return required
 
 
-def required_stage_names(policy: Policy) -> list[str]:
-    """Every stage the policy requires, by name (custom stages by their own names)."""
-    names = [s.value for s in Stage if s is not Stage.CUSTOM and stage_required(policy, s)]
-    names += [name for name, stage in policy.stages.custom.items() if stage.required]
-    return names
-
-
 def not_evaluated(
     policy: Policy, results: Sequence[CheckResult], shard: ShardSpec | None = None
 ) -> tuple[str, ...]:
-    """The required stages ``results`` do not cover (and the other shards of a part)."""
-    ran = {r.id if r.stage is Stage.CUSTOM else r.stage.value for r in results}
-    missing = [name for name in required_stage_names(policy) if name not in ran]
+    """The checks a complete run under ``policy`` has and ``results`` lack (and the other
+    shards of a part): ``--only bandit`` leaves ``semgrep`` unevaluated, say."""
+    complete, unavailable = select_checks(policy, ())
+    ran = {r.id for r in results}
+    expected = [c.id for c in complete] + [r.id for r in unavailable]
+    missing = [check_id for check_id in dict.fromkeys(expected) if check_id not in ran]
     if shard is not None and shard.count > 1:
         missing.append(f"shards other than {shard}")
     return tuple(missing)

@@ -125,7 +125,7 @@ def test_a_link_leaving_the_repository_blocks_and_its_target_is_never_read(
     assert any("app.py" in r for r in report["reasons"])
     # Nothing outside the repository was analysed or reported.
     everything = json.dumps(report)
-    assert "outside.py\"" not in everything.replace(target, "")
+    assert 'outside.py"' not in everything.replace(target, "")
     assert "root:x:0:0" not in everything
     assert all(f["path"] != "outside.py" for f in check(report, "bandit")["findings"])
 

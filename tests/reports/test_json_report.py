@@ -142,6 +142,8 @@ def test_top_level_keys_come_in_a_stable_order(block_decision: Decision) -> None
         "schema",
         "tool",
         "decision",
+        "scope",
+        "not_run",
         "reasons",
         "notes",
         "reason_tree",

@@ -59,7 +59,8 @@ def test_every_run_appends_a_chained_record(
     assert records[2]["prev"] == records[1]["digest"]
     last = records[2]
     assert last["commit"] == head
-    assert last["decision"] == "pass"
+    assert last["decision"] == "partial-pass"  # --only bandit: not a certification
+    assert last["scope"]["complete"] is False
     assert last["mode"] == "pull-request"
     assert last["evidence_digest"].startswith("sha256:")
     assert last["tool_versions"]["bandit"]
@@ -103,7 +104,7 @@ def test_the_default_log_is_inside_the_git_directory(repo: GitRepo) -> None:
 
 def test_an_edited_record_is_named(three_records: tuple[list[bytes], str], tmp_path: Path) -> None:
     lines, _ = three_records
-    edited = lines[1].replace(b'"decision":"pass"', b'"decision":"block"')
+    edited = lines[1].replace(b'"decision":"partial-pass"', b'"decision":"pass"')
     assert edited != lines[1]
     done = verify(write(tmp_path, [lines[0], edited, lines[2]]))
     assert done.returncode == 1

@@ -183,7 +183,7 @@ def test_a_new_advisory_after_the_signoff_makes_the_evidence_stale(
     repo.commit(
         "base",
         **{
-            ".releasegate.yml": policy_text(),
+            ".releasegate.yml": policy_text().replace("dependencies:\n  required: false\n", ""),
             SIGNERS_PATH: alice.signer_line(),
             "requirements.txt": "examplelib==0.1.0\n",
         },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -217,6 +218,8 @@ def test_real_pytest_benchmark_runs_through_the_stage_command(
         check=True,
         capture_output=True,
         timeout=300,
+        # pytest-benchmark switches itself off inside an xdist worker's environment.
+        env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")},
     )
     target = tmp_path / "perf-baseline.json"
     done = releasegate("perf-baseline", "--results", str(measured), "--output", str(target))

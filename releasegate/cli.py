@@ -8,11 +8,14 @@ Only this layer writes files or talks to ``$GITHUB_STEP_SUMMARY``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -23,7 +26,7 @@ from rich.progress import SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from releasegate import __version__, hook
 from releasegate.annotations import render_annotations
-from releasegate.engine import RunOptions, evaluate_full, write_baseline
+from releasegate.engine import Evaluation, RunOptions, evaluate_full, write_baseline
 from releasegate.errors import ConfigError, ReleasegateError, UsageError
 from releasegate.files import write_atomic
 from releasegate.github_outputs import decision_outputs, write_outputs
@@ -43,6 +46,7 @@ from releasegate.policy import (
     policy_json_schema,
     starter_policy_text,
 )
+from releasegate.procs import cancel_all
 from releasegate.reports import (
     LinkBase,
     render_json,
@@ -171,41 +175,134 @@ def _links(decision: Decision) -> LinkBase | None:
     return None
 
 
-def _emit(decision: Decision, args: argparse.Namespace) -> None:
+_OUTPUT_FLAGS = ("json", "sarif", "summary", "attestation")
+
+
+def _preflight(args: argparse.Namespace) -> None:
+    """Refuse what cannot work before judging anything; drop stale outputs.
+
+    A report left at ``--json`` by an earlier run must never pass for this
+    run's: every output file is removed now and written anew at the end.
+    """
+    if args.github_output and not os.environ.get("GITHUB_OUTPUT"):
+        raise UsageError(
+            "--github-output: $GITHUB_OUTPUT is not set (not in GitHub Actions?)",
+            hint="drop --github-output outside GitHub Actions",
+        )
+    if getattr(args, "attestation_key", None) is not None and args.attestation is None:
+        raise UsageError("--attestation-key needs --attestation FILE")
+    for flag in _OUTPUT_FLAGS:
+        path: Path | None = getattr(args, flag, None)
+        if path is None:
+            continue
+        with contextlib.suppress(OSError):  # a directory or unwritable: reported at the end
+            path.unlink()
+
+
+def _outputs(
+    decision: Decision, args: argparse.Namespace, evaluation: Evaluation | None
+) -> list[tuple[str, Callable[[], None]]]:
+    """Each output the command line asks for, as (what, how to write it)."""
+    outputs: list[tuple[str, Callable[[], None]]] = []
     if args.json:
-        write_atomic(args.json, render_json(decision))
+        outputs.append(
+            (f"--json {args.json}", lambda: write_atomic(args.json, render_json(decision)))
+        )
     if args.sarif:
         links = _links(decision)
         repository_uri = f"{links.server_url}/{links.repository}" if links else None
-        write_atomic(args.sarif, render_sarif(decision, repository_uri=repository_uri))
+        outputs.append(
+            (
+                f"--sarif {args.sarif}",
+                lambda: write_atomic(
+                    args.sarif, render_sarif(decision, repository_uri=repository_uri)
+                ),
+            )
+        )
     summary_needed = args.summary or os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_needed:
         summary = render_markdown(decision, links=_links(decision))
         if args.summary:
-            write_atomic(args.summary, summary)
+            outputs.append(
+                (f"--summary {args.summary}", lambda: write_atomic(args.summary, summary))
+            )
         step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if step_summary:
-            with Path(step_summary).open("a", encoding="utf-8") as handle:
-                handle.write(summary + "\n")
+
+            def append_summary() -> None:
+                with Path(step_summary).open("a", encoding="utf-8") as handle:
+                    handle.write(summary + "\n")
+
+            outputs.append((f"$GITHUB_STEP_SUMMARY {step_summary}", append_summary))
+    if args.annotations:
+        pointer = str(args.json) if args.json else None
+
+        def annotate() -> None:
+            sys.stdout.write(render_annotations(decision, report=pointer))
+            sys.stdout.flush()
+
+        outputs.append(("--annotations", annotate))
+    if args.github_output:
+        values = decision_outputs(
+            decision, report=args.json, sarif=args.sarif, summary=args.summary
+        )
+        outputs.append(("--github-output", lambda: _github_output_file(values)))
+    if evaluation is not None and args.attestation is not None:
+        outputs.append(
+            (
+                f"--attestation {args.attestation}",
+                lambda: signoff_commands.write_attestation(args, evaluation),
+            )
+        )
+    return outputs
+
+
+def _conclude(decision: Decision, args: argparse.Namespace, evaluation: Evaluation | None) -> int:
+    """Print the verdict, append the audit record, then write each output.
+
+    Nothing an output can do loses the verdict or the record: a file that cannot
+    be written is reported on its own line afterwards, and the exit code is 2.
+    """
     out = Console(file=sys.stdout, soft_wrap=False)
     print(render_terminal(decision, width=out.width, color=out.is_terminal), end="")
+    sys.stdout.flush()
+    failures: list[str] = []
+    if evaluation is not None:
+        try:
+            signoff_commands.record(args, evaluation)
+        except (OSError, ReleasegateError) as exc:
+            failures.append(f"the audit record was not written: {_cause(exc)}")
+    for what, write in _outputs(decision, args, evaluation):
+        try:
+            write()
+        except (OSError, ReleasegateError) as exc:
+            failures.append(f"{what}: not written: {_cause(exc)}")
+    for failure in failures:
+        print(f"releasegate: error: {failure}", file=sys.stderr)
+    return EXIT_USAGE if failures else verdict_exit_code(decision.verdict)
+
+
+def _cause(exc: BaseException) -> str:
+    if isinstance(exc, ReleasegateError):
+        return exc.diagnostics()
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return str(exc) or type(exc).__name__
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     options = signoff_commands.run_options(args)
     if args.shard:
         return _run_shard(args, options)
+    _preflight(args)
     err = Console(file=sys.stderr)
     if args.no_progress or not err.is_terminal:
         evaluation = evaluate_full(options)
     else:
         with _LiveProgress(err) as live:
             evaluation = evaluate_full(options, progress=live)
-    decision = evaluation.decision
-    _emit(decision, args)
-    _emit_github(decision, args)
-    signoff_commands.after_run(args, evaluation)
-    return verdict_exit_code(decision.verdict)
+    return _conclude(evaluation.decision, args, evaluation)
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
@@ -339,17 +436,6 @@ def _add_merge_and_hook_parsers(sub: argparse._SubParsersAction[_ArgumentParser]
     run.add_argument("git_args", nargs="*", metavar="ARG", help="git's arguments: remote, URL")
 
 
-def _emit_github(decision: Decision, args: argparse.Namespace) -> None:
-    if args.annotations:
-        pointer = str(args.json) if args.json else None
-        sys.stdout.write(render_annotations(decision, report=pointer))
-        sys.stdout.flush()
-    if args.github_output:
-        _github_output_file(
-            decision_outputs(decision, report=args.json, sarif=args.sarif, summary=args.summary)
-        )
-
-
 def _github_output_file(outputs: dict[str, str]) -> None:
     target = os.environ.get("GITHUB_OUTPUT")
     if not target:
@@ -386,6 +472,7 @@ def _run_shard(args: argparse.Namespace, options: RunOptions) -> int:
 
 
 def _cmd_merge(args: argparse.Namespace) -> int:
+    _preflight(args)
     merged = merge_parts(args.parts)
     outcome = judge_merged(
         merged,
@@ -393,12 +480,7 @@ def _cmd_merge(args: argparse.Namespace) -> int:
         need_repository=args.attestation is not None or not args.no_audit,
         signoff_file=args.signoff,
     )
-    decision = outcome.decision
-    _emit(decision, args)
-    _emit_github(decision, args)
-    if outcome.evaluation is not None:
-        signoff_commands.after_run(args, outcome.evaluation)
-    return verdict_exit_code(decision.verdict)
+    return _conclude(outcome.decision, args, outcome.evaluation)
 
 
 def _cmd_hook(args: argparse.Namespace) -> int:
@@ -436,16 +518,33 @@ _COMMANDS = {
 }
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that every ``finally`` runs."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return _COMMANDS[args.command](args)
     except ReleasegateError as exc:
         print(f"releasegate: error: {exc.diagnostics()}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("releasegate: interrupted", file=sys.stderr)
-        return EXIT_USAGE
+    except (KeyboardInterrupt, _Terminated) as exc:
+        # Temporary copies are gone (their ``finally`` ran); kill what is still running.
+        cancel_all()
+        what = "SIGTERM" if isinstance(exc, _Terminated) else "SIGINT"
+        print(
+            f"releasegate: interrupted ({what}): every tool it started was stopped; "
+            "each report is complete or absent",
+            file=sys.stderr,
+        )
+        return 128 + (signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT)
     except Exception as exc:
         print(
             f"releasegate: internal error: {type(exc).__name__}: {exc} "

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import threading
 import time
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +30,73 @@ class Completed:
     seconds: float
 
 
+_DRAIN_SECONDS = 5.0  # after a kill, how long to wait for the output pipes to close
+_RUNNERS: weakref.WeakSet[ToolRunner] = weakref.WeakSet()
+
+
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _pipe_inodes(proc: subprocess.Popen[bytes]) -> set[int]:
+    inodes: set[int] = set()
+    for stream in (proc.stdout, proc.stderr, proc.stdin):
+        if stream is not None and not stream.closed:
+            with contextlib.suppress(OSError, ValueError):
+                inodes.add(os.fstat(stream.fileno()).st_ino)
+    return inodes
+
+
+def pipe_holders(inodes: set[int]) -> set[int]:
+    """Processes (other than this one) holding one of the pipes ``inodes``: whatever a
+    tool started that outlived its process group (a daemon in a session of its own)."""
+    wanted = {f"pipe:[{inode}]" for inode in inodes}
+    found: set[int] = set()
+    me = os.getpid()
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        with contextlib.suppress(OSError):
+            for fd in (entry / "fd").iterdir():
+                with contextlib.suppress(OSError):
+                    if str(fd.readlink()) in wanted:
+                        found.add(int(entry.name))
+                        break
+    return found
+
+
+def _kill_everything(proc: subprocess.Popen[bytes]) -> int:
+    """Kill the tool's group and every process holding its pipes; how many escapees."""
+    _kill_group(proc)
+    escaped = pipe_holders(_pipe_inodes(proc)) - {proc.pid}
+    for pid in escaped:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(os.getpgid(pid), signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    return len(escaped)
+
+
+def _drain(proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
+    """What a killed tool printed, waiting at most ``_DRAIN_SECONDS`` for its pipes."""
+    try:
+        stdout, stderr = proc.communicate(timeout=_DRAIN_SECONDS)
+    except subprocess.TimeoutExpired:
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=_DRAIN_SECONDS)
+        return b"", b""
+    return stdout or b"", stderr or b""
+
+
+def cancel_all() -> None:
+    """Kill every tool any runner of this process started (on SIGTERM / SIGINT)."""
+    for runner in list(_RUNNERS):
+        runner.cancel()
 
 
 class ToolRunner:
@@ -42,6 +107,7 @@ class ToolRunner:
         self._lock = threading.Lock()
         self._live: set[subprocess.Popen[bytes]] = set()
         self._cancelled = False
+        _RUNNERS.add(self)
 
     def remaining(self) -> float | None:
         if self.deadline is None:
@@ -54,7 +120,7 @@ class ToolRunner:
             self._cancelled = True
             live = list(self._live)
         for proc in live:
-            _kill_group(proc)
+            _kill_everything(proc)
 
     def run(
         self,
@@ -96,10 +162,15 @@ class ToolRunner:
         try:
             stdout, stderr = proc.communicate(stdin, timeout=limit)
         except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            proc.communicate()
+            escaped = _kill_everything(proc)
+            _drain(proc)
+            also = (
+                f" (with {escaped} process(es) it had started in a session of their own)"
+                if escaped
+                else ""
+            )
             raise ToolError(
-                f"{name}: timed out after {time.monotonic() - started:.0f}s and was stopped",
+                f"{name}: timed out after {time.monotonic() - started:.0f}s and was stopped{also}",
                 hint="raise timeout_seconds in the policy, or scan less",
             ) from None
         finally:

@@ -103,29 +103,35 @@ def run_checks(
         thread.start()
         slots.append(slot)
         threads.append(thread)
-    pending = dict(enumerate(threads))
-    while pending:
-        for index, thread in list(pending.items()):
-            slot = slots[index]
-            left = slot.started + timeout_seconds - time.monotonic()
-            thread.join(timeout=min(max(left, 0.0), 0.05))
-            if not thread.is_alive():
-                del pending[index]
-                sink.finished(slot.outcome())
-            elif left <= 0:
-                del pending[index]
-                settled = slot.settle(
-                    CheckResult.error(
-                        slot.check.id,
-                        slot.check.stage,
-                        f"timed out after {timeout_seconds:g}s and was stopped "
-                        "(raise timeout_seconds in the policy if the check needs longer)",
-                        duration_seconds=round(time.monotonic() - slot.started, 3),
+    try:
+        pending = dict(enumerate(threads))
+        while pending:
+            for index, thread in list(pending.items()):
+                slot = slots[index]
+                left = slot.started + timeout_seconds - time.monotonic()
+                thread.join(timeout=min(max(left, 0.0), 0.05))
+                if not thread.is_alive():
+                    del pending[index]
+                    sink.finished(slot.outcome())
+                elif left <= 0:
+                    del pending[index]
+                    settled = slot.settle(
+                        CheckResult.error(
+                            slot.check.id,
+                            slot.check.stage,
+                            f"timed out after {timeout_seconds:g}s and was stopped "
+                            "(raise timeout_seconds in the policy if the check needs longer)",
+                            duration_seconds=round(time.monotonic() - slot.started, 3),
+                        )
                     )
-                )
-                if settled:
-                    slot.tools.cancel()
-                sink.finished(slot.outcome())
+                    if settled:
+                        slot.tools.cancel()
+                    sink.finished(slot.outcome())
+    except BaseException:
+        # Interrupted (SIGINT / SIGTERM): no tool of ours outlives the run.
+        for slot in slots:
+            slot.tools.cancel()
+        raise
     return [slot.outcome() for slot in slots]
 
 

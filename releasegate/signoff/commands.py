@@ -286,9 +286,11 @@ def _audit_path(args: argparse.Namespace, repo: git.Repo) -> Path:
     return Path(repo.common_dir).resolve() / DEFAULT_AUDIT_LOG
 
 
-def _record(args: argparse.Namespace, evaluation: Evaluation, now: dt.datetime) -> Path | None:
+def record(args: argparse.Namespace, evaluation: Evaluation) -> Path | None:
+    """Append the run's audit record (unless ``--no-audit``)."""
     if args.no_audit:
         return None
+    now = dt.datetime.now(dt.timezone.utc)
     path = _audit_path(args, evaluation.release.repo)
     body = gate_record(
         evaluation.decision,
@@ -300,15 +302,10 @@ def _record(args: argparse.Namespace, evaluation: Evaluation, now: dt.datetime) 
     return path
 
 
-def after_run(args: argparse.Namespace, evaluation: Evaluation) -> None:
-    """What ``releasegate run`` does once the decision is reported: the attestation
-    (``--attestation``) and the audit record."""
+def write_attestation(args: argparse.Namespace, evaluation: Evaluation) -> None:
+    """``--attestation FILE`` (signed with ``--attestation-key`` when given)."""
     now = dt.datetime.now(dt.timezone.utc)
-    if args.attestation_key is not None and args.attestation is None:
-        raise UsageError("--attestation-key needs --attestation FILE")
-    if args.attestation is not None:
-        _write_attestation(args.attestation, _attestation(evaluation, now), args.attestation_key)
-    _record(args, evaluation, now)
+    _write_attestation(args.attestation, _attestation(evaluation, now), args.attestation_key)
 
 
 # --- releasegate signoff -------------------------------------------------------------------
@@ -600,7 +597,7 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     written.append("attestation.json")
     if args.attestation_key is not None:
         written.append("attestation.json.sig")
-    log = _record(args, evaluation, now)
+    log = record(args, evaluation)
     excerpt: list[bytes] = []
     if log is not None:
         excerpt = records_for_commit(read_lines(log), decision.release.commit)

@@ -8,18 +8,24 @@ that was edited, removed, reordered or that does not chain to its
 predecessor.
 
 An unkeyed chain shows edits of a record that keeps its successors; whoever
-can rewrite the whole file can rebuild the chain too. Publish the head
-digest ``releasegate audit verify`` prints (a CI log, a release note) to pin
-the log up to that point.
+can rewrite the whole file can rebuild the chain too, or cut records off its
+end. So every append also moves an *anchor* (``refs/releasegate/audit-anchor/
+<log>``, a git ref to a blob naming the record count and head digest) that
+``audit verify`` compares; and ``audit verify --expect N:DIGEST`` compares
+against a count and head published elsewhere (a CI log, a release note).
+An append cut off by a crash leaves a torn last line: the next append refuses
+and ``audit repair`` sets it aside.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import getpass
+import hashlib
 import json
 import os
 import socket
+import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -172,6 +178,12 @@ def append_record(path: Path, body: Mapping[str, JSONValue]) -> dict[str, JSONVa
                     seq = int(previous["seq"]) + 1
                     prev = str(previous["digest"])
                 except (ValueError, KeyError, TypeError):
+                    if torn_tail(path):
+                        raise ConfigError(
+                            f"{path}: the last append was interrupted (a torn record), so a "
+                            "new record cannot be chained to it",
+                            hint="run `releasegate audit repair` to set the torn record aside",
+                        ) from None
                     raise ConfigError(
                         f"{path}: the last audit record is unreadable, so a new one cannot be "
                         "chained to it",
@@ -297,3 +309,122 @@ def records_for_commit(lines: Sequence[bytes], commit: str) -> list[bytes]:
         if isinstance(record, dict) and record.get("commit") == commit:
             found.append(line)
     return found
+
+
+# --- anchors: what the log held, kept where truncating the log does not reach -------------
+
+ANCHOR_REFS = "refs/releasegate/audit-anchor/"
+_ANCHOR_FORMAT = "releasegate-audit-anchor/1"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Anchor:
+    records: int
+    head: str
+
+
+def _anchor_ref(log: Path) -> str:
+    name = hashlib.sha256(str(log.resolve()).encode("utf-8", "surrogateescape")).hexdigest()
+    return ANCHOR_REFS + name[:16]
+
+
+def _git(git_dir: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
+    done = subprocess.run(
+        ["git", f"--git-dir={git_dir}", *args], input=stdin, capture_output=True, check=False
+    )
+    return done.stdout if done.returncode == 0 else None
+
+
+def write_anchor(git_dir: Path, log: Path, record: Mapping[str, JSONValue]) -> None:
+    """Point ``refs/releasegate/audit-anchor/<log>`` at a blob naming the log's newest
+    record. Raises ``ConfigError`` when git refuses."""
+    text = (
+        f"{_ANCHOR_FORMAT}\nlog {log.resolve()}\nrecords {record['seq']}\nhead {record['digest']}\n"
+    )
+    blob = _git(git_dir, "hash-object", "-w", "--stdin", stdin=text.encode("utf-8"))
+    if blob is None or _git(git_dir, "update-ref", _anchor_ref(log), blob.decode().strip()) is None:
+        raise ConfigError(
+            f"{git_dir}: cannot record the audit anchor {_anchor_ref(log)}",
+            hint="check that the git directory is writable",
+        )
+
+
+def read_anchor(git_dir: Path, log: Path) -> Anchor | None:
+    data = _git(git_dir, "cat-file", "blob", _anchor_ref(log))
+    if data is None:
+        return None
+    fields = dict(
+        line.split(" ", 1)
+        for line in data.decode("utf-8", "replace").splitlines()[1:]
+        if " " in line
+    )
+    try:
+        return Anchor(records=int(fields["records"]), head=fields["head"])
+    except (KeyError, ValueError):
+        return None
+
+
+def parse_expected(text: str) -> Anchor:
+    """``--expect N:sha256:...`` (the records count and head digest published earlier)."""
+    count, sep, head = text.partition(":")
+    if not sep or not count.isdigit() or not head.startswith("sha256:"):
+        raise ConfigError(
+            f"--expect {text!r}: write it as RECORDS:HEAD, e.g. 12:sha256:ab12...",
+            hint="`releasegate audit verify` prints both",
+        )
+    return Anchor(records=int(count), head=head)
+
+
+def anchor_problem(lines: Sequence[bytes], anchor: Anchor, source: str) -> str | None:
+    """Why the log does not hold what ``anchor`` says it held, if it does not."""
+    if len(lines) < anchor.records:
+        removed = anchor.records - len(lines)
+        return (
+            f"truncated: the log holds {len(lines)} records, but {source} recorded "
+            f"{anchor.records} (head {anchor.head}): the last {removed} were removed"
+        )
+    try:
+        record = json.loads(lines[anchor.records - 1]) if anchor.records else None
+    except ValueError:
+        record = None
+    digest = record.get("digest") if isinstance(record, dict) else GENESIS
+    if anchor.records and digest != anchor.head:
+        return (
+            f"rewritten: record {anchor.records} is not the one {source} recorded "
+            f"(head {anchor.head})"
+        )
+    return None
+
+
+# --- torn appends ---------------------------------------------------------------------------
+
+
+def torn_tail(path: Path) -> bool:
+    """Whether the log ends in an unfinished record (an append cut off by a crash)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    if not data or data.endswith(b"\n"):
+        return False
+    last = data.rsplit(b"\n", 1)[-1]
+    try:
+        json.loads(last)
+    except ValueError:
+        return True
+    return False
+
+
+def repair_torn_tail(path: Path) -> Path:
+    """Move an unfinished last record to ``<log>.torn`` and cut it from the log."""
+    data = path.read_bytes()
+    keep = data.rsplit(b"\n", 1)[0] + b"\n" if b"\n" in data else b""
+    torn = path.with_name(path.name + ".torn")
+    with torn.open("ab") as handle:
+        handle.write(data[len(keep) :] + b"\n")
+    with path.open("r+b") as handle:
+        _lock(handle)
+        handle.truncate(len(keep))
+        handle.flush()
+        os.fsync(handle.fileno())
+    return torn

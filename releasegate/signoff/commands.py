@@ -25,13 +25,20 @@ from releasegate import __version__
 from releasegate.attestation import build_vsa
 from releasegate.audit import (
     DEFAULT_AUDIT_LOG,
+    Anchor,
+    anchor_problem,
     append_record,
     gate_record,
+    parse_expected,
+    read_anchor,
     read_lines,
     records_for_commit,
+    repair_torn_tail,
     signoff_used,
+    torn_tail,
     verify_chain,
     who_and_where,
+    write_anchor,
 )
 from releasegate.context import ReleaseContext, open_repo
 from releasegate.decide import SUPPRESSION_SIGNOFF_RULE
@@ -170,6 +177,17 @@ def add_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
     audit_verify.add_argument("--repo", type=Path, default=Path(), help="repository (default: .)")
     audit_verify.add_argument("--audit-log", type=Path, help="the log (default: the repo's)")
+    audit_verify.add_argument(
+        "--expect",
+        metavar="RECORDS:HEAD",
+        help="also require the log to hold this many records ending at this head digest (as "
+        "an earlier `audit verify` printed it)",
+    )
+    audit_repair = audit_sub.add_parser(
+        "repair", help="set aside a torn last record (an append cut off by a crash)"
+    )
+    audit_repair.add_argument("--repo", type=Path, default=Path(), help="repository (default: .)")
+    audit_repair.add_argument("--audit-log", type=Path, help="the log (default: the repo's)")
 
     evidence = sub.add_parser(
         "evidence",
@@ -298,7 +316,8 @@ def record(args: argparse.Namespace, evaluation: Evaluation) -> Path | None:
         time=now,
         who=who_and_where(os.environ),
     )
-    append_record(path, body)
+    sealed = append_record(path, body)
+    write_anchor(evaluation.release.git_dir, path, sealed)
     return path
 
 
@@ -523,15 +542,50 @@ def cmd_signoff(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    git_dir: Path | None
     path = args.audit_log
-    if path is None:
-        path = Path(open_repo(args.repo).common_dir).resolve() / DEFAULT_AUDIT_LOG
-    report = verify_chain(read_lines(path))
-    if report.intact:
-        print(f"{path}: {report.records} records, chain intact (head {report.head})")
+    try:
+        git_dir = Path(open_repo(args.repo).common_dir).resolve()
+    except ReleasegateError:
+        if path is None:
+            raise
+        git_dir = None
+    if path is None and git_dir is not None:
+        path = git_dir / DEFAULT_AUDIT_LOG
+    if args.audit_command == "repair":
+        if not torn_tail(path):
+            print(f"{path}: no torn record at the end; nothing to repair")
+            return EXIT_PASS
+        torn = repair_torn_tail(path)
+        print(f"{path}: the torn last record was moved to {torn}; run `releasegate audit verify`")
         return EXIT_PASS
-    print(f"{path}: {report.problem}", file=sys.stderr)
-    print(f"{path}: chain broken at record {report.record} of {report.records}")
+    lines = read_lines(path)
+    report = verify_chain(lines)
+    problem = report.problem
+    if problem is not None and torn_tail(path) and report.record == report.records:
+        problem = (
+            f"record {report.record}: torn: the last append was interrupted (a crash or "
+            "SIGKILL); `releasegate audit repair` sets it aside"
+        )
+    checks: list[tuple[Anchor, str]] = []
+    anchor = read_anchor(git_dir, path) if git_dir is not None else None
+    if anchor is not None:
+        checks.append((anchor, "the anchor ref"))
+    if args.expect:
+        checks.append((parse_expected(args.expect), "--expect"))
+    for expected, source in checks:
+        if problem is None:
+            problem = anchor_problem(lines, expected, source)
+    if problem is None:
+        anchored = " and matches its anchor" if anchor is not None else ""
+        print(f"{path}: {report.records} records, chain intact{anchored} (head {report.head})")
+        print(f"  pin it: releasegate audit verify --expect {report.records}:{report.head}")
+        return EXIT_PASS
+    print(f"{path}: {problem}", file=sys.stderr)
+    if report.record is not None:
+        print(f"{path}: chain broken at record {report.record} of {report.records}")
+    else:
+        print(f"{path}: not intact: {report.records} records do not match what was recorded")
     return EXIT_BLOCK
 
 

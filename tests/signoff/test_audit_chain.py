@@ -174,3 +174,83 @@ def test_verify_chain_reports_the_first_problem_only() -> None:
     assert second["digest"] == digest_of({k: v for k, v in second.items() if k != "digest"})
     report = verify_chain([lines[1], lines[0]])
     assert (report.record, report.intact) == (1, False)
+
+
+# --- truncation, emptying and torn appends ------------------------------------------------
+
+
+def _gate_repo(tmp_path: Path) -> tuple[GitRepo, Path]:
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit("one", **{"app.py": "X = 1\n"})
+    log = tmp_path / "audit.jsonl"
+    for _ in range(3):
+        gate_run(repo, log)
+    return repo, log
+
+
+def _verify_repo(repo: GitRepo, log: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return releasegate("audit", "verify", "--repo", str(repo.root), "--audit-log", str(log), *args)
+
+
+def test_cutting_records_off_the_end_is_detected_by_the_anchor(tmp_path: Path) -> None:
+    repo, log = _gate_repo(tmp_path)
+    intact = _verify_repo(repo, log)
+    assert intact.returncode == 0 and "matches its anchor" in intact.stdout
+    lines = log.read_bytes().splitlines(keepends=True)
+    log.write_bytes(b"".join(lines[:2]))
+    done = _verify_repo(repo, log)
+    assert done.returncode == 1
+    assert "truncated: the log holds 2 records, but the anchor ref recorded 3" in done.stderr
+    log.write_bytes(b"")
+    done = _verify_repo(repo, log)
+    assert done.returncode == 1
+    assert "truncated: the log holds 0 records" in done.stderr
+
+
+def test_a_log_rebuilt_from_scratch_does_not_match_its_anchor(tmp_path: Path) -> None:
+    repo, log = _gate_repo(tmp_path)
+    log.unlink()
+    other = GitRepo(tmp_path / "other")
+    other.commit("x", **{"app.py": "X = 1\n"})
+    for _ in range(3):
+        gate_run(other, log)  # a new, self-consistent chain of three records
+    done = _verify_repo(repo, log)
+    assert done.returncode == 1
+    assert "rewritten: record 3 is not the one the anchor ref recorded" in done.stderr
+
+
+def test_expect_pins_the_log_to_a_published_head(tmp_path: Path) -> None:
+    repo, log = _gate_repo(tmp_path)
+    pin = next(
+        line.split("--expect ")[1]
+        for line in _verify_repo(repo, log).stdout.splitlines()
+        if "--expect" in line
+    )
+    assert _verify_repo(repo, log, "--expect", pin).returncode == 0
+    done = _verify_repo(repo, log, "--expect", "4:" + pin.split(":", 1)[1])
+    assert done.returncode == 1 and "--expect recorded 4" in done.stderr
+    bad = _verify_repo(repo, log, "--expect", "three")
+    assert bad.returncode == 2 and "RECORDS:HEAD" in bad.stderr
+
+
+def test_a_torn_append_is_named_refused_and_repaired(tmp_path: Path) -> None:
+    repo, log = _gate_repo(tmp_path)
+    whole = log.read_bytes()
+    # A SIGKILL in the middle of the fourth append: half a record, no newline.
+    log.write_bytes(whole + whole.splitlines()[0][:57])
+    done = _verify_repo(repo, log)
+    assert done.returncode == 1
+    assert "record 4: torn: the last append was interrupted" in done.stderr
+    refused = releasegate(
+        "run", "--repo", str(repo.root), "--only", "bandit", "--no-progress", "--audit-log",
+        str(log),
+    )  # fmt: skip
+    assert refused.returncode == 2  # the verdict is printed, the record cannot be chained
+    assert "BLOCKED" in refused.stdout or "CHECKS PASSED" in refused.stdout
+    assert "releasegate audit repair" in refused.stderr
+    repaired = releasegate("audit", "repair", "--repo", str(repo.root), "--audit-log", str(log))
+    assert repaired.returncode == 0, repaired.stderr
+    assert log.read_bytes() == whole
+    assert log.with_name("audit.jsonl.torn").read_bytes() == whole.splitlines()[0][:57] + b"\n"
+    assert gate_run(repo, log).returncode in (0, 1)
+    assert _verify_repo(repo, log).returncode == 0

@@ -1,0 +1,301 @@
+"""Mutation check of releasegate's fail-closed points.
+
+Each mutant is a small, realistic bug at a place where the gate must fail
+closed: a comparison loosened, an error dropped, a check skipped. The script
+applies one mutant at a time to the working tree, runs the tests that should
+notice it, records whether they did (killed) or not (survived), and restores
+the file, whatever happens. Run it on a clean tree:
+
+    python tools/mutate.py                # every mutant
+    python tools/mutate.py --only cache   # mutants whose name contains "cache"
+    python tools/mutate.py --list
+
+It exits 1 if any mutant survives (or a mutation no longer applies: the code
+moved, so the mutant must be updated), 0 when every mutant is killed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+
+
+MUTANTS = (
+    Mutant(
+        "semgrep: requested but unscanned files ignored",
+        "releasegate/checks/semgrep.py",
+        "        if skipped:\n            problems.append(",
+        "        if False:\n            problems.append(",
+        ("tests/checks/test_semgrep.py",),
+    ),
+    Mutant(
+        "semgrep: errors ignored",
+        "releasegate/checks/semgrep.py",
+        "        problems.extend(scan.problems)\n",
+        "        pass\n",
+        ("tests/checks/test_semgrep.py",),
+    ),
+    Mutant(
+        "pip-audit: skipped dependencies dropped",
+        "releasegate/checks/dependencies.py",
+        "    run.skipped.extend(answer.skipped)\n",
+        "    pass\n",
+        ("tests/deps/test_deps_online.py",),
+    ),
+    Mutant(
+        "waiver valid after its expiry day",
+        "releasegate/decide.py",
+        "        if waiver.expires < today:",
+        "        if waiver.expires < today - dt.timedelta(days=1):",
+        ("tests/test_decide.py", "tests/test_policy.py"),
+    ),
+    Mutant(
+        "waiver expired on its expiry day",
+        "releasegate/decide.py",
+        "        if waiver.expires < today:",
+        "        if waiver.expires <= today:",
+        ("tests/test_decide.py", "tests/test_policy.py"),
+    ),
+    Mutant(
+        "sign-off expired on its expiry day",
+        "releasegate/signoff/verify.py",
+        "    if statement.expires < today:",
+        "    if statement.expires <= today:",
+        ("tests/signoff",),
+    ),
+    Mutant(
+        "baseline duplicates accepted",
+        "releasegate/baseline.py",
+        "        if entry.fingerprint in entries:\n            raise ConfigError(",
+        "        if False:\n            raise ConfigError(",
+        ("tests/test_baseline.py",),
+    ),
+    Mutant(
+        "JUnit DTD accepted",
+        "releasegate/stages/junit.py",
+        "forbid_dtd=True, forbid_entities=True",
+        "forbid_dtd=False, forbid_entities=True",
+        ("tests/stages",),
+    ),
+    Mutant(
+        "review check does not scrub the token",
+        "releasegate/checks/review.py",
+        "            reasons=tuple(token.scrub(r) for r in done.reasons),",
+        "            reasons=tuple(done.reasons),",
+        ("tests/review",),
+    ),
+    Mutant(
+        "GitHub client does not scrub the token",
+        "releasegate/forge/client.py",
+        "            raise type(exc)(\n                token.scrub(exc.message),",
+        "            raise type(exc)(\n                exc.message,",
+        ("tests/review", "tests/test_redact.py"),
+    ),
+    Mutant(
+        "an erroring check does not block",
+        "releasegate/decide.py",
+        "            blocking=True,\n            check=result.id,\n"
+        '            rule="a check that errors blocks (fail closed)",',
+        "            blocking=False,\n            check=result.id,\n"
+        '            rule="a check that errors blocks (fail closed)",',
+        ("tests/test_decide.py",),
+    ),
+    Mutant(
+        "partial runs certify",
+        "releasegate/decide.py",
+        "Verdict.PARTIAL_PASS if not_run else Verdict.PASS",
+        "Verdict.PASS",
+        ("tests/test_failopen_verdict.py",),
+    ),
+    Mutant(
+        "suppressions added in the range need no sign-off",
+        "releasegate/decide.py",
+        "    _suppression_verdict(judge, checks, reasons, notes)\n",
+        "",
+        ("tests/test_failopen_verdict.py",),
+    ),
+    Mutant(
+        "a static stage that cannot block is accepted",
+        "releasegate/policy.py",
+        "        if not self.required:\n            return self\n        never =",
+        "        if True:\n            return self\n        never =",
+        ("tests/test_failopen_verdict.py",),
+    ),
+    Mutant(
+        "an empty static scope passes",
+        "releasegate/checks/tree.py",
+        "        if empty:\n            problems.append(empty)",
+        "        if False:\n            problems.append(empty)",
+        ("tests/test_failopen_verdict.py",),
+    ),
+    Mutant(
+        "an untrusted base's policy governs",
+        "releasegate/engine.py",
+        "    if not release.base_trusted:\n",
+        "    if False:\n",
+        ("tests/test_failopen_tree.py",),
+    ),
+    Mutant(
+        "a base on another branch is trusted",
+        "releasegate/context.py",
+        "    if _is_ancestor(repo, base, branch):\n",
+        "    if True:\n",
+        ("tests/test_failopen_tree.py",),
+    ),
+    Mutant(
+        "head code runs with the analysers",
+        "releasegate/engine.py",
+        "    head_code = [c for c in checks if c.stage in HEAD_CODE_STAGES]\n"
+        "    checks = [c for c in checks if c.stage not in HEAD_CODE_STAGES]\n",
+        "    head_code: list[Check] = []\n",
+        ("tests/test_failopen_tree.py",),
+    ),
+    Mutant(
+        "links leaving the repository pass",
+        "releasegate/snapshot.py",
+        "BLOCKING_KINDS = frozenset(\n    {\n        IssueKind.LINK_OUTSIDE,\n",
+        "BLOCKING_KINDS = frozenset(\n    {\n",
+        ("tests/test_failopen_tree.py",),
+    ),
+    Mutant(
+        "unavailable submodules pass",
+        "releasegate/snapshot.py",
+        "        IssueKind.SUBMODULE_UNANALYSED,\n        IssueKind.UNDECODABLE,\n",
+        "        IssueKind.UNDECODABLE,\n",
+        ("tests/test_failopen_tree.py",),
+    ),
+    Mutant(
+        "declared encodings ignored",
+        "releasegate/snapshot.py",
+        "        if path.endswith(PYTHON_SUFFIXES):\n",
+        "        if False:\n",
+        ("tests/test_failopen_tree.py",),
+    ),
+    Mutant(
+        "cache entries believed without their MAC",
+        "releasegate/cache.py",
+        '            or not hmac.compare_digest(stored["mac"], self._mac(key, stored["result"]))\n',
+        "",
+        ("tests/test_cache.py",),
+    ),
+    Mutant(
+        "escaped children of a hung tool are not killed",
+        "releasegate/procs.py",
+        "    escaped = pipe_holders(_pipe_inodes(proc)) - {proc.pid}\n",
+        "    escaped: set[int] = set()\n",
+        ("tests/test_failopen_procs.py",),
+    ),
+    Mutant(
+        "stage commands see the whole environment",
+        "releasegate/stages/environment.py",
+        "        elif name in ALLOWED or name.startswith(ALLOWED_PREFIXES) or name in extra:\n",
+        "        elif True:\n",
+        ("tests/stages/test_stage_isolation.py",),
+    ),
+    Mutant(
+        "base64 forms of a secret not masked",
+        "releasegate/redact.py",
+        '    found.update(_base64_cores(value.encode("utf-8", "surrogateescape")))\n',
+        "",
+        ("tests/test_redact.py",),
+    ),
+    Mutant(
+        "a truncated audit log verifies",
+        "releasegate/signoff/commands.py",
+        "            problem = anchor_problem(lines, expected, source)\n",
+        "            problem = None\n",
+        ("tests/signoff/test_audit_chain.py",),
+    ),
+    Mutant(
+        "the verdict is lost when an output fails",
+        "releasegate/cli.py",
+        "    return EXIT_USAGE if failures else verdict_exit_code(decision.verdict)\n",
+        "    return verdict_exit_code(decision.verdict)\n",
+        ("tests/test_failopen_procs.py",),
+    ),
+)
+
+
+def _run_tests(tests: tuple[str, ...], timeout: float) -> tuple[bool, float]:
+    """(whether the tests failed, seconds)."""
+    started = time.monotonic()
+    argv = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+    try:
+        done = subprocess.run(
+            argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return True, time.monotonic() - started  # a hang is noticed too
+    return done.returncode != 0, time.monotonic() - started
+
+
+def run(mutants: tuple[Mutant, ...], timeout: float) -> int:
+    failed = 0
+    rows: list[str] = []
+    for mutant in mutants:
+        path = ROOT / mutant.path
+        original = path.read_text("utf-8")
+        if original.count(mutant.old) != 1:
+            rows.append(f"| {mutant.name} | `{mutant.path}` | does not apply (code moved) | - |")
+            failed += 1
+            continue
+        try:
+            path.write_text(original.replace(mutant.old, mutant.new), "utf-8")
+            killed, seconds = _run_tests(mutant.tests, timeout)
+        finally:
+            path.write_text(original, "utf-8")
+        if not killed:
+            failed += 1
+        verdict = "killed" if killed else "**survived**"
+        rows.append(f"| {mutant.name} | `{mutant.path}` | {verdict} | {seconds:.0f} s |")
+        print(rows[-1], flush=True)
+    killed_count = len(mutants) - failed
+    print()
+    print("| mutant | file | result | time |")
+    print("|---|---|---|---|")
+    print("\n".join(rows))
+    print(f"\n{killed_count} of {len(mutants)} mutants killed")
+    return 1 if failed else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", help="mutants whose name contains this text")
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per mutant")
+    args = parser.parse_args()
+    chosen = tuple(m for m in MUTANTS if not args.only or args.only in m.name)
+    if args.list:
+        for mutant in chosen:
+            print(f"{mutant.name}: {mutant.path} -> {' '.join(mutant.tests)}")
+        return 0
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no", "releasegate"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    if dirty.strip():
+        print("releasegate/ has uncommitted changes: commit or stash them first", file=sys.stderr)
+        return 2
+    return run(chosen, args.timeout)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

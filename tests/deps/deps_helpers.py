@@ -1,4 +1,4 @@
-"""Helpers of the dependency-stage tests: the real advisory snapshot, a plain reference
+"""Helpers of the dependency-stage tests: the real advisory subset, a plain reference
 reading of OSV data, and a local OSV query service for real pip-audit runs.
 
 The reference reading is deliberately written differently from
@@ -26,13 +26,22 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SNAPSHOT = REPO_ROOT / ".." / "shared" / "advisory-db" / "pypa"
+# A trimmed, unmodified subset of the real PyPA advisory database, in the repository
+# (tests/data/advisory-db/pypa/README.md says what it holds and how it was made).
+SNAPSHOT = REPO_ROOT / "tests" / "data" / "advisory-db" / "pypa"
 DATA = REPO_ROOT / "tests" / "data" / "deps"
 
 
 def snapshot() -> Path:
-    """The real PyPA advisory-database snapshot (read-only)."""
+    """The real PyPA advisory-database subset (read-only: tests copy what they change)."""
     return SNAPSHOT.resolve()
+
+
+def reference_counts(db: Path) -> tuple[int, int]:
+    """(advisory files, withdrawn ones) of ``db``, read plainly with ``yaml.safe_load``."""
+    files = sorted(db.rglob("*.yaml"))
+    withdrawn = sum(1 for path in files if yaml.safe_load(path.read_text("utf-8")).get("withdrawn"))
+    return len(files), withdrawn
 
 
 def _version(text: object) -> Version | None:

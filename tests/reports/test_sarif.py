@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import pytest
+from rg_testlib import SARIF_SCHEMA
 
 from releasegate.model import Decision, Severity, Stage, Status
 from releasegate.reports import render_sarif
@@ -27,19 +27,9 @@ from .conftest import (
 )
 
 
-def _shared_dir() -> Path:
-    """``shared/`` sits beside the repository checkout (``<parent>/main``, ``<parent>/shared``)."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
-        if candidate.is_file():
-            return candidate.parent.parent
-    pytest.fail("shared/schemas/sarif-schema-2.1.0.json not found beside the repository")
-
-
 @pytest.fixture(scope="module")
 def validator() -> Any:
-    schema = json.loads((_shared_dir() / "schemas" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+    schema = json.loads(SARIF_SCHEMA.read_text("utf-8"))
     assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
     jsonschema.Draft7Validator.check_schema(schema)
     return jsonschema.Draft7Validator(schema)

@@ -6,13 +6,17 @@ import os
 import socket
 import subprocess
 import threading
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pytest
 from rg_testlib import GitRepo, check, load_report, releasegate
 
+from releasegate.checks.semgrep import parse_output
+
 ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data" / "semgrep"
 
 FLASK_SQLI = """import sqlite3
 
@@ -90,10 +94,30 @@ def test_a_semgrepignore_in_the_judged_repo_cannot_hide_a_file(
     code, report = _run(repo, tmp_path)
     assert code == 1
     semgrep = check(report, "semgrep")
-    if semgrep["status"] == "error":
-        assert "did not scan" in semgrep["reasons"][0] and "app.py" in semgrep["reasons"][0]
-    else:  # semgrep scanned it despite the file: the finding must be there
-        assert any(f["rule_id"] == SQLI_RULE for f in semgrep["findings"])
+    # semgrep (1.185) does not apply .semgrepignore to files named on its command line,
+    # so the file is scanned and its finding blocks. Were a semgrep to honour it, the
+    # check would be an error ("did not scan ... app.py"), never a pass.
+    assert semgrep["status"] == "fail", semgrep["reasons"]
+    assert any(f["rule_id"] == SQLI_RULE and f["path"] == "app.py" for f in semgrep["findings"])
+
+
+def test_a_requested_file_semgrep_does_not_scan_is_an_error_naming_it(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    # The scope takes scripts without a suffix; semgrep skips them (it reads no shebang),
+    # listing them nowhere but by their absence from paths.scanned.
+    policy = 'version: 1\nstatic:\n  include: ["**/*.py", "bin/*"]\n'
+    repo.commit("policy", **{".releasegate.yml": policy})
+    repo.tag("v1")
+    script = "#!/usr/bin/env python3\n" + FLASK_SQLI
+    repo.commit("app", **{"app.py": FLASK_PARAMETERISED, "bin/tool": script})
+    code, report = _run(repo, tmp_path)
+    assert code == 1
+    semgrep = check(report, "semgrep")
+    assert semgrep["status"] == "error"
+    [reason] = semgrep["reasons"]
+    assert "did not scan 1 requested file(s)" in reason and reason.endswith(": bin/tool")
+    assert "\n" not in reason
 
 
 def test_a_file_over_the_size_cap_is_an_error_not_a_skip(repo: GitRepo, tmp_path: Path) -> None:
@@ -164,6 +188,109 @@ def test_garbage_from_semgrep_is_an_error(repo: GitRepo, tmp_path: Path) -> None
     semgrep = check(report, "semgrep")
     assert semgrep["status"] == "error"
     assert len(semgrep["reasons"]) == 1 and "semgrep" in semgrep["reasons"][0]
+
+
+# --- semgrep's errors: captured outputs (tests/data/semgrep/README.md), then real runs -----
+
+CAPTURED_ERRORS = {
+    # name: (requested files, the one problem expected, files it makes unclean)
+    "parse-error": (
+        {"app.py", "broken.py"},
+        "PartialParsing in broken.py: Syntax error at line broken.py:3:",
+        {"broken.py"},
+    ),
+    "rule-error": (
+        {"app.py"},
+        "Rule parse error (rule capture.bad-pattern): Rule parse error in rule "
+        "capture.bad-pattern: Invalid pattern for Python",
+        set(),
+    ),
+    "timeout": (
+        {"big.py"},
+        "Timeout in big.py (rule capture.slow): Timeout when running capture.slow on big.py:",
+        {"big.py"},
+    ),
+    "out-of-memory": (
+        {"big.py"},
+        "Out of memory in big.py: Out of memory at line big.py:1: Exceeded memory limit",
+        {"big.py"},
+    ),
+}
+
+
+def test_captures_come_from_the_installed_semgrep() -> None:
+    assert (DATA / "semgrep.version").read_text().strip() == metadata.version("semgrep")
+
+
+@pytest.mark.parametrize("name", sorted(CAPTURED_ERRORS))
+def test_captured_semgrep_errors_are_one_line_problems_naming_file_and_rule(name: str) -> None:
+    requested, expected, failed = CAPTURED_ERRORS[name]
+    scan = parse_output((DATA / f"{name}.json").read_bytes(), requested)
+    [problem] = scan.problems
+    assert problem.startswith(expected), problem
+    assert "\n" not in problem and len(problem) < 400
+    assert scan.failed_files == failed
+    assert scan.scanned == requested
+
+
+def test_captured_parse_error_keeps_the_results_of_the_other_file() -> None:
+    scan = parse_output((DATA / "parse-error.json").read_bytes(), {"app.py", "broken.py"})
+    assert [(m.rule_id, m.path, m.line) for m in scan.matches] == [
+        ("capture.os-system", "app.py", 3)
+    ]
+
+
+def test_captured_not_scanned_file_is_absent_from_scanned_and_errors() -> None:
+    scan = parse_output((DATA / "not-scanned.json").read_bytes(), {"app.py", "tool"})
+    assert scan.problems == () and scan.scanned == {"app.py"}
+
+
+def _own_rules_policy(repo: GitRepo, rule: str, extra: str = "") -> None:
+    policy = f"version: 1\nstatic:\n  semgrep:\n    rules: [semgrep-rules/]\n{extra}"
+    repo.commit("rules", **{".releasegate.yml": policy, "semgrep-rules/own.yaml": rule})
+    repo.tag("v1")
+
+
+def test_a_target_that_does_not_parse_is_an_error_naming_it(repo: GitRepo, tmp_path: Path) -> None:
+    # semgrep exits 0 here and still reports the other file's findings.
+    broken = (DATA / "broken.py.txt").read_text()
+    repo.commit("app", **{"app.py": FLASK_PARAMETERISED, "broken.py": broken})
+    code, report = _run(repo, tmp_path)
+    assert code == 1
+    semgrep = check(report, "semgrep")
+    assert semgrep["status"] == "error"
+    [reason] = semgrep["reasons"]
+    assert "semgrep reported errors: PartialParsing in broken.py: Syntax error" in reason
+    assert "\n" not in reason
+    [error] = semgrep["evidence"]["errors"]
+    assert error.startswith("PartialParsing in broken.py: Syntax error at line broken.py:3")
+
+
+def test_a_repository_rule_that_does_not_parse_is_an_error_naming_it(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    _own_rules_policy(repo, (DATA / "bad-pattern.yaml").read_text())
+    repo.commit("app", **{"app.py": "import os\n\nos.system(input())\n"})
+    code, report = _run(repo, tmp_path)
+    assert code == 1
+    semgrep = check(report, "semgrep")
+    assert semgrep["status"] == "error"
+    [reason] = semgrep["reasons"]
+    assert "Rule parse error (rule capture.bad-pattern)" in reason, reason
+    assert "\n" not in reason
+
+
+def test_a_rule_timing_out_on_a_file_is_an_error_naming_both(repo: GitRepo, tmp_path: Path) -> None:
+    _own_rules_policy(repo, (DATA / "slow.yaml").read_text(), "    timeout_per_file: 1\n")
+    big = "def f():\n" + "".join(f"    v{i} = {i}\n" for i in range(2000))
+    repo.commit("app", **{"big.py": big})
+    code, report = _run(repo, tmp_path)
+    assert code == 1
+    semgrep = check(report, "semgrep")
+    assert semgrep["status"] == "error"
+    [reason] = semgrep["reasons"]
+    assert "semgrep reported errors: Timeout in big.py (rule capture.slow)" in reason
+    assert semgrep["evidence"]["cache"]["writes"] == 0  # a timed-out file is never cached
 
 
 class _Recorder:

@@ -37,6 +37,7 @@ from releasegate.policy import (
     Policy,
     default_policy,
     loaded_from_text,
+    utc_today,
 )
 from releasegate.procs import ToolRunner
 from releasegate.runner import Progress, not_supported, run_checks
@@ -321,7 +322,7 @@ def evaluate(options: RunOptions, progress: Progress | None = None) -> Decision:
 def evaluate_full(options: RunOptions, progress: Progress | None = None) -> Evaluation:
     release, loaded = resolve(options)
     policy = loaded.policy
-    today = options.today or dt.date.today()
+    today = options.today or utc_today()
     checks, unavailable = select_checks(policy, options.only)
     if options.shard is not None:
         checks, unavailable = options.shard.select(checks, unavailable)
@@ -446,7 +447,7 @@ def write_baseline(
         previous=previous,
         owner=who,
         reason=reason,
-        today=options.today or dt.date.today(),
+        today=options.today or utc_today(),
         commit=release.head,
         generated_by=f"releasegate {__version__}",
     )

@@ -573,7 +573,10 @@ class Waiver(_Section):
     )
     reason: NonEmpty
     owner: NonEmpty
-    expires: dt.date
+    expires: dt.date = Field(
+        description="Last day the waiver applies (YYYY-MM-DD, a UTC date): it is in force "
+        "through that day in UTC and expired from the next day on."
+    )
 
 
 class Policy(_Section):
@@ -798,6 +801,15 @@ def policy_json_schema() -> dict[str, Any]:
     schema["$id"] = "https://releasegate.invalid/schemas/policy-v1.json"
     schema["title"] = "releasegate policy (.releasegate.yml), version 1"
     return schema
+
+
+def utc_today() -> dt.date:
+    """Today's date in UTC: the day waiver and sign-off expiry dates are compared with.
+
+    ``expires: D`` is valid through day D in UTC (still valid on D, expired from
+    D+1), whatever the local time zone of the machine running the gate.
+    """
+    return dt.datetime.now(dt.timezone.utc).date()
 
 
 def expiring(waiver: Waiver, today: dt.date, days: int = 14) -> bool:

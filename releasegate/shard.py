@@ -67,6 +67,7 @@ from releasegate.policy import (
     Policy,
     parse_policy,
     starter_policy_text,
+    utc_today,
 )
 from releasegate.procs import ToolRunner
 from releasegate.reports.json_report import finding_dict
@@ -813,7 +814,7 @@ def judge_merged(
     sign-off), for an attestation and for the audit record; without it, a
     deferred check is an ``error`` (fail closed).
     """
-    day = today or dt.date.today()
+    day = today or utc_today()
     release: ReleaseContext | None = None
     why_no_repo = "no --repo given"
     if repo is not None and (merged.deferred or need_repository):

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
 
+import pytest
+from rg_testlib import VULNERABLE_APP, GitRepo, check, load_report, releasegate
+
+from releasegate import decide as decide_module
 from releasegate.decide import decide
 from releasegate.model import (
     CheckResult,
@@ -192,3 +203,119 @@ def test_path_specific_thresholds() -> None:
 def test_decide_is_pure() -> None:
     results = (_static(_finding()),)
     assert _decide(*results) == _decide(*results)
+
+
+# --- expiry: `expires: D` is in force through day D in UTC, expired from D+1 ---------------
+
+
+def test_a_waiver_is_in_force_the_day_before_it_expires() -> None:
+    day_before = TODAY + dt.timedelta(days=1)
+    decision = _decide(_static(_finding()), policy=_waiver_policy(day_before.isoformat()))
+    assert decision.verdict is Verdict.PASS
+    assert decision.checks[0].findings[0].waived
+
+
+def test_a_waiver_is_still_in_force_on_its_expiry_day() -> None:
+    decision = _decide(_static(_finding()), policy=_waiver_policy(TODAY.isoformat()))
+    assert decision.verdict is Verdict.PASS, [r.message for r in decision.reasons]
+    finding = decision.checks[0].findings[0]
+    assert finding.waived and not finding.blocking
+    assert any(f"expires on {TODAY.isoformat()}" in n.message for n in decision.notes)
+
+
+def test_a_waiver_is_expired_the_day_after_its_expiry_day() -> None:
+    day_after = TODAY - dt.timedelta(days=1)
+    decision = _decide(_static(_finding()), policy=_waiver_policy(day_after.isoformat()))
+    assert decision.verdict is Verdict.BLOCK
+    child = decision.reasons[0].children[0]
+    assert child.children[0].message.endswith(f"expired on {day_after.isoformat()}")
+    assert child.children[0].rule == "waivers[0].expires"
+    assert not decision.checks[0].findings[0].waived
+
+
+# Zones at both ends of the clock: their local dates are 26 hours apart, so at any
+# moment one of them is on another date than UTC (east: after 10:00 UTC the next day;
+# west: before 12:00 UTC the day before).
+EAST, WEST = "Etc/GMT-14", "Etc/GMT+12"
+
+
+def _in_zone(zone: str, code: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "TZ": zone},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return done.stdout.strip()
+
+
+def test_today_is_the_utc_date_whatever_the_local_zone() -> None:
+    code = (
+        "import datetime as dt; from releasegate.policy import utc_today; "
+        "print(utc_today(), dt.date.today())"
+    )
+    before = dt.datetime.now(dt.timezone.utc).date()
+    east, west = _in_zone(EAST, code).split(), _in_zone(WEST, code).split()
+    if dt.datetime.now(dt.timezone.utc).date() != before:
+        pytest.skip("the UTC date changed during the test")
+    assert east[0] == west[0] == before.isoformat()
+    assert east[1] != west[1]  # the zones really are on different local dates
+
+
+def test_no_module_takes_today_from_the_local_clock() -> None:
+    """Expiry is judged in UTC: every "today" comes from ``utc_today()``."""
+    package = Path(decide_module.__file__).parent
+    local = re.compile(r"\bdate\.today\(\)|\bdatetime\.now\(\)|\btime\.localtime\(")
+    offenders = [
+        f"{path.relative_to(package)}:{number}"
+        for path in sorted(package.rglob("*.py"))
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if local.search(line) and "def utc_today" not in line
+    ]
+    assert offenders == []
+
+
+def _waiver_repo(repo: GitRepo, expires: dt.date) -> None:
+    policy = (
+        "version: 1\nwaivers:\n  - id: B602\n    reason: build helper\n    owner: alice\n"
+        f"    expires: {expires.isoformat()}\n"
+    )
+    repo.commit("policy", **{".releasegate.yml": policy})
+    repo.tag("v1")
+    repo.commit("app", **{"app.py": VULNERABLE_APP})
+
+
+def _bandit_in_zone(repo: GitRepo, zone: str) -> dict[str, Any]:
+    out = repo.root.parent / "report.json"
+    done = releasegate(
+        "run", "--repo", str(repo.root), "--only", "bandit", "--no-progress", "--no-audit",
+        "--json", str(out), env={"TZ": zone},
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    return load_report(out)
+
+
+@pytest.mark.slow
+def test_a_gate_east_of_utc_keeps_a_waiver_on_its_utc_expiry_day(repo: GitRepo) -> None:
+    today = dt.datetime.now(dt.timezone.utc).date()
+    _waiver_repo(repo, today)
+    report = _bandit_in_zone(repo, EAST)
+    if dt.datetime.now(dt.timezone.utc).date() != today:
+        pytest.skip("the UTC date changed during the test")
+    assert report["decision"] == "partial-pass", report["reasons"]
+    [finding] = [f for f in check(report, "bandit")["findings"] if f["rule_id"] == "B602"]
+    assert finding["waived"]
+
+
+@pytest.mark.slow
+def test_a_gate_west_of_utc_expires_a_waiver_the_utc_day_after(repo: GitRepo) -> None:
+    today = dt.datetime.now(dt.timezone.utc).date()
+    yesterday = today - dt.timedelta(days=1)
+    _waiver_repo(repo, yesterday)
+    report = _bandit_in_zone(repo, WEST)
+    if dt.datetime.now(dt.timezone.utc).date() != today:
+        pytest.skip("the UTC date changed during the test")
+    assert report["decision"] == "block"
+    assert f"expired on {yesterday.isoformat()}" in json.dumps(report)

@@ -41,7 +41,7 @@ from releasegate.forge.client import (
 )
 from releasegate.forge.errors import ForgeError
 from releasegate.model import CheckResult, JSONValue, Stage, Status
-from releasegate.policy import Policy
+from releasegate.policy import Policy, utc_today
 from releasegate.signoff.evidence import EvidenceSummary
 from releasegate.signoff.github import GitHubSignoffForge, verify_github
 from releasegate.signoff.requirements import signoff_requirements
@@ -81,7 +81,7 @@ class SignoffCheck:
         started = time.monotonic()
         if self.evidence is None:
             return CheckResult.error(self.id, self.stage, NOT_BOUND)
-        today = self.today or dt.date.today()
+        today = self.today or utc_today()
         policy = ctx.policy.signoff
         requires = signoff_requirements(ctx.release, ctx.policy, today)
         evidence: dict[str, JSONValue] = {

@@ -231,6 +231,48 @@ def test_an_expired_signoff_is_blocked(repo: GitRepo, alice: Key, tmp_path: Path
     assert reason == f"expired on {year_ago.isoformat()}"
 
 
+# Zones at both ends of the clock (26 hours apart): at any moment one of them is on
+# another date than UTC. A gate that took "today" from the local clock would, east of
+# UTC after 10:00 UTC, expire a sign-off on its expiry day, and, west of UTC before
+# 12:00 UTC, accept one on the day after.
+EAST, WEST = "Etc/GMT-14", "Etc/GMT+12"
+
+
+@pytest.mark.parametrize(
+    ("days_left", "zone", "valid"),
+    [(1, EAST, True), (0, EAST, True), (-1, WEST, False)],
+    ids=["the-day-before", "the-expiry-day", "the-day-after"],
+)
+def test_a_signoff_is_valid_through_its_expiry_day_in_utc(
+    repo: GitRepo, alice: Key, tmp_path: Path, *, days_left: int, zone: str, valid: bool
+) -> None:
+    signoff_repo(repo, alice)
+    fresh = tmp_path / "fresh.json"
+    assert sign_off(repo, alice, "--output", str(fresh), "--no-note").returncode == 0
+    statement = SignedSignoff.parse(fresh.read_bytes()).statement
+    today = dt.datetime.now(dt.timezone.utc).date()
+    expires = today + dt.timedelta(days=days_left)
+    resigned: SignoffStatement = dataclasses.replace(
+        statement,
+        signed_at=f"{(today - dt.timedelta(days=1)).isoformat()}T00:00:00Z",
+        expires=expires,
+    )
+    payload = resigned.canonical()
+    signed = SignedSignoff(statement=resigned, payload=payload, signature=sign(alice.path, payload))
+    envelope = tmp_path / "signoff.json"
+    envelope.write_text(signed.envelope(), "utf-8")
+    run = gate(repo, "--signoff", str(envelope), env={"TZ": zone})
+    if dt.datetime.now(dt.timezone.utc).date() != today:
+        pytest.skip("the UTC date changed during the test")
+    if valid:
+        assert run.signoff["status"] == "pass", run.reasons
+        assert run.done.returncode == 0
+        assert run.signoff["evidence"]["used"]["expires"] == expires.isoformat()
+    else:
+        assert run.blocked
+        assert run.reasons == [f"expired on {expires.isoformat()}"]
+
+
 def test_signoff_refuses_an_expiry_in_the_past(repo: GitRepo, alice: Key) -> None:
     signoff_repo(repo, alice)
     done = sign_off(repo, alice, "--expires", "2001-01-01")

@@ -6,7 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rg_testlib import GitRepo, check, load_report, releasegate
+
+from releasegate.baseline import parse_baseline
+from releasegate.errors import ConfigError
 
 APP = """import subprocess
 
@@ -145,3 +149,51 @@ def test_a_malformed_baseline_is_a_configuration_error(repo: GitRepo) -> None:
     done = releasegate("run", "--repo", str(repo.root), "--only", "bandit")
     assert done.returncode == 2
     assert ".releasegate-baseline.json: invalid baseline at entries.0" in done.stderr
+
+
+def _entry(fingerprint: str, line: int) -> dict[str, Any]:
+    return {
+        "fingerprint": fingerprint,
+        "tool": "bandit",
+        "rule_id": "B602",
+        "path": "app.py",
+        "line": line,
+        "owner": "alice@example.com",
+        "reason": "legacy, ticket SEC-1",
+        "added": "2026-01-01",
+    }
+
+
+def test_a_fingerprint_listed_twice_is_a_configuration_error_naming_it() -> None:
+    """Repeated occurrences have fingerprints of their own (numbered per file), so the
+    same fingerprint twice is never meaningful: a hand edit or a bad merge."""
+    doubled = {"version": 1, "entries": [_entry("sha256:" + "a" * 16, 6)] * 2}
+    with pytest.raises(ConfigError) as raised:
+        parse_baseline(json.dumps(doubled).encode(), ".releasegate-baseline.json")
+    assert raised.value.message == (
+        f".releasegate-baseline.json: fingerprint sha256:{'a' * 16} is listed twice"
+    )
+
+
+def test_two_occurrences_with_their_own_fingerprints_are_two_entries() -> None:
+    two = {
+        "version": 1,
+        "entries": [_entry("sha256:" + "a" * 16, 6), _entry("sha256:" + "b" * 16, 9)],
+    }
+    baseline = parse_baseline(json.dumps(two).encode(), ".releasegate-baseline.json")
+    assert set(baseline.entries) == {"sha256:" + "a" * 16, "sha256:" + "b" * 16}
+
+
+def test_a_baseline_with_a_duplicated_entry_stops_the_gate(repo: GitRepo) -> None:
+    _baselined_repo(repo)
+    path = repo.root / ".releasegate-baseline.json"
+    data = json.loads(path.read_text())
+    [entry] = [e for e in data["entries"] if e["rule_id"] == "B602"]
+    data["entries"].append(entry)
+    repo.commit("duplicate", **{".releasegate-baseline.json": json.dumps(data, indent=2)})
+    done = releasegate("run", "--repo", str(repo.root), "--only", "bandit")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert (
+        f".releasegate-baseline.json: fingerprint {entry['fingerprint']} is listed twice"
+        in done.stderr
+    )

@@ -4,6 +4,7 @@ token that never shows."""
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import threading
@@ -42,7 +43,7 @@ from releasegate.forge.errors import (
     ForgeResponseError,
     ForgeUnavailable,
 )
-from releasegate.model import CheckResult, Status
+from releasegate.model import CheckResult, Stage, Status
 from releasegate.policy import parse_policy
 from releasegate.procs import ToolRunner
 
@@ -360,6 +361,84 @@ def test_the_token_never_appears_when_the_server_cannot_be_reached(
     assert result.status is Status.ERROR
     assert "cannot reach GitHub" in result.reasons[0]
     assert TOKEN not in everything(result)
+
+
+# --- each scrubbing layer alone (each would otherwise hide the other's absence) ---------
+
+
+@pytest.mark.parametrize(
+    "status", [400, 401, 404, 422], ids=["bad-request", "auth", "not-found", "unprocessable"]
+)
+def test_the_client_scrubs_the_token_from_its_own_errors(
+    gh: FakeGitHub, clock: FakeClock, status: int
+) -> None:
+    """The client layer alone: no check, no result, just the error the client raises."""
+    encoded = base64.b64encode(TOKEN.encode()).decode()
+    echo = Fault(status, {}, {"message": f"token {TOKEN} (as {encoded}) is weird"})
+    gh.fail_always("/echo", echo)
+    with client_for(gh, clock) as client, pytest.raises(ForgeError) as err:
+        client.get_list("/echo")
+    shown = err.value.diagnostics() + str(err.value) + (err.value.hint or "")
+    assert "is weird" in shown  # GitHub's message is kept, masked
+    assert TOKEN not in shown and encoded not in shown
+    assert "********" in err.value.message
+    assert [e.headers.get("authorization") for e in gh.requests("/echo")] == [f"Bearer {TOKEN}"]
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 422, 500])
+def test_the_client_scrubs_the_token_from_every_error_it_raises(
+    gh: FakeGitHub, clock: FakeClock, status: int
+) -> None:
+    """The client layer alone, where GitHub's message is not the carrier: the request
+    path is (built from repository data, e.g. a CODEOWNERS team slug), and only the
+    client's last scrub of everything it raises stands between it and the message."""
+    path = f"/orgs/acme/teams/{TOKEN}/members"
+    gh.fail_always(path, Fault(status, {}, {"message": "Nope"}))
+    with client_for(gh, clock, max_attempts=1) as client, pytest.raises(ForgeError) as err:
+        client.get_list(path)
+    shown = err.value.diagnostics() + str(err.value) + (err.value.hint or "")
+    assert err.value.message.startswith("GET /orgs/acme/teams/********/members"), shown
+    assert TOKEN not in shown
+    assert len(gh.requests("/members")) == 1
+
+
+def test_the_check_scrubs_the_token_from_data_github_returned(
+    repo: GitRepo, gh: FakeGitHub, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The check layer alone: the token arrives in a successful answer (a pull request
+    titled with it), which the client returns as data and never scrubs."""
+    repo.commit("initial", **{".releasegate.yml": policy_text(), "README.md": "hi\n"})
+    base = repo.head()
+    pull = Forge(repo, gh).pull_request(f"rotate {TOKEN}", ALICE)
+    gh.review(pull.number, BOB)
+    result = run_check(repo, base, gh, clock=clock, tmp_path=tmp_path)
+    assert result.status is Status.PASS, result.reasons
+    assert TOKEN not in everything(result)
+    pulls = result.evidence["pull_requests"]
+    assert isinstance(pulls, list) and isinstance(pulls[0], dict)
+    assert pulls[0]["title"] == "rotate ********"
+
+
+def test_the_check_scrub_masks_every_string_of_a_result() -> None:
+    """The check layer as a function: reasons and nested evidence, whatever filled them."""
+    encoded = base64.b64encode(TOKEN.encode()).decode()
+    done = CheckResult(
+        id="review",
+        stage=Stage.REVIEW,
+        status=Status.FAIL,
+        reasons=(f"commit abc: {TOKEN}", "clean"),
+        evidence={"nested": {"list": [f"x{TOKEN}y", 3, None]}, "b64": encoded, "n": 1},
+        duration_seconds=1.5,
+    )
+    scrubbed = ReviewCheck._scrubbed(done, Secret(TOKEN))
+    assert scrubbed.reasons == ("commit abc: ********", "clean")
+    assert scrubbed.evidence == {
+        "nested": {"list": ["x********y", 3, None]},
+        "b64": "********",
+        "n": 1,
+    }
+    assert (scrubbed.id, scrubbed.stage, scrubbed.status) == (done.id, done.stage, done.status)
+    assert scrubbed.duration_seconds == 1.5
 
 
 def test_forge_errors_render_one_line_with_a_remedy() -> None:

@@ -11,7 +11,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from rg_testlib import GitRepo
+from rg_testlib import GitRepo, releasegate
 from stage_helpers import stage, with_policy, write_untracked
 
 from releasegate.stages.benchmark import parse_benchmark_json, parse_perf_baseline
@@ -113,6 +113,58 @@ def test_external_entities_are_refused() -> None:
     with pytest.raises(ResultFormatError, match="DTD or entities") as caught:
         parse_junit(EXTERNAL_ENTITY, "xxe.xml")
     assert "root:" not in str(caught.value)  # /etc/passwd was never read into the message
+
+
+_CASES = b"""<testsuite name="pytest" tests="1">
+<testcase classname="tests.test_app" name="test_ok"><failure message="boom"/></testcase>
+</testsuite>
+"""
+
+# DTDs that declare no entity at all: refused too (a JUnit report needs no DTD, and the
+# rule "no DTD" is simpler to trust than "a DTD, but a harmless one").
+DTDS_WITHOUT_ENTITIES = {
+    "bare": b'<?xml version="1.0"?>\n<!DOCTYPE testsuite>\n' + _CASES,
+    "element-declarations": (
+        b'<?xml version="1.0"?>\n<!DOCTYPE testsuite [\n  <!ELEMENT testsuite ANY>\n'
+        b"  <!ATTLIST testsuite name CDATA #IMPLIED>\n]>\n" + _CASES
+    ),
+    "external-subset": (
+        b'<?xml version="1.0"?>\n'
+        b'<!DOCTYPE testsuite SYSTEM "http://127.0.0.1:9/junit.dtd">\n' + _CASES
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DTDS_WITHOUT_ENTITIES))
+def test_a_dtd_without_entities_is_refused_like_one_with_entities(name: str) -> None:
+    with pytest.raises(ResultFormatError) as caught:
+        parse_junit(DTDS_WITHOUT_ENTITIES[name], "build/junit.xml")
+    message = caught.value.message
+    assert message.startswith("build/junit.xml: refused: the XML declares a DTD or entities")
+    assert "DTDForbidden" in message
+
+
+def test_the_same_report_without_the_dtd_is_read() -> None:
+    report = parse_junit(b'<?xml version="1.0"?>\n' + _CASES, "build/junit.xml")
+    assert [(c.id, c.outcome.value, c.message) for c in report.cases] == [
+        ("tests.test_app::test_ok", "failed", "boom")
+    ]
+
+
+def test_a_dtd_without_entities_makes_the_stage_an_error_naming_the_file(
+    repo: GitRepo,
+) -> None:
+    policy = "version: 1\nstages:\n  functional:\n    results: build/junit.xml\n"
+    with_policy(repo, policy, **{".gitignore": "build/\n"})
+    repo.commit("work", **{"app.py": "x = 1\n"})
+    write_untracked(repo, "build/junit.xml", DTDS_WITHOUT_ENTITIES["bare"].decode())
+    out = repo.root.parent / "dtd.json"
+    done = releasegate("run", "--repo", str(repo.root), "--only", "functional", "--json", str(out))
+    assert done.returncode == 1, done.stdout + done.stderr
+    functional = stage(json.loads(out.read_text("utf-8")), "functional")
+    assert functional["status"] == "error"
+    [reason] = functional["reasons"]
+    assert "build/junit.xml: refused: the XML declares a DTD or entities" in reason
 
 
 # --- pytest-benchmark JSON and the baseline ----------------------------------------------

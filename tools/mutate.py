@@ -55,7 +55,7 @@ MUTANTS = (
         "releasegate/checks/dependencies.py",
         "    run.skipped.extend(answer.skipped)\n",
         "    pass\n",
-        ("tests/deps/test_deps_online.py",),
+        ("tests/deps/test_deps_partial_skip.py",),
     ),
     Mutant(
         "waiver valid after its expiry day",

@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 import pytest
 from rg_testlib import newer_python
 
+from releasegate.cache import FileResultCache
 from releasegate.checks import bandit as bandit_check
 from releasegate.checks.bandit import (
     BANDIT,
@@ -684,9 +685,11 @@ def run_without_processes(ctx: CheckContext, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def cache_of(result: CheckResult) -> dict[str, JSONValue]:
+    """The cache's counters (where its MAC key lives is checked in tests/test_cache.py)."""
     stats = result.evidence["cache"]
     assert isinstance(stats, dict)
-    return stats
+    assert stats.get("rejected") == 0  # no entry here is forged
+    return {k: v for k, v in stats.items() if k not in ("key", "rejected")}
 
 
 def stored_entries(ctx: CheckContext) -> list[Path]:
@@ -817,9 +820,20 @@ def test_changing_the_skips_misses_the_cache(tmp_path: Path) -> None:
 
 def _entry_result(entry: Path) -> dict[str, Any]:
     stored = json.loads(entry.read_text("utf-8"))
-    result = stored["result"]
+    result = json.loads(stored["result"])
     assert isinstance(result, dict)
     return result
+
+
+def _reseal(entry: Path, result: dict[str, Any]) -> None:
+    """Store ``result`` in ``entry`` with a valid MAC: what an older, buggy releasegate
+    with the same key could have written (a forged entry is tests/test_cache.py's)."""
+    stored = json.loads(entry.read_text("utf-8"))
+    body = json.dumps(result, separators=(",", ":"), sort_keys=True)
+    sealer = FileResultCache(root=entry.parents[3], tool="bandit", salt="-")
+    stored["result"] = body
+    stored["mac"] = sealer._mac(entry.stem, body)
+    entry.write_text(json.dumps(stored), encoding="utf-8")
 
 
 DAMAGED: dict[str, Callable[[dict[str, Any]], None]] = {
@@ -844,9 +858,9 @@ def test_a_cached_result_of_the_wrong_shape_is_analysed_again(
     ctx = make_ctx(tmp_path, {"app.py": VULNERABLE})
     cold = BANDIT.run(ctx)
     [entry] = stored_entries(ctx)
-    stored = json.loads(entry.read_text("utf-8"))
-    damage(stored["result"])
-    entry.write_text(json.dumps(stored), encoding="utf-8")
+    result = _entry_result(entry)
+    damage(result)
+    _reseal(entry, result)
     again, runner = run_counted(ctx)
     assert runner.scanned() == ["app.py"]
     assert cache_of(again) == {"enabled": True, "hits": 0, "misses": 1, "writes": 1, "invalid": 1}

@@ -8,6 +8,7 @@ from pathlib import Path
 from rg_testlib import GitRepo
 from stage_helpers import run_gate, stage, with_policy
 
+from releasegate.stages.environment import ENV_STAGE_ENV
 from releasegate.stages.junit import CaseResult, JUnitReport, Outcome
 from releasegate.stages.pytest_shuffle import shuffled
 from releasegate.stages.stability import judge_runs, seed_for
@@ -41,7 +42,9 @@ def test_a_flaky_test_is_named_and_fails_the_stage(repo: GitRepo, tmp_path: Path
     with_policy(repo, "version: 1\nstages:\n  stability:\n    runs: 3\n")
     repo.commit("flaky", **{"tests/test_flaky.py": FLAKY_TESTS})
     state = tmp_path / "flaky-state"
-    done, report = run_gate(repo, "stability", env={"FLAKY_STATE": str(state)})
+    done, report = run_gate(
+        repo, "stability", env={"FLAKY_STATE": str(state), ENV_STAGE_ENV: "FLAKY_STATE"}
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert state.read_text() == "3"  # the suite really ran three times
     stability = stage(report, "stability")
@@ -120,7 +123,9 @@ def test_the_policy_command_is_rerun_with_its_results_copied_per_run(
     with_policy(repo, policy, **{".gitignore": "junit.xml\n"})
     repo.commit("flaky", **{"tests/test_flaky.py": FLAKY_TESTS})
     state = tmp_path / "state"
-    done, report = run_gate(repo, "stability", env={"FLAKY_STATE": str(state)})
+    done, report = run_gate(
+        repo, "stability", env={"FLAKY_STATE": str(state), ENV_STAGE_ENV: "FLAKY_STATE"}
+    )
     assert done.returncode == 1
     stability = stage(report, "stability")
     assert stability["evidence"]["suite"] == "stages.functional.command"

@@ -213,10 +213,12 @@ def test_blocking_pull_request_fails_the_job_and_hostile_text_stays_text(
     assert "Job failed" in log, log[-5000:]
     # Outputs: exactly what releasegate decided, nothing injected.
     assert run.read("decision") == "block"
-    assert run.read("blocking-count") == "1"
+    # The findings, and the suppression this pull request adds (it needs sign-off).
+    assert run.read("blocking-count") == "2"
     assert run.read("injected") == ""
     report = json.loads(run.read("report.json"))
     assert report["decision"] == "block"
+    assert any("app/listing.py" in r and "sign-off" in r for r in report["reasons"])
     assert report["release"]["mode"] == "pull-request"
     blocking = sorted(
         (f["path"], f["rule_id"]) for c in report["checks"] for f in c["findings"] if f["blocking"]

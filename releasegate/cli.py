@@ -44,6 +44,7 @@ from releasegate.policy import (
     POLICY_FILE,
     parse_policy,
     policy_json_schema,
+    read_policy_file,
     starter_policy_text,
 )
 from releasegate.procs import cancel_all
@@ -359,7 +360,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     path: Path = args.file
     try:
-        text = path.read_text("utf-8")
+        text = read_policy_file(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     parse_policy(text, str(path))

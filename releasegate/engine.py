@@ -37,6 +37,7 @@ from releasegate.policy import (
     Policy,
     default_policy,
     loaded_from_text,
+    read_policy_file,
     utc_today,
 )
 from releasegate.procs import ToolRunner
@@ -128,7 +129,7 @@ def _policy_at(release: ReleaseContext) -> LoadedPolicy:
 
 def _config_file(path: Path) -> LoadedPolicy:
     try:
-        text = path.read_text("utf-8")
+        text = read_policy_file(path)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file", hint="check the --config path") from None
     except (OSError, UnicodeDecodeError) as exc:

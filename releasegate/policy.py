@@ -16,6 +16,7 @@ import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
@@ -31,12 +32,15 @@ from pydantic import (
     model_validator,
 )
 
+from releasegate.boundedyaml import BoundedSafeLoader, YAMLLimitError
 from releasegate.errors import ConfigError
 from releasegate.globs import compile_check, matches
 from releasegate.model import Confidence, Severity
 
 POLICY_FILE = ".releasegate.yml"
 DEFAULT_POLICY_RESOURCE = "starter-policy.yml"
+# A policy is a few kilobytes; anything larger is refused before it is parsed.
+MAX_POLICY_BYTES = 1024 * 1024
 
 _GLOB_ERROR = "invalid glob {glob!r}: {why}"
 
@@ -615,8 +619,9 @@ class LoadedPolicy:
 # --- YAML with positions and without silent duplicate keys ------------------------------
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (PyYAML keeps the last one silently)."""
+class _StrictLoader(BoundedSafeLoader):
+    """SafeLoader that refuses duplicate keys (PyYAML keeps the last one silently), alias
+    bombs and deep nesting (``BoundedSafeLoader``)."""
 
 
 def _construct_mapping(
@@ -738,9 +743,19 @@ def parse_policy(text: str, source: str, origin: str = "") -> Policy:
     ``origin`` says where it was read from (e.g. the base commit).
     """
     suffix = f" [{origin}]" if origin else ""
+    size = len(text.encode("utf-8", "surrogateescape"))
+    if size > MAX_POLICY_BYTES:
+        raise ConfigError(
+            f"{source}: the policy file is {size} bytes, over the limit of 1 MiB "
+            f"({MAX_POLICY_BYTES} bytes){suffix}",
+            hint="a policy is a few kilobytes: check that this is the policy file",
+        )
     try:
         node = yaml.compose(text, Loader=_StrictLoader)
         data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
+    except YAMLLimitError as exc:
+        line = f":{exc.problem_mark.line + 1}" if exc.problem_mark is not None else ""
+        raise ConfigError(f"{source}{line}: {exc.problem}{suffix}", hint=exc.hint) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -769,6 +784,23 @@ def parse_policy(text: str, source: str, origin: str = "") -> Policy:
         where = f"{source}:{lineno}" if lineno is not None else source
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         raise ConfigError(f"{where}: {_describe(first)}{more}{suffix}") from None
+
+
+def read_policy_file(path: Path) -> str:
+    """The text of the policy file ``path``, read no further than the size limit.
+
+    The same text as ``path.read_text("utf-8")`` (newlines translated); raises
+    ``OSError`` / ``UnicodeDecodeError`` like it, and ``ConfigError`` for a file over
+    ``MAX_POLICY_BYTES`` (``/dev/zero`` included).
+    """
+    with path.open(encoding="utf-8") as stream:
+        text = stream.read(MAX_POLICY_BYTES + 1)
+    if len(text) > MAX_POLICY_BYTES:
+        raise ConfigError(
+            f"{path}: the policy file is over the limit of 1 MiB ({MAX_POLICY_BYTES} bytes)",
+            hint="a policy is a few kilobytes: check that this is the policy file",
+        )
+    return text
 
 
 def starter_policy_text() -> str:

@@ -37,6 +37,7 @@ from typing import Any, cast
 
 import yaml
 
+from releasegate.boundedyaml import BoundedSafeLoader
 from releasegate.cache import FileResultCache, digest_of
 from releasegate.checks.base import CheckContext
 from releasegate.errors import ToolError
@@ -128,7 +129,8 @@ def load_rules(root: Path, into: dict[str, Rule] | None = None) -> dict[str, Rul
     rules = into if into is not None else {}
     for path in rule_files(root):
         try:
-            data = yaml.safe_load(path.read_text("utf-8"))
+            # Bounded: the rule files are repository content (alias bombs, deep nesting).
+            data = yaml.load(path.read_text("utf-8"), Loader=BoundedSafeLoader)  # noqa: S506
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise ToolError(
                 f"semgrep rules {path}: cannot be read: {first_line(str(exc))}"

@@ -1,6 +1,11 @@
 """releasegate: a secure release gate for Python projects."""
 
+import os
 from importlib.metadata import PackageNotFoundError, version
+
+# GitPython raises at import when no git executable is found; releasegate says so in one
+# line instead (``cli.main``), so the import must not fail first.
+os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
 
 try:
     __version__ = version("releasegate")

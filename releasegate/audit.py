@@ -163,9 +163,13 @@ def _last_line(handle: IO[bytes]) -> bytes | None:
     return stripped or None
 
 
-def append_record(path: Path, body: Mapping[str, JSONValue]) -> dict[str, JSONValue]:
-    """Append ``body`` to the log at ``path``, chained to its last record. Raises
-    ``ConfigError`` when the log cannot be written or its last record is unreadable."""
+def append_record(
+    path: Path, body: Mapping[str, JSONValue], *, anchor_in: Path | None = None
+) -> dict[str, JSONValue]:
+    """Append ``body`` to the log at ``path``, chained to its last record, and (with
+    ``anchor_in``, a git directory) move the log's anchor ref, both under the log's lock so
+    that concurrent runs cannot leave the anchor behind. Raises ``ConfigError`` when the
+    log cannot be written or its last record is unreadable."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a+b") as handle:
@@ -198,6 +202,8 @@ def append_record(path: Path, body: Mapping[str, JSONValue]) -> dict[str, JSONVa
             handle.write(canonical_bytes(record) + b"\n")
             handle.flush()
             os.fsync(handle.fileno())
+            if anchor_in is not None:
+                write_anchor(anchor_in, path, record)
     except OSError as exc:
         raise ConfigError(
             f"{path}: cannot append to the audit log: {exc}",

@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
@@ -56,12 +56,33 @@ class Baseline:
         return fingerprint in self.entries
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateKey(key)
+        found[key] = value
+    return found
+
+
 def parse_baseline(data: bytes, path: str) -> Baseline:
     """Validate a baseline file; errors name the file and what is wrong."""
     try:
-        raw = json.loads(data.decode("utf-8"))
+        raw = json.loads(data.decode("utf-8"), object_pairs_hook=_unique_keys)
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: the baseline is not UTF-8") from None
+    except _DuplicateKey as exc:
+        raise ConfigError(
+            f"{path}: duplicate key {exc.key!r} in one object (JSON readers keep "
+            "either one silently)",
+            hint="regenerate it with `releasegate baseline`",
+        ) from None
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"{path}:{exc.lineno}: the baseline is not valid JSON: {exc.msg}",

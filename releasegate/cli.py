@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -20,6 +21,7 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
+import git
 from rich.console import Console
 from rich.progress import Progress as RichProgress
 from rich.progress import SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
@@ -519,6 +521,18 @@ _COMMANDS = {
 }
 
 
+def _git_failure(exc: git.GitCommandError) -> str:
+    """One line for a git command that failed outside the checks."""
+    argv = exc.command if isinstance(exc.command, list) else str(exc.command).split()
+    words = [str(a) for a in argv[1:] if not str(a).startswith("-")][:1]
+    stderr = " ".join(str(exc.stderr or "").replace("stderr:", "").split()).strip(" '")
+    cause = stderr or f"exit status {exc.status}"
+    return (
+        f"git {' '.join(words) or '(command)'} failed: {cause[:300]} (check the repository "
+        "with `git fsck`, and that --repo/--base/--head name what you mean)"
+    )
+
+
 class _Terminated(BaseException):
     """SIGTERM, raised in the main thread so that every ``finally`` runs."""
 
@@ -531,10 +545,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
+    if shutil.which("git") is None:
+        print(
+            "releasegate: error: git: not found on PATH (install git: releasegate reads the "
+            "release range with it)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     try:
         return _COMMANDS[args.command](args)
     except ReleasegateError as exc:
         print(f"releasegate: error: {exc.diagnostics()}", file=sys.stderr)
+        return EXIT_USAGE
+    except git.GitCommandError as exc:
+        print(f"releasegate: error: {_git_failure(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except (KeyboardInterrupt, _Terminated) as exc:
         # Temporary copies are gone (their ``finally`` ran); kill what is still running.

@@ -38,7 +38,6 @@ from releasegate.audit import (
     torn_tail,
     verify_chain,
     who_and_where,
-    write_anchor,
 )
 from releasegate.context import ReleaseContext, open_repo
 from releasegate.decide import SUPPRESSION_SIGNOFF_RULE
@@ -316,8 +315,7 @@ def record(args: argparse.Namespace, evaluation: Evaluation) -> Path | None:
         time=now,
         who=who_and_where(os.environ),
     )
-    sealed = append_record(path, body)
-    write_anchor(evaluation.release.git_dir, path, sealed)
+    append_record(path, body, anchor_in=evaluation.release.git_dir)
     return path
 
 

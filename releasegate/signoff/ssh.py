@@ -187,6 +187,10 @@ def verify(
         )
         match = _KEY_FINGERPRINT.search(text)
         key = match[1] if match else None
+        # ssh-keygen says so when a signature is good; an exit status alone proves nothing.
+        good = f'Good "{namespace}" signature'
+        if code == 0 and (good not in text or key is None):
+            raise ToolError(_UNCONFIRMED.format(step="check-novalidate", text=_cause(text)))
         if code != 0:
             return Verification(
                 outcome=Outcome.BAD_SIGNATURE,
@@ -209,6 +213,8 @@ def verify(
             ["-Y", "verify", "-f", str(signers), "-I", principal, "-n", namespace, "-s", str(sig)],
             stdin=data,
         )
+        if code == 0 and f"{good} for {principal} " not in text:
+            raise ToolError(_UNCONFIRMED.format(step="verify", text=_cause(text)))
         if code != 0:
             return Verification(
                 outcome=Outcome.UNKNOWN_SIGNER,
@@ -221,6 +227,12 @@ def verify(
         return Verification(
             outcome=Outcome.GOOD, detail=first_line(text), key=key, principals=found
         )
+
+
+_UNCONFIRMED = (
+    "ssh-keygen -Y {step} exited 0 without saying the signature is good ({text}): a broken "
+    "or substituted ssh-keygen; install OpenSSH 8.2 or newer"
+)
 
 
 def _cause(text: str) -> str:

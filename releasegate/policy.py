@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
@@ -263,6 +264,26 @@ class StaticSection(_Section):
         return None
 
 
+def _check_index_url(url: str) -> str:
+    shown = re.sub(r"//[^/?#\s]*@", "//***@", url)  # never echo a token
+    try:
+        parts = urlsplit(url.strip())
+        scheme, host = parts.scheme.lower(), parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise ValueError(f"{shown!r} is not a URL") from None
+    if scheme not in ("http", "https", "file") or (scheme != "file" and not host):
+        raise ValueError(
+            f"{shown!r} is not an index URL: write it as https://host/path (or http://, file://)"
+        )
+    if "@" in parts.netloc:
+        raise ValueError(
+            f"{shown!r} contains credentials: list the index without them "
+            "(they are not compared, and a policy is no place for a token)"
+        )
+    return url
+
+
 class DependenciesSection(_Section):
     required: StrictBool = True
     advisory_db: StrictStr | None = Field(
@@ -282,6 +303,16 @@ class DependenciesSection(_Section):
     exclude: list[Glob] = Field(
         default_factory=list,
         description="Dependency files not to read (e.g. docs/requirements.txt).",
+    )
+    allowed_indexes: list[Annotated[StrictStr, AfterValidator(_check_index_url)]] = Field(
+        default_factory=list,
+        description="Package indexes besides PyPI that dependency files may use, as http(s) "
+        "or file URLs without credentials. Any other index a requirements file names "
+        "(-i/--index-url, --extra-index-url, -f/--find-links) or a lock file installs from "
+        "is a blocking finding releasegate.nondefault-index (dependency confusion), and so "
+        "is --trusted-host unless it names the host of an allowed index. Compared "
+        "normalised: lowercase scheme and host, no default port, no trailing '/', and "
+        "without the credentials the dependency file may give.",
     )
 
 

@@ -6,7 +6,11 @@
    are read from the head commit.
 2. Unpinned requirements become findings (``releasegate.unpinned-dependency``)
    that ``decide()`` blocks on or only reports, per ``dependencies.unpinned`` and
-   the mode.
+   the mode. A package source other than PyPI (``-i``/``--index-url``,
+   ``--extra-index-url``, ``-f``/``--find-links``, ``--trusted-host`` in a
+   requirements file, a lock file's registry) that ``dependencies.allowed_indexes``
+   does not allow is a blocking finding (``releasegate.nondefault-index``):
+   dependency confusion. Credentials in its URL are masked everywhere.
 3. Every pin is looked up, offline in a local OSV directory when one is given
    (``--advisory-db``, else ``dependencies.advisory_db`` relative to the
    repository root), online through pip-audit otherwise. One finding per
@@ -33,6 +37,7 @@ from releasegate.checks.base import CheckContext
 from releasegate.decide import UNPINNED_RULE
 from releasegate.deps.model import (
     AdvisoryDBError,
+    IndexUse,
     Inventory,
     PackageAudit,
     Pin,
@@ -40,10 +45,12 @@ from releasegate.deps.model import (
     ServiceError,
     SkippedDependency,
     VulnerabilityService,
+    normalise_index,
+    trusted_host_matches,
 )
 from releasegate.deps.online import PipAudit
-from releasegate.deps.osv import OfflineService, load_database
-from releasegate.deps.sources import collect
+from releasegate.deps.osv import OfflineService, Unevaluated, load_database
+from releasegate.deps.sources import REGISTRY, collect
 from releasegate.errors import ReleasegateError
 from releasegate.fingerprint import Located, fingerprints
 from releasegate.model import CheckResult, Confidence, Finding, JSONValue, Severity, Stage, Status
@@ -55,6 +62,10 @@ NO_SOURCES = (
     "Pipfile.lock, pylock.toml): nothing to audit"
 )
 _MAX_REASONS = 10
+NONDEFAULT_INDEX_RULE = "releasegate.nondefault-index"
+_MAX_PACKAGES_NAMED = 5
+_CONFUSION = "where a package with the name of a PyPI one can take its place (dependency confusion)"
+_ALLOW = "list it in dependencies.allowed_indexes of the policy"
 
 
 def advisory_db_path(ctx: CheckContext) -> Path | None:
@@ -110,8 +121,91 @@ def _unpinned_findings(inventory: Inventory) -> list[Finding]:
     ]
 
 
+def _index_allowed(use: IndexUse, allowed: Sequence[str]) -> bool:
+    if use.trusted_host:
+        return any(trusted_host_matches(use.normalised, index) for index in allowed)
+    return use.normalised in allowed
+
+
+def _index_message(use: IndexUse) -> str:
+    head = f"{use.option} {use.shown}: "
+    if use.trusted_host:
+        return head + (
+            f"pip would not verify TLS for {use.shown}, so whoever is on the network path "
+            "can serve its packages: remove the option, or allow an index on that host in "
+            "dependencies.allowed_indexes of the policy"
+        )
+    if use.option == REGISTRY:
+        names = list(use.packages[:_MAX_PACKAGES_NAMED])
+        if len(use.packages) > _MAX_PACKAGES_NAMED:
+            names.append(f"and {len(use.packages) - _MAX_PACKAGES_NAMED} more")
+        count = len(use.packages)
+        what = (
+            f"{count} package{'s' if count != 1 else ''} ({', '.join(names)}) are"
+            if count
+            else "packages are"
+        )
+        return head + (
+            f"{what} locked from an index other than PyPI, {_CONFUSION}: lock them from "
+            f"PyPI, or {_ALLOW}"
+        )
+    if use.option in ("-f", "--find-links"):
+        path_fix = "waive this finding (dependencies.allowed_indexes lists URLs, not paths)"
+        fix = _ALLOW if "://" in use.normalised else path_fix
+        return head + (
+            f"pip would also install packages found there, in place of PyPI's, {_CONFUSION}: "
+            f"remove the option, or {fix}"
+        )
+    return head + (
+        f"pip would install packages from an index other than PyPI, {_CONFUSION}: remove "
+        f"the option, or {_ALLOW}"
+    )
+
+
+def _index_findings(
+    inventory: Inventory, allowed_indexes: Sequence[str]
+) -> tuple[list[Finding], list[JSONValue]]:
+    """Findings for the package sources the policy does not allow; evidence rows for all."""
+    allowed = [normalise_index(url) for url in allowed_indexes]
+    rows: list[JSONValue] = []
+    refused: list[IndexUse] = []
+    for use in inventory.indexes:
+        ok = _index_allowed(use, allowed)
+        rows.append({**use.to_json(), "allowed": ok})
+        if not ok:
+            refused.append(use)
+    prints = fingerprints(
+        Located(
+            tool=UNPINNED_TOOL,
+            rule_id=NONDEFAULT_INDEX_RULE,
+            path=use.location.path,
+            line=use.location.line,
+            code=f"{use.option} {use.normalised}",
+        )
+        for use in refused
+    )
+    findings = [
+        Finding(
+            tool=UNPINNED_TOOL,
+            rule_id=NONDEFAULT_INDEX_RULE,
+            rule_name="package source other than PyPI",
+            severity=Severity.HIGH,
+            confidence=Confidence.HIGH,
+            path=use.location.path,
+            line=use.location.line,
+            message=_index_message(use),
+            cwe=(829,),
+            fingerprint=fingerprint,
+        )
+        for use, fingerprint in zip(refused, prints, strict=True)
+    ]
+    return findings, rows
+
+
 def _message(pin: Pin, audit: PackageAudit, index: int) -> str:
     vuln = audit.vulnerabilities[index]
+    if isinstance(vuln, Unevaluated):  # an advisory that cannot be read for this pin
+        return f"{pin.name} {pin.version_text}: {vuln.problem}"
     aliases = f" ({', '.join(vuln.aliases)})" if vuln.aliases else ""
     fixed = f"Fixed in {', '.join(vuln.fixed)}." if vuln.fixed else "No fixed version known."
     upgrade = audit.upgrade or "no fixed version known"
@@ -293,7 +387,12 @@ class DependenciesCheck:
         causes = [str(problem) for problem in inventory.problems]
         causes += audit.causes
         causes += [str(item) for item in (*inventory.skipped, *audit.skipped)]
-        findings = _unpinned_findings(inventory) + audit.findings
+        index_findings, index_rows = _index_findings(
+            inventory, ctx.policy.dependencies.allowed_indexes
+        )
+        if index_rows:
+            evidence["indexes"] = index_rows
+        findings = _unpinned_findings(inventory) + index_findings + audit.findings
         findings.sort(key=lambda f: (f.path, f.line, f.rule_id))
         return CheckResult(
             id=self.id,

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -25,12 +26,53 @@ def canonical(name: str) -> str:
     return str(canonicalize_name(name))
 
 
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
+# Up to the last '@' of the authority: a password may hold an '@' (urlsplit reads it so).
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]*@")
 
 
 def redact(text: str) -> str:
     """``text`` without the user:password part of URLs (index and proxy URLs carry tokens)."""
     return _USERINFO.sub(r"\g<scheme>***@", text)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# PyPI's simple index under its names, normalised (``normalise_index``).
+PYPI_INDEX_URLS = frozenset({"https://pypi.org/simple", "https://pypi.python.org/simple"})
+
+
+def normalise_index(value: str) -> str:
+    """An index URL as compared with ``dependencies.allowed_indexes``: lowercase scheme and
+    host, no credentials, no default port, no trailing '/'. Not a URL: stripped as written."""
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:  # an invalid port or IPv6 address: compared as written
+        return redact(text).rstrip("/")
+    if not parts.scheme or not parts.netloc:
+        return text.rstrip("/")
+    scheme = parts.scheme.lower()
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{scheme}://{host}{parts.path.rstrip('/')}{query}"
+
+
+def trusted_host_matches(trusted: str, index: str) -> bool:
+    """Whether ``--trusted-host trusted`` (``host`` or ``host:port``) is the host of the
+    index URL ``index``."""
+    try:
+        wanted = urlsplit("//" + trusted.strip())
+        parts = urlsplit(index)
+        if wanted.hostname is None or wanted.hostname != parts.hostname:
+            return False
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme.lower())
+        return wanted.port is None or wanted.port == port
+    except ValueError:
+        return False
 
 
 class SourceKind(enum.Enum):
@@ -192,6 +234,38 @@ class SourceFile:
 
 
 @dataclass(frozen=True, kw_only=True)
+class IndexUse:
+    """A package source other than PyPI that a dependency file names.
+
+    ``option``: the requirements option as written (``-i``, ``--index-url``,
+    ``--extra-index-url``, ``-f``, ``--find-links``, ``--trusted-host``) or
+    ``registry`` (a lock file). Only the credential-free forms are kept:
+    ``shown`` with credentials masked, ``normalised`` without them.
+    """
+
+    option: str
+    shown: str
+    normalised: str
+    location: Location
+    packages: tuple[str, ...] = ()  # a lock file: the packages locked from it
+
+    @property
+    def trusted_host(self) -> bool:
+        return self.option == "--trusted-host"
+
+    def to_json(self) -> dict[str, JSONValue]:
+        entry: dict[str, JSONValue] = {
+            "option": self.option,
+            "url": self.shown,
+            "path": self.location.path,
+            "line": self.location.line,
+        }
+        if self.packages:
+            entry["packages"] = list(self.packages)
+        return entry
+
+
+@dataclass(frozen=True, kw_only=True)
 class Inventory:
     """Everything the dependency files of a tree say."""
 
@@ -202,6 +276,7 @@ class Inventory:
     local: tuple[LocalProject, ...] = ()
     problems: tuple[SourceProblem, ...] = ()
     notes: tuple[str, ...] = ()
+    indexes: tuple[IndexUse, ...] = ()  # package sources other than PyPI
 
 
 # --- vulnerabilities ----------------------------------------------------------------------

@@ -43,6 +43,12 @@ wildcard, or ``===X``), or any entry of a lock file. Everything else is
 A direct URL, VCS or local path requirement cannot be audited: it is a
 ``SkippedDependency``, which makes the check ``error``.
 
+Package sources other than PyPI's index (``-i``/``--index-url``,
+``--extra-index-url``, ``-f``/``--find-links``, ``--trusted-host`` in a
+requirements file; a lock file's registry) are ``Inventory.indexes``
+(``IndexUse``: credentials masked, the URL normalised); the check judges them
+against ``dependencies.allowed_indexes``.
+
 Lines: a requirement's line is the first physical line of its logical line. A
 lock file entry's line is the line of its table header: the k-th ``[[package]]``
 (``[[packages]]`` in pylock) line of the text is the k-th entry that ``tomllib``
@@ -72,6 +78,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from releasegate.deps.model import (
+    PYPI_INDEX_URLS,
+    IndexUse,
     Inventory,
     LocalProject,
     Location,
@@ -83,6 +91,7 @@ from releasegate.deps.model import (
     SourceProblem,
     Unpinned,
     canonical,
+    normalise_index,
     redact,
 )
 from releasegate.globs import matches
@@ -93,9 +102,6 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
-PYPI_INDEXES = frozenset(
-    {"https://pypi.org/simple", "https://pypi.org/simple/", "https://pypi.python.org/simple"}
-)
 LOCK_FIX = "commit a lock file (uv.lock via `uv lock`, poetry.lock via `poetry lock`)"
 _LOCK_COMMANDS = {
     SourceKind.UV_LOCK: "`uv lock`",
@@ -374,10 +380,19 @@ _GLOBAL_VALUES = frozenset(
     }
 )
 _GLOBAL_FLAGS = frozenset({"--no-index", "--pre", "--prefer-binary", "--require-hashes"})
+_INDEX_URLS = frozenset({"-i", "--index-url", "--extra-index-url"})
+# Package sources besides the index: pip takes packages from them too / trusts them blindly.
+_OTHER_SOURCES = frozenset({"-f", "--find-links", "--trusted-host"})
+REGISTRY = "registry"  # IndexUse.option of a lock file's index
 _REQUIREMENT_VALUES = frozenset(
     {"--hash", "--config-settings", "--global-option", "--install-option"}
 )
 _HASH = re.compile(r"^(sha256|sha384|sha512):[0-9a-fA-F]+$")
+
+
+def is_pypi(index: str) -> bool:
+    """Whether the index URL ``index`` is PyPI's simple index."""
+    return normalise_index(index) in PYPI_INDEX_URLS
 
 
 def parse_options(
@@ -432,12 +447,47 @@ class _File:
     local: list[LocalProject] = field(default_factory=list)
     problems: list[SourceProblem] = field(default_factory=list)
     includes: list[tuple[SourceKind, str]] = field(default_factory=list)
+    # (option, value as written, line, package of a lock entry): package sources other
+    # than PyPI; the value may hold credentials and never leaves this module as is.
+    sources: list[tuple[str, str, int, str | None]] = field(default_factory=list)
     entries: int = 0
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(
             SourceProblem(location=Location(path=self.path, line=line), message=message)
         )
+
+    def source(self, line: int, option: str, value: str, package: str | None = None) -> None:
+        """Record a package source other than PyPI's index (PyPI itself is dropped)."""
+        if option in (*_INDEX_URLS, REGISTRY) and is_pypi(value):
+            return
+        self.sources.append((option, value, line, package))
+
+    def index_uses(self) -> list[IndexUse]:
+        """The sources, credentials masked; a lock file's: one per index, at its first entry."""
+        uses: list[IndexUse] = []
+        locked: dict[str, tuple[int, list[str]]] = {}
+        for option, value, line, package in self.sources:
+            if option == "--trusted-host":
+                normalised = value.strip().lower()
+            else:
+                normalised = normalise_index(value)
+            if package is not None:
+                first, packages = locked.setdefault(normalised, (len(uses), []))
+                packages.append(package)
+                if first < len(uses):
+                    continue
+            uses.append(
+                IndexUse(
+                    option=option,
+                    shown=redact(value.strip()),
+                    normalised=normalised,
+                    location=Location(path=self.path, line=line),
+                )
+            )
+        for first, packages in locked.values():
+            uses[first] = dataclasses.replace(uses[first], packages=tuple(packages))
+        return uses
 
     def names(self) -> set[str]:
         found = {pin.canonical for pin in self.pins}
@@ -544,8 +594,11 @@ class Collector:
                         location=location,
                     )
                 )
-            elif name in ("-i", "--index-url", "--extra-index-url") and value:
+            elif name in _INDEX_URLS and value:
                 self.notes.append(f"{location}: package index {redact(value)}")
+                found.source(number, name, value)
+            elif name in _OTHER_SOURCES and value:
+                found.source(number, name, value)
 
     def _include(
         self, found: _File, number: int, kind: SourceKind, value: str, stack: tuple[str, ...]
@@ -817,6 +870,7 @@ class Collector:
             local=tuple(item for f in files for item in f.local),
             problems=tuple(problem for f in files for problem in f.problems),
             notes=tuple(notes),
+            indexes=tuple(use for f in files for use in f.index_uses()),
         )
 
 
@@ -867,6 +921,7 @@ def collect(
             local=inventory.local,
             problems=inventory.problems,
             notes=(*inventory.notes, *extra.notes),
+            indexes=inventory.indexes,
         )
     return inventory
 
@@ -977,7 +1032,8 @@ def _uv_lock(found: _File, text: str) -> None:
             continue
         ((how, where),) = source.items()
         if how == "registry":
-            note = None if where in PYPI_INDEXES else f"index {redact(str(where))}"
+            note = None if is_pypi(str(where)) else f"index {redact(str(where))}"
+            found.source(line, REGISTRY, str(where), name)
             _pin(found, name, entry.get("version"), line, note=note)
         elif how in ("editable", "virtual", "directory") and isinstance(where, str):
             _local_or_skipped(found, name, where, line, f"{how} {where}", first_party=True)
@@ -1004,7 +1060,8 @@ def _poetry_lock(found: _File, text: str) -> None:
             continue
         how, url = source["type"], str(source.get("url", ""))
         if how == "legacy":
-            note = None if url.rstrip("/") + "/" in PYPI_INDEXES else f"index {redact(url)}"
+            note = None if is_pypi(url) else f"index {redact(url)}"
+            found.source(line, REGISTRY, url, name)
             _pin(found, name, entry.get("version"), line, note=note)
         elif how == "directory":
             _local_or_skipped(found, name, url, line, f"directory {url}", first_party=True)
@@ -1039,7 +1096,9 @@ def _pylock(found: _File, text: str) -> None:
             _local_or_skipped(found, name, path, line, f"directory {path}", first_party=True)
         else:
             index = entry.get("index")
-            note = None if index is None or index in PYPI_INDEXES else f"index {redact(str(index))}"
+            note = None if index is None or is_pypi(str(index)) else f"index {redact(str(index))}"
+            if index is not None:
+                found.source(line, REGISTRY, str(index), name)
             _pin(found, name, entry.get("version"), line, marker=marker, note=note)
 
 
@@ -1051,6 +1110,14 @@ def _pipfile_lock(found: _File, text: str) -> None:
     if not isinstance(data, dict):
         raise SourceError("not a JSON object", line=1)
     lines = _lines(text)
+    meta = data.get("_meta")
+    sources = meta.get("sources") if isinstance(meta, dict) else None
+    for source in sources if isinstance(sources, list) else []:
+        url = source.get("url") if isinstance(source, dict) else None
+        if isinstance(url, str):
+            needle = json.dumps(url)
+            line = next((n for n, text_line in enumerate(lines, 1) if needle in text_line), 1)
+            found.source(line, REGISTRY, url)
     for section in ("default", "develop"):
         entries = data.get(section, {})
         if not isinstance(entries, dict):

@@ -13,6 +13,11 @@
 - Lists are read page by page through ``Link: <...>; rel="next"`` with
   ``per_page=100``; a next link that leaves the API root is not followed (it
   would carry the token elsewhere).
+- Redirects are never followed by ``requests``: the client follows one itself
+  only while it stays under the API root (same scheme, host and port; GitHub
+  answers 301 for a renamed repository), at most ``max_redirects`` hops. A
+  redirect elsewhere, a loop or too many hops is a ``ForgeResponseError``: the
+  answer of another host is never believed.
 - Each distinct GET is made once per client (the cache also joins concurrent
   callers of the same request), and the client counts what it sent.
 - The token lives in a ``Secret`` whose repr is masked; it is put into the
@@ -32,7 +37,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Protocol, cast
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urldefrag, urlencode, urljoin, urlsplit
 
 import requests
 
@@ -57,6 +62,7 @@ API_VERSION = "2022-11-28"
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _TOKEN = re.compile(r"[\x21-\x7e]+")
 _MESSAGE_CHARS = 200
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 class Secret:
@@ -193,6 +199,7 @@ class ClientSettings:
     max_wait: float = 300.0  # seconds of waiting (backoff and rate limits) in all
     per_page: int = 100
     max_pages: int = 100
+    max_redirects: int = 5  # per request, each staying under the API root
     concurrency: int = 4  # GitHub advises against many concurrent requests
 
 
@@ -367,15 +374,60 @@ class GitHubClient:
         if not link or not link.get("url"):
             return None
         url = link["url"]
-        parts = urlsplit(url)
-        if (parts.scheme, parts.netloc) != self._origin or not parts.path.startswith(
-            self._root_path + "/"
-        ):
+        if not self._under_root(url):
             raise ForgeResponseError(
                 f"GET {where}: the next-page link leaves GITHUB_API_URL; not following it "
                 "(it would carry the token elsewhere)"
             )
         return url
+
+    def _under_root(self, url: str) -> bool:
+        """Whether ``url`` is under the API root: same scheme, host and port, and path.
+
+        Only such URLs get the token (next-page links and redirects alike).
+        """
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return False
+        return (parts.scheme, parts.netloc) == self._origin and parts.path.startswith(
+            self._root_path + "/"
+        )
+
+    def _elsewhere(self, url: str) -> str:
+        """Where ``url`` points, for a message: its scheme, host and port only."""
+        try:
+            parts = urlsplit(url)
+            host, port = parts.hostname, parts.port
+        except ValueError:
+            return "a Location that is not a URL"
+        if not parts.scheme or not host:
+            return "a Location that is not a URL"
+        origin = f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+        if (parts.scheme, parts.netloc) == self._origin:
+            return f"{origin} outside {self.config.api_url}"
+        return self._line(origin, 120)
+
+    def _redirect_target(self, response: requests.Response, url: str, where: str) -> str:
+        """The absolute URL a redirect points to, when it stays under the API root."""
+        status = response.status_code
+        location = response.headers.get("location")
+        if not location or not location.strip():
+            raise ForgeResponseError(
+                f"GET {where}: GitHub answered {status} (a redirect) without a Location"
+            )
+        try:
+            target = urldefrag(urljoin(url, location.strip())).url
+        except ValueError:
+            target = location
+        if not self._under_root(target):
+            raise ForgeResponseError(
+                f"GET {where}: GitHub answered {status}, a redirect to "
+                f"{self._elsewhere(target)}; not following it (another host's answer is not "
+                "evidence, and the token must not go there)",
+                hint="check GITHUB_API_URL; only redirects under it are followed",
+            )
+        return target
 
     def _json(self, response: requests.Response, where: str) -> object:
         try:
@@ -416,23 +468,45 @@ class GitHubClient:
     def _send(self, url: str, where: str) -> requests.Response:
         """``GET url`` with retries and rate-limit waits. Raises a ``ForgeError``."""
         try:
-            return self._send_unscrubbed(url, where)
+            return self._follow(url, where)
         except ForgeError as exc:
             token = self.config.token
             raise type(exc)(
                 token.scrub(exc.message), hint=token.scrub(exc.hint) if exc.hint else None
             ) from None
 
+    def _follow(self, url: str, where: str) -> requests.Response:
+        """``GET url``, following redirects only while they stay under the API root."""
+        visited = {url}
+        hops = 0
+        while True:
+            response = self._send_unscrubbed(url, where)
+            if response.status_code not in _REDIRECTS:
+                return response
+            status = response.status_code
+            url = self._redirect_target(response, url, where)
+            hops += 1
+            if url in visited:
+                raise ForgeResponseError(
+                    f"GET {where}: GitHub answered {status}, a redirect that loops back; "
+                    "not following it"
+                )
+            if hops > self.settings.max_redirects:
+                raise ForgeResponseError(
+                    f"GET {where}: more than {self.settings.max_redirects} redirects "
+                    f"(the last a {status}); refusing to follow on"
+                )
+            visited.add(url)
+
     def _send_unscrubbed(self, url: str, where: str) -> requests.Response:
+        """One URL: 2xx and redirects are returned, everything else raises."""
         attempts = 0
         rate_waits = 0
         endpoint = endpoint_of(urlsplit(url).path[len(self._root_path) :])
         while True:
             self._await_primary_reset(where)
             try:
-                response = self._session().get(
-                    url, headers=self._headers(), timeout=self._timeout()
-                )
+                response = self._get(url, where, endpoint)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 self._count(endpoint)
                 attempts += 1
@@ -444,14 +518,10 @@ class GitHubClient:
                     ) from None
                 self._backoff(attempts, f"GET {where}: {cause}")
                 continue
-            except requests.RequestException as exc:
-                raise ForgeUnavailable(
-                    f"GET {where}: request failed: {type(exc).__name__}: {self._line(str(exc))}"
-                ) from None
             self._count(endpoint)
             self._note_rate_limit(response)
             status = response.status_code
-            if 200 <= status < 300:
+            if 200 <= status < 300 or status in _REDIRECTS:
                 return response
             message = self._message(response)
             if status in (403, 429):
@@ -492,6 +562,28 @@ class GitHubClient:
             if status == 422:
                 raise ForgeUnprocessable(f"GET {where}: GitHub cannot answer (422: {message})")
             raise ForgeResponseError(f"GET {where}: GitHub answered {status} ({message})")
+
+    def _get(self, url: str, where: str, endpoint: str) -> requests.Response:
+        """One GET that follows no redirect; connection errors and timeouts propagate."""
+        try:
+            return self._session().get(
+                url, headers=self._headers(), timeout=self._timeout(), allow_redirects=False
+            )
+        except (requests.ConnectionError, requests.Timeout):
+            raise
+        except requests.RequestException as exc:
+            raise ForgeUnavailable(
+                f"GET {where}: request failed: {type(exc).__name__}: {self._line(str(exc))}"
+            ) from None
+        except ValueError as exc:
+            # requests reads the Location of a redirect even when it does not follow it
+            # (``Response.next``): one it cannot parse (a bad port, a bracket, bytes that
+            # are not UTF-8) raises a bare ValueError.
+            self._count(endpoint)
+            raise ForgeResponseError(
+                f"GET {where}: GitHub's answer cannot be read "
+                f"({type(exc).__name__}: {self._line(str(exc), 160)})"
+            ) from None
 
     def _line(self, text: str, limit: int = _MESSAGE_CHARS) -> str:
         """One line of ``text`` for a message: the token masked *before* it is shortened."""

@@ -41,14 +41,16 @@ MUTANTS = (
         "releasegate/checks/semgrep.py",
         "        if skipped:\n            problems.append(",
         "        if False:\n            problems.append(",
-        ("tests/checks/test_semgrep.py",),
+        (
+            "tests/checks/test_semgrep.py::test_a_requested_file_semgrep_does_not_scan_is_an_error_naming_it",
+        ),
     ),
     Mutant(
         "semgrep: errors ignored",
         "releasegate/checks/semgrep.py",
         "        problems.extend(scan.problems)\n",
         "        pass\n",
-        ("tests/checks/test_semgrep.py",),
+        ("tests/checks/test_semgrep.py::test_a_target_that_does_not_parse_is_an_error_naming_it",),
     ),
     Mutant(
         "pip-audit: skipped dependencies dropped",
@@ -62,49 +64,57 @@ MUTANTS = (
         "releasegate/decide.py",
         "        if waiver.expires < today:",
         "        if waiver.expires < today - dt.timedelta(days=1):",
-        ("tests/test_decide.py", "tests/test_policy.py"),
+        ("tests/test_decide.py::test_a_waiver_is_expired_the_day_after_its_expiry_day",),
     ),
     Mutant(
         "waiver expired on its expiry day",
         "releasegate/decide.py",
         "        if waiver.expires < today:",
         "        if waiver.expires <= today:",
-        ("tests/test_decide.py", "tests/test_policy.py"),
+        ("tests/test_decide.py::test_a_waiver_is_still_in_force_on_its_expiry_day",),
     ),
     Mutant(
         "sign-off expired on its expiry day",
         "releasegate/signoff/verify.py",
         "    if statement.expires < today:",
         "    if statement.expires <= today:",
-        ("tests/signoff",),
+        (
+            "tests/signoff/test_signoff_ssh.py::test_a_signoff_is_valid_through_its_expiry_day_in_utc",
+        ),
     ),
     Mutant(
         "baseline duplicates accepted",
         "releasegate/baseline.py",
         "        if entry.fingerprint in entries:\n            raise ConfigError(",
         "        if False:\n            raise ConfigError(",
-        ("tests/test_baseline.py",),
+        (
+            "tests/test_baseline.py::test_a_fingerprint_listed_twice_is_a_configuration_error_naming_it",
+        ),
     ),
     Mutant(
         "JUnit DTD accepted",
         "releasegate/stages/junit.py",
         "forbid_dtd=True, forbid_entities=True",
         "forbid_dtd=False, forbid_entities=True",
-        ("tests/stages",),
+        ("tests/stages/test_stage_results.py",),
     ),
     Mutant(
         "review check does not scrub the token",
         "releasegate/checks/review.py",
         "            reasons=tuple(token.scrub(r) for r in done.reasons),",
         "            reasons=tuple(done.reasons),",
-        ("tests/review",),
+        (
+            "tests/review/test_review_client.py::test_the_check_scrubs_the_token_from_data_github_returned",
+        ),
     ),
     Mutant(
         "GitHub client does not scrub the token",
         "releasegate/forge/client.py",
         "            raise type(exc)(\n                token.scrub(exc.message),",
         "            raise type(exc)(\n                exc.message,",
-        ("tests/review", "tests/test_redact.py"),
+        (
+            "tests/review/test_review_client.py::test_the_client_scrubs_the_token_from_every_error_it_raises",
+        ),
     ),
     Mutant(
         "an erroring check does not block",
@@ -120,42 +130,42 @@ MUTANTS = (
         "releasegate/decide.py",
         "Verdict.PARTIAL_PASS if not_run else Verdict.PASS",
         "Verdict.PASS",
-        ("tests/test_failopen_verdict.py",),
+        ("tests/test_failopen_verdict.py::test_a_partial_run_never_certifies",),
     ),
     Mutant(
         "suppressions added in the range need no sign-off",
         "releasegate/decide.py",
         "    _suppression_verdict(judge, checks, reasons, notes)\n",
         "",
-        ("tests/test_failopen_verdict.py",),
+        ("tests/test_failopen_verdict.py::test_a_suppression_added_in_the_range_needs_signoff",),
     ),
     Mutant(
         "a static stage that cannot block is accepted",
         "releasegate/policy.py",
         "        if not self.required:\n            return self\n        never =",
         "        if True:\n            return self\n        never =",
-        ("tests/test_failopen_verdict.py",),
+        ("tests/test_failopen_verdict.py::test_a_static_stage_that_can_never_block_is_refused",),
     ),
     Mutant(
         "an empty static scope passes",
         "releasegate/checks/tree.py",
         "        if empty:\n            problems.append(empty)",
         "        if False:\n            problems.append(empty)",
-        ("tests/test_failopen_verdict.py",),
+        ("tests/test_failopen_verdict.py::test_an_include_glob_that_matches_nothing_blocks",),
     ),
     Mutant(
         "an untrusted base's policy governs",
         "releasegate/engine.py",
         "    if not release.base_trusted:\n",
         "    if False:\n",
-        ("tests/test_failopen_tree.py",),
+        ("tests/test_failopen_tree.py::test_an_orphan_branch_does_not_govern_itself",),
     ),
     Mutant(
         "a base on another branch is trusted",
         "releasegate/context.py",
         "    if _is_ancestor(repo, base, branch):\n",
         "    if True:\n",
-        ("tests/test_failopen_tree.py",),
+        ("tests/test_failopen_tree.py::test_a_base_on_an_unmerged_branch_is_not_trusted",),
     ),
     Mutant(
         "head code runs with the analysers",
@@ -163,28 +173,32 @@ MUTANTS = (
         "    head_code = [c for c in checks if c.stage in HEAD_CODE_STAGES]\n"
         "    checks = [c for c in checks if c.stage not in HEAD_CODE_STAGES]\n",
         "    head_code: list[Check] = []\n",
-        ("tests/test_failopen_tree.py",),
+        ("tests/test_failopen_tree.py::test_a_stage_command_cannot_change_what_the_scanners_read",),
     ),
     Mutant(
         "links leaving the repository pass",
         "releasegate/snapshot.py",
         "BLOCKING_KINDS = frozenset(\n    {\n        IssueKind.LINK_OUTSIDE,\n",
         "BLOCKING_KINDS = frozenset(\n    {\n",
-        ("tests/test_failopen_tree.py",),
+        (
+            "tests/test_failopen_tree.py::test_a_link_leaving_the_repository_blocks_and_its_target_is_never_read",
+        ),
     ),
     Mutant(
         "unavailable submodules pass",
         "releasegate/snapshot.py",
         "        IssueKind.SUBMODULE_UNANALYSED,\n        IssueKind.UNDECODABLE,\n",
         "        IssueKind.UNDECODABLE,\n",
-        ("tests/test_failopen_tree.py",),
+        (
+            "tests/test_failopen_tree.py::test_an_unavailable_submodule_blocks_unless_the_policy_lists_it",
+        ),
     ),
     Mutant(
         "declared encodings ignored",
         "releasegate/snapshot.py",
         "        if path.endswith(PYTHON_SUFFIXES):\n",
         "        if False:\n",
-        ("tests/test_failopen_tree.py",),
+        ("tests/test_failopen_tree.py::test_utf7_code_is_analysed_as_python_runs_it",),
     ),
     Mutant(
         "cache entries believed without their MAC",
@@ -198,7 +212,9 @@ MUTANTS = (
         "releasegate/procs.py",
         "    escaped = pipe_holders(_pipe_inodes(proc)) - {proc.pid}\n",
         "    escaped: set[int] = set()\n",
-        ("tests/test_failopen_procs.py",),
+        (
+            "tests/test_failopen_procs.py::test_a_hung_tool_with_an_escaped_child_is_stopped_within_bounds",
+        ),
     ),
     Mutant(
         "stage commands see the whole environment",
@@ -219,14 +235,18 @@ MUTANTS = (
         "releasegate/signoff/commands.py",
         "            problem = anchor_problem(lines, expected, source)\n",
         "            problem = None\n",
-        ("tests/signoff/test_audit_chain.py",),
+        (
+            "tests/signoff/test_audit_chain.py::test_cutting_records_off_the_end_is_detected_by_the_anchor",
+        ),
     ),
     Mutant(
         "the verdict is lost when an output fails",
         "releasegate/cli.py",
         "    return EXIT_USAGE if failures else verdict_exit_code(decision.verdict)\n",
         "    return verdict_exit_code(decision.verdict)\n",
-        ("tests/test_failopen_procs.py",),
+        (
+            "tests/test_failopen_procs.py::test_a_report_path_that_is_a_directory_loses_neither_verdict_nor_record",
+        ),
     ),
 )
 

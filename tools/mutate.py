@@ -265,6 +265,12 @@ def _run_tests(tests: tuple[str, ...], timeout: float) -> tuple[bool, float]:
 
 
 def run(mutants: tuple[Mutant, ...], timeout: float) -> int:
+    # A test that fails on the unmutated code would "kill" every mutant: refuse to start.
+    tests = tuple(dict.fromkeys(t for m in mutants for t in m.tests))
+    broken, _ = _run_tests(tests, timeout * 2)
+    if broken:
+        print("the mutants' tests fail on the unmutated code: fix them first", file=sys.stderr)
+        return 2
     failed = 0
     rows: list[str] = []
     for mutant in mutants:

@@ -13,13 +13,28 @@ Semantics, as the OSV schema's evaluation section defines them:
   PEP 503-normalised; advisories with ``withdrawn`` are skipped (counted);
 - a version is affected if it is in the entry's ``versions`` list (PEP 440
   equality: ``3.2`` is ``3.2.0``) or in one of its ranges;
-- ``ECOSYSTEM`` ranges (and ``SEMVER`` ones, read with PEP 440 ordering; ``GIT``
-  ranges need a repository and are left to the ``versions`` list): events
-  sorted by version, ``introduced`` (``"0"`` sorts before every version) makes
-  the versions from it affected, ``fixed`` ends that at the fixed version
-  (exclusive), ``last_affected`` after it (inclusive); ``limit`` events bound
-  the range from above (``"*"``: no bound);
-- an event version that is not a PEP 440 version is skipped with a note.
+- ``ECOSYSTEM`` ranges: events sorted by version, ``introduced`` (``"0"`` sorts
+  before every version) makes the versions from it affected, ``fixed`` ends
+  that at the fixed version (exclusive), ``last_affected`` after it
+  (inclusive); ``limit`` events bound the range from above (``"*"``: no bound);
+- ``SEMVER`` ranges the same way: SemVer 2.0.0 precedence and PEP 440 ordering
+  agree on ``MAJOR.MINOR.PATCH`` and on alpha/beta/rc/dev pre-releases, but not
+  on what PEP 440 reads as a post-release (``1.0.0-1`` is a SemVer pre-release)
+  or a local version (SemVer build metadata, ignored in its precedence), so
+  such an event version is one that cannot be read (below);
+- ``GIT`` ranges are about commits: left to the entry's ``versions`` list or
+  its other ranges; an entry with GIT ranges only and no ``versions`` cannot be
+  evaluated;
+- fail closed: a range of any other type (misspelt, lower case, missing), and
+  an event version that is not PEP 440, cannot be read. Such a range is
+  evaluated three-valued: a version that every placement of the unreadable
+  events would affect is affected, one that none would is not (a ``fixed``
+  that cannot be read only widens the range), and any other version of the
+  package cannot be evaluated: it gets a blocking finding of its own under the
+  advisory's id and aliases (``Unevaluated``), saying what could not be read,
+  to check and waive by id or to fix by updating the database. Each such
+  version string is counted and noted; a ``versions`` entry that is not PEP
+  440 is only noted (no PEP 440 pin can equal it).
 
 Aliases are merged: advisories of one package version whose ids or aliases
 meet (a PYSEC and a GHSA document for one CVE) are one vulnerability, reported
@@ -71,7 +86,16 @@ _DB_SEVERITIES = {
     "LOW": Severity.LOW,
 }
 _RANGE_TYPES = frozenset({"ECOSYSTEM", "SEMVER"})
+_MAX_PROBLEMS = 2
 DEFAULT_SEVERITY = Severity.HIGH
+
+
+class Verdict(enum.Enum):
+    """Whether an advisory affects a version: yes, no, or it cannot be told."""
+
+    NO = 0
+    UNKNOWN = 1
+    YES = 2
 
 
 class EventKind(enum.Enum):
@@ -89,13 +113,41 @@ class Event:
 
 @dataclass(frozen=True, kw_only=True)
 class Range:
-    """One OSV range: its events sorted by version, and its limits."""
+    """One OSV range: its events sorted by version, and its limits.
+
+    ``problem`` says what of it could not be read (None: all of it): with
+    ``unreadable`` (a range of an unknown type, GIT ranges alone) it affects
+    every version UNKNOWN; otherwise the ``unknown_*`` flags say which kinds of
+    event were dropped and ``verdict`` bounds the answer.
+    """
 
     events: tuple[Event, ...]
     limits: tuple[Version | None, ...] = ()  # None: "*"
+    problem: str | None = None
+    unreadable: bool = False
+    unknown_introduced: bool = False
+    unknown_closing: bool = False  # a fixed or last_affected
+    unknown_limit: bool = False
 
-    def contains(self, version: Version) -> bool:
-        if self.limits and not any(limit is None or version < limit for limit in self.limits):
+    def verdict(self, version: Version) -> Verdict:
+        if self.unreadable:
+            return Verdict.UNKNOWN
+        # At most: the dropped closings and limits would only have narrowed it, a dropped
+        # introduced could have opened it anywhere.
+        most = self.unknown_introduced or self._contains(
+            version, () if self.unknown_limit else self.limits
+        )
+        if not most:
+            return Verdict.NO
+        # At least: a dropped introduced could only have widened it; a dropped closing or
+        # limit could be just at or below the version.
+        least = not (self.unknown_closing or self.unknown_limit) and self._contains(
+            version, self.limits
+        )
+        return Verdict.YES if least else Verdict.UNKNOWN
+
+    def _contains(self, version: Version, limits: tuple[Version | None, ...]) -> bool:
+        if limits and not any(limit is None or version < limit for limit in limits):
             return False
         vulnerable = False
         for event in self.events:
@@ -119,8 +171,22 @@ class Affected:
     ranges: tuple[Range, ...]
     versions: frozenset[Version]
 
-    def contains(self, version: Version) -> bool:
-        return version in self.versions or any(r.contains(version) for r in self.ranges)
+    def verdict(self, version: Version) -> Verdict:
+        if version in self.versions:
+            return Verdict.YES
+        return max((r.verdict(version) for r in self.ranges), default=Verdict.NO, key=_rank)
+
+    def problems(self, version: Version) -> list[str]:
+        """What could not be read of the ranges that cannot tell about ``version``."""
+        return [
+            r.problem
+            for r in self.ranges
+            if r.problem is not None and r.verdict(version) is Verdict.UNKNOWN
+        ]
+
+
+def _rank(verdict: Verdict) -> int:
+    return verdict.value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,8 +208,14 @@ class PackageAdvisory:
     affected: tuple[Affected, ...]
     severity: Severity | None
 
+    def verdict(self, version: Version) -> Verdict:
+        return max((e.verdict(version) for e in self.affected), default=Verdict.NO, key=_rank)
+
     def affects(self, version: Version) -> bool:
-        return any(entry.contains(version) for entry in self.affected)
+        return self.verdict(version) is Verdict.YES
+
+    def problems(self, version: Version) -> list[str]:
+        return [problem for entry in self.affected for problem in entry.problems(version)]
 
     def events(self, kind: EventKind) -> list[Version]:
         return [
@@ -162,6 +234,17 @@ class PackageAdvisory:
         return known
 
 
+@dataclass(frozen=True, kw_only=True)
+class Unevaluated(Vulnerability):
+    """An advisory of the package that cannot tell whether the version is affected.
+
+    Reported like a vulnerability (its id and aliases, so a waiver by id applies)
+    with ``problem``: what could not be read and what to do about it.
+    """
+
+    problem: str
+
+
 # --- reading OSV documents ----------------------------------------------------------------
 
 
@@ -171,9 +254,11 @@ class _Reader:
     def __init__(self) -> None:
         self.notes: list[str] = []
         self.skipped_events = 0
+        self.unreadable_ranges = 0
         self._versions: dict[str, Version | None] = {}
 
     def version(self, text: object, where: str) -> Version | None:
+        """``text`` as a PEP 440 version; None (noted) if it is not one."""
         if not isinstance(text, str):
             raise AdvisoryDBError(f"{where}: {text!r} is not a version string")
         if text in self._versions:
@@ -185,8 +270,33 @@ class _Reader:
                 parsed = None
             self._versions[text] = parsed
         if parsed is None:
+            self.notes.append(
+                f"{where}: {text!r} is not a PEP 440 version; skipped (no pinned version "
+                "can equal it)"
+            )
+        return parsed
+
+    def event_version(self, text: object, where: str, semver: bool) -> Version | None:
+        """An event's version; None (counted and noted) if it cannot be read."""
+        if not isinstance(text, str):
+            raise AdvisoryDBError(f"{where}: {text!r} is not a version string")
+        if text not in self._versions:
+            try:
+                self._versions[text] = Version(text)
+            except InvalidVersion:
+                self._versions[text] = None
+        parsed = self._versions[text]
+        if parsed is not None and semver and (parsed.is_postrelease or parsed.local):
+            what = "a version SemVer and PEP 440 order differently"
+            parsed = None
+        else:
+            what = "not a PEP 440 version"
+        if parsed is None:
             self.skipped_events += 1
-            self.notes.append(f"{where}: {text!r} is not a PEP 440 version; skipped")
+            self.notes.append(
+                f"{where}: {text!r} is {what}; skipped: a pinned version it could decide "
+                "is reported as not evaluable"
+            )
         return parsed
 
     def advisory(self, doc: object, file: str) -> list[PackageAdvisory] | None:
@@ -248,23 +358,47 @@ class _Reader:
         raw_ranges = entry.get("ranges") or []
         if not isinstance(raw_ranges, list):
             raise AdvisoryDBError(f"{where}: `ranges` is not a list")
+        git: list[str] = []
         for r_index, raw in enumerate(raw_ranges):
             here = f"{where}.ranges[{r_index}]"
             if not isinstance(raw, dict) or not isinstance(raw.get("events"), list):
                 raise AdvisoryDBError(f"{here}: not a range with `events`")
-            if raw.get("type") not in _RANGE_TYPES:
-                continue
-            ranges.append(self._range(raw["events"], here))
+            kind = raw.get("type")
+            if kind == "GIT":
+                git.append(here)
+            elif kind in _RANGE_TYPES:
+                ranges.append(self._range(raw["events"], here, semver=kind == "SEMVER"))
+            else:
+                shown = "no `type`" if kind is None else f"type {kind!r}"
+                self.unreadable_ranges += 1
+                self.notes.append(
+                    f"{here}: a range of {shown} is not read (only ECOSYSTEM, SEMVER and, "
+                    "with versions, GIT): a pinned version of the package is reported as "
+                    "not evaluable"
+                )
+                problem = f"{here} is a range of {shown}, not ECOSYSTEM or SEMVER"
+                ranges.append(Range(events=(), problem=problem, unreadable=True))
+        raw_versions = _strings(entry.get("versions"), f"{where}: versions")
         versions: set[Version] = set()
-        for text in _strings(entry.get("versions"), f"{where}: versions"):
+        for text in raw_versions:
             parsed = self.version(text, f"{where}: versions")
             if parsed is not None:
                 versions.add(parsed)
+        if git and not raw_versions and not ranges:
+            # Commits only: which releases hold them takes the repository.
+            self.unreadable_ranges += 1
+            self.notes.append(
+                f"{where}: GIT ranges only (commits) and no `versions` list: a pinned "
+                "version of the package is reported as not evaluable"
+            )
+            problem = f"{where} has GIT ranges only (commits, not versions) and no `versions`"
+            ranges.append(Range(events=(), problem=problem, unreadable=True))
         return Affected(ranges=tuple(ranges), versions=frozenset(versions))
 
-    def _range(self, raw_events: Sequence[object], where: str) -> Range:
+    def _range(self, raw_events: Sequence[object], where: str, *, semver: bool) -> Range:
         events: list[Event] = []
         limits: list[Version | None] = []
+        unknown: dict[EventKind, list[str]] = {}
         for raw in raw_events:
             if not isinstance(raw, dict) or len(raw) != 1:
                 raise AdvisoryDBError(f"{where}: an event is not a one-key mapping")
@@ -279,8 +413,9 @@ class _Reader:
             if kind is EventKind.LIMIT and isinstance(value, str) and "*" in value:
                 limits.append(None)
                 continue
-            parsed = self.version(value, f"{where}: {key}")
+            parsed = self.event_version(value, f"{where}: {key}", semver)
             if parsed is None:
+                unknown.setdefault(kind, []).append(value)
                 continue
             if kind is EventKind.LIMIT:
                 limits.append(parsed)
@@ -289,7 +424,18 @@ class _Reader:
         ordered = sorted(
             events, key=lambda e: (0, Version("0")) if e.version is None else (1, e.version)
         )
-        return Range(events=tuple(ordered), limits=tuple(limits))
+        unread = [f"{kind.value} {text!r}" for kind, texts in unknown.items() for text in texts]
+        return Range(
+            events=tuple(ordered),
+            limits=tuple(limits),
+            problem=f"{where}: {', '.join(unread)} cannot be read as "
+            f"{'SemVer ordered like ' if semver else ''}PEP 440"
+            if unread
+            else None,
+            unknown_introduced=EventKind.INTRODUCED in unknown,
+            unknown_closing=EventKind.FIXED in unknown or EventKind.LAST_AFFECTED in unknown,
+            unknown_limit=EventKind.LIMIT in unknown,
+        )
 
 
 def _strings(value: object, where: str) -> list[str]:
@@ -393,6 +539,7 @@ class AdvisoryDatabase:
         notes: Sequence[str],
         skipped_events: int,
         load_seconds: float,
+        unreadable_ranges: int = 0,
     ) -> None:
         self.path = path
         self.by_package = dict(by_package)
@@ -402,18 +549,22 @@ class AdvisoryDatabase:
         self.other_ecosystems = other_ecosystems
         self.notes = tuple(notes)
         self.skipped_events = skipped_events
+        self.unreadable_ranges = unreadable_ranges
         self.load_seconds = load_seconds
         self._candidates: dict[str, list[Version]] = {}
-        self._clean: dict[tuple[str, Version], bool] = {}
+        self._clean: dict[tuple[str, Version, frozenset[str]], bool] = {}
         self._lock = threading.Lock()
 
     def advisories_for(self, name: str) -> tuple[PackageAdvisory, ...]:
         return self.by_package.get(canonical(name), ())
 
     def vulnerabilities(self, name: str, version: Version) -> list[Vulnerability]:
+        """The vulnerabilities of ``name`` at ``version``, and as ``Unevaluated`` the
+        advisories that cannot tell (unless an alias of theirs tells it is affected)."""
         key = canonical(name)
-        hits = [entry for entry in self.advisories_for(key) if entry.affects(version)]
-        return sorted((_vulnerability(group) for group in merge(hits)), key=lambda v: v.id)
+        hits = [e for e in self.advisories_for(key) if e.verdict(version) is not Verdict.NO]
+        found = [_vulnerability(group, version) for group in merge(hits)]
+        return sorted(found, key=lambda v: v.id)
 
     def _fix_candidates(self, name: str) -> list[Version]:
         with self._lock:
@@ -437,27 +588,43 @@ class AdvisoryDatabase:
             self._candidates[name] = result
         return result
 
-    def _is_clean(self, name: str, version: Version) -> bool:
-        key = (name, version)
+    def _is_clean(self, name: str, version: Version, unevaluated: frozenset[str]) -> bool:
+        """No advisory affects ``version``, nor may, but those in ``unevaluated`` (ids of
+        advisories the pinned version is reported for as not evaluable)."""
+        key = (name, version, unevaluated)
         with self._lock:
             cached = self._clean.get(key)
         if cached is not None:
             return cached
-        clean = not any(entry.affects(version) for entry in self.by_package.get(name, ()))
+        clean = True
+        for entry in self.by_package.get(name, ()):
+            verdict = entry.verdict(version)
+            if verdict is Verdict.YES or (
+                verdict is Verdict.UNKNOWN and entry.advisory.id not in unevaluated
+            ):
+                clean = False
+                break
         with self._lock:
             self._clean[key] = clean
         return clean
 
     def smallest_upgrade(self, name: str, version: Version) -> Version | None:
-        """The lowest known version above ``version`` that no advisory of ``name`` affects."""
+        """The lowest known version above ``version`` that no advisory of ``name`` affects
+        (nor may: those that cannot tell about ``version`` either are left to their own
+        findings)."""
         key = canonical(name)
+        unevaluated = frozenset(
+            entry.advisory.id
+            for entry in self.by_package.get(key, ())
+            if entry.verdict(version) is Verdict.UNKNOWN
+        )
         above = [v for v in self._fix_candidates(key) if v > version]
         passes = (True,) if version.is_prerelease else (False, True)
         for allow_pre in passes:
             for candidate in above:
                 if candidate.is_prerelease and not allow_pre:
                     continue
-                if self._is_clean(key, candidate):
+                if self._is_clean(key, candidate, unevaluated):
                     return candidate
         return None
 
@@ -465,14 +632,18 @@ class AdvisoryDatabase:
         key = canonical(name)
         found = self.vulnerabilities(key, version)
         upgrade = self.smallest_upgrade(key, version) if found else None
-        count = len(found)
+        unevaluated = sum(isinstance(v, Unevaluated) for v in found)
+        count = len(found) - unevaluated
+        basis = f"all {count} known vulnerabilit{'y' if count == 1 else 'ies'} of {key} {version}"
+        if unevaluated:
+            basis += f" (not the {unevaluated} advisor{'y' if unevaluated == 1 else 'ies'} "
+            basis += "that cannot be evaluated)"
         return PackageAudit(
             name=key,
             version=version,
             vulnerabilities=tuple(found),
             upgrade=str(upgrade) if upgrade is not None else None,
-            upgrade_basis=f"all {count} known vulnerabilit{'y' if count == 1 else 'ies'} "
-            f"of {key} {version}",
+            upgrade_basis=basis,
         )
 
     def evidence(self) -> dict[str, JSONValue]:
@@ -484,12 +655,15 @@ class AdvisoryDatabase:
             "other_ecosystems_skipped": self.other_ecosystems,
             "packages": len(self.by_package),
             "events_skipped": self.skipped_events,
+            "ranges_not_read": self.unreadable_ranges,
             "notes": list(self.notes[:_MAX_NOTES]),
             "load_seconds": round(self.load_seconds, 3),
         }
 
 
-def _vulnerability(group: Sequence[PackageAdvisory]) -> Vulnerability:
+def _vulnerability(group: Sequence[PackageAdvisory], version: Version) -> Vulnerability:
+    """One vulnerability of the merged ``group``: an ``Unevaluated`` one if no advisory of
+    it tells that ``version`` is affected (each one that cannot tell)."""
     names = {name for entry in group for name in (entry.advisory.id, *entry.advisory.aliases)}
     ident = preferred_id(names)
     ordered = sorted(group, key=lambda e: (e.advisory.id != ident, e.advisory.id))
@@ -498,13 +672,32 @@ def _vulnerability(group: Sequence[PackageAdvisory]) -> Vulnerability:
     )
     levels = [e.severity for e in group if e.severity is not None]
     fixed = sorted({v for entry in group for v in entry.events(EventKind.FIXED)})
-    return Vulnerability(
-        id=ident,
-        aliases=tuple(sorted(names - {ident})),
-        summary=summary,
-        fixed=tuple(str(v) for v in fixed),
-        severity=max(levels) if levels else DEFAULT_SEVERITY,
-        cwe=tuple(sorted({c for e in group for c in e.advisory.cwe})),
+    fields: dict[str, Any] = {
+        "id": ident,
+        "aliases": tuple(sorted(names - {ident})),
+        "summary": summary,
+        "fixed": tuple(str(v) for v in fixed),
+        "severity": max(levels) if levels else DEFAULT_SEVERITY,
+        "cwe": tuple(sorted({c for e in group for c in e.advisory.cwe})),
+    }
+    if any(entry.affects(version) for entry in group):
+        return Vulnerability(**fields)
+    return Unevaluated(**fields, problem=_problem(ordered, ident, version))
+
+
+def _problem(group: Sequence[PackageAdvisory], ident: str, version: Version) -> str:
+    read: list[str] = []
+    for entry in group:
+        for problem in entry.problems(version):
+            read.append(f"{entry.advisory.id} in {problem}")
+    more = len(read) - _MAX_PROBLEMS
+    shown = "; ".join(read[:_MAX_PROBLEMS]) + (f"; and {more} more" if more > 0 else "")
+    aliases = sorted({a for e in group for a in (e.advisory.id, *e.advisory.aliases)} - {ident})
+    named = f"{ident} ({', '.join(aliases)})" if aliases else ident
+    return (
+        f"cannot tell whether {version} is affected by {named}: {shown}. Check the "
+        f"advisory: if {version} is not affected, waive {ident} for this package in the "
+        "policy's waivers; or update the advisory database"
     )
 
 
@@ -570,6 +763,7 @@ def _load(root: Path, files: Sequence[Path]) -> AdvisoryDatabase:
         other_ecosystems=other,
         notes=reader.notes,
         skipped_events=reader.skipped_events,
+        unreadable_ranges=reader.unreadable_ranges,
         load_seconds=time.perf_counter() - started,
     )
 

@@ -159,7 +159,8 @@ def test_an_unparseable_event_is_skipped_with_a_note(tmp_path: Path) -> None:
     db = database(tmp_path, advisory("PYSEC-1", events))
     assert db.skipped_events == 1
     assert any("'0.2.0-n653' is not a PEP 440 version" in note for note in db.notes)
-    # The fixed event is gone, so (failing safe) everything before 1.1 stays affected.
+    # The fixed event is gone, so (failing safe) everything before 1.1 is reported: as
+    # not evaluable (an Unevaluated under the advisory's id), since 0.2.0-n653 may fix it.
     assert ids(db, "0.5") == ["PYSEC-1"]
     assert ids(db, "1.1") == []
 

@@ -104,6 +104,7 @@ MUTANTS = (
         "            reasons=tuple(token.scrub(r) for r in done.reasons),",
         "            reasons=tuple(done.reasons),",
         (
+            "tests/review/test_review_client.py::test_the_check_scrub_masks_every_string_of_a_result",
             "tests/review/test_review_client.py::test_the_check_scrubs_the_token_from_data_github_returned",
         ),
     ),

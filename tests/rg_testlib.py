@@ -65,6 +65,22 @@ if __name__ == "__main__":
     run(sys.argv[1])
 """
 
+# A Flask SQL injection the built-in semgrep pack finds (request.args into execute).
+FLASK_SQLI = """import sqlite3
+
+from flask import Flask, request
+
+app = Flask(__name__)
+
+
+@app.route("/user")
+def user():
+    name = request.args.get("name")
+    cur = sqlite3.connect("app.db").cursor()
+    cur.execute("SELECT * FROM users WHERE name = '%s'" % name)
+    return str(cur.fetchall())
+"""
+
 FIXED_APP = """import subprocess
 import sys
 

@@ -29,7 +29,15 @@ from typing import Any
 import pytest
 from fakegithub import ALICE, BOB, TOKEN, FakeGitHub, FakePull, Fault, Forge, run_review
 from fakegithub import policy_text as review_policy
-from rg_testlib import FIXED_APP, VULNERABLE_APP, GitRepo, check, load_report, releasegate
+from rg_testlib import (
+    FIXED_APP,
+    FLASK_SQLI,
+    VULNERABLE_APP,
+    GitRepo,
+    check,
+    load_report,
+    releasegate,
+)
 
 from releasegate.audit import append_record
 from releasegate.forge.client import ClientSettings, GitHubClient, config_from_env
@@ -280,22 +288,6 @@ def test_a_hanging_semgrep_is_killed_and_blocks(repo: GitRepo, tmp_path: Path) -
     assert done.returncode == 1, done.stdout + done.stderr
     assert "timed out" in one_line_error(report, "semgrep")
     assert gone_soon(int(pidfile.read_text())), "the hung semgrep is still running"
-
-
-FLASK_SQLI = """import sqlite3
-
-from flask import Flask, request
-
-app = Flask(__name__)
-
-
-@app.route("/user")
-def user():
-    name = request.args.get("name")
-    cur = sqlite3.connect("app.db").cursor()
-    cur.execute("SELECT * FROM users WHERE name = '%s'" % name)
-    return str(cur.fetchall())
-"""
 
 
 def _semgrep_repo(root: Path) -> GitRepo:

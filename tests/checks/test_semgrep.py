@@ -11,27 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rg_testlib import GitRepo, check, load_report, releasegate
+from rg_testlib import FLASK_SQLI, GitRepo, check, load_report, releasegate
 
 from releasegate.checks.semgrep import parse_output
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "semgrep"
 
-FLASK_SQLI = """import sqlite3
-
-from flask import Flask, request
-
-app = Flask(__name__)
-
-
-@app.route("/user")
-def user():
-    name = request.args.get("name")
-    cur = sqlite3.connect("app.db").cursor()
-    cur.execute("SELECT * FROM users WHERE name = '%s'" % name)
-    return str(cur.fetchall())
-"""
 
 FLASK_PARAMETERISED = FLASK_SQLI.replace(
     """cur.execute("SELECT * FROM users WHERE name = '%s'" % name)""",

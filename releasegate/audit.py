@@ -25,16 +25,16 @@ import hashlib
 import json
 import os
 import socket
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from releasegate.errors import ConfigError
+from releasegate.errors import ConfigError, GitError
 from releasegate.model import Decision, JSONValue
 from releasegate.signoff.canonical import canonical_bytes, digest_of
+from releasegate.snapshot import run_git
 
 if sys.platform != "win32":
     import fcntl
@@ -335,9 +335,10 @@ def _anchor_ref(log: Path) -> str:
 
 
 def _git(git_dir: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
-    done = subprocess.run(
-        ["git", f"--git-dir={git_dir}", *args], input=stdin, capture_output=True, check=False
-    )
+    try:
+        done = run_git(git_dir, *args, stdin=stdin)
+    except GitError:
+        return None
     return done.stdout if done.returncode == 0 else None
 
 

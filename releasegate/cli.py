@@ -59,6 +59,7 @@ from releasegate.reports import (
 )
 from releasegate.shard import ShardSpec, describe_part, judge_merged, merge_parts, render_part
 from releasegate.signoff import commands as signoff_commands
+from releasegate.snapshot import ENV_GIT_TIMEOUT, git_timeout
 from releasegate.stages.benchmark import parse_benchmark_json, render_perf_baseline
 from releasegate.stages.execute import MAX_RESULT_BYTES
 
@@ -526,6 +527,11 @@ def _git_failure(exc: git.GitCommandError) -> str:
     argv = exc.command if isinstance(exc.command, list) else str(exc.command).split()
     words = [str(a) for a in argv[1:] if not str(a).startswith("-")][:1]
     stderr = " ".join(str(exc.stderr or "").replace("stderr:", "").split()).strip(" '")
+    if stderr.startswith("Timeout:"):
+        return (
+            f"git {' '.join(words) or '(command)'} timed out after {git_timeout():g}s (check the "
+            f"repository with `git fsck`; raise {ENV_GIT_TIMEOUT} for a huge one)"
+        )
     cause = stderr or f"exit status {exc.status}"
     return (
         f"git {' '.join(words) or '(command)'} failed: {cause[:300]} (check the repository "

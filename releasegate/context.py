@@ -16,11 +16,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import Any
 
 import git
 
 from releasegate.errors import GitError
-from releasegate.snapshot import Snapshot, head_snapshot, materialise, tree_entries
+from releasegate.snapshot import (
+    Snapshot,
+    git_timeout,
+    head_snapshot,
+    materialise,
+    tree_entries,
+)
 
 ZERO_SHA = re.compile(r"^0+$")
 _HUNK = re.compile(r"^@@ -\S+ \+(?P<start>\d+)(?:,(?P<count>\d+))? @@", re.MULTILINE)
@@ -69,7 +76,7 @@ class ReleaseContext:
 
     @property
     def repo(self) -> git.Repo:
-        return git.Repo(self.root)
+        return TimedRepo(self.root)
 
     def show(self, rev: str, path: str) -> bytes | None:
         """The content of ``path`` at ``rev``; None if it does not exist there."""
@@ -135,6 +142,20 @@ class ReleaseContext:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+class _TimedGit(git.Git):
+    """GitPython's command runner with a time limit on every command it runs to completion
+    (``RELEASEGATE_GIT_TIMEOUT``): a hung git fails the run instead of stalling it."""
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("as_process"):
+            kwargs.setdefault("kill_after_timeout", git_timeout())
+        return super().execute(*args, **kwargs)
+
+
+class TimedRepo(git.Repo):
+    GitCommandWrapperType = _TimedGit
+
+
 def read_blob(repo: git.Repo, rev: str, path: str) -> bytes | None:
     try:
         commit = repo.commit(rev)
@@ -149,7 +170,7 @@ def read_blob(repo: git.Repo, rev: str, path: str) -> bytes | None:
 
 def open_repo(path: Path) -> git.Repo:
     try:
-        repo = git.Repo(path, search_parent_directories=True)
+        repo = TimedRepo(path, search_parent_directories=True)
     except git.NoSuchPathError:
         raise GitError(
             f"{path}: no such directory", hint="pass --repo DIR of a git checkout"

@@ -28,6 +28,7 @@ from __future__ import annotations
 import codecs
 import enum
 import io
+import os
 import posixpath
 import re
 import shutil
@@ -42,6 +43,39 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from releasegate.errors import GitError
+
+ENV_GIT_TIMEOUT = "RELEASEGATE_GIT_TIMEOUT"
+DEFAULT_GIT_TIMEOUT = 600.0
+
+
+def git_timeout() -> float:
+    """Seconds any one git command may take (``RELEASEGATE_GIT_TIMEOUT``, default 600)."""
+    raw = os.environ.get(ENV_GIT_TIMEOUT, "")
+    try:
+        value = float(raw) if raw else DEFAULT_GIT_TIMEOUT
+    except ValueError:
+        value = DEFAULT_GIT_TIMEOUT
+    return value if value > 0 else DEFAULT_GIT_TIMEOUT
+
+
+def run_git(
+    git_dir: Path, *args: str, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """``git --git-dir=GIT_DIR ARGS`` within ``git_timeout()``. Raises ``GitError`` on a hang."""
+    try:
+        return subprocess.run(
+            ["git", f"--git-dir={git_dir}", *args],
+            input=stdin,
+            capture_output=True,
+            check=False,
+            timeout=git_timeout(),
+        )
+    except subprocess.TimeoutExpired:
+        raise GitError(
+            f"git {args[0]} timed out after {git_timeout():g}s in {git_dir}",
+            hint=f"check the repository (`git fsck`); raise {ENV_GIT_TIMEOUT} for a huge one",
+        ) from None
+
 
 MODE_SYMLINK = "120000"
 MODE_SUBMODULE = "160000"
@@ -122,7 +156,7 @@ def tree_entries(git_dir: Path, rev: str) -> list[TreeEntry]:
 
 
 def _git(git_dir: Path, *args: str) -> bytes:
-    done = subprocess.run(["git", f"--git-dir={git_dir}", *args], capture_output=True, check=False)
+    done = run_git(git_dir, *args)
     if done.returncode != 0:
         cause = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(
@@ -163,9 +197,17 @@ class BlobReader:
 
         feeder = threading.Thread(target=feed, daemon=True)
         feeder.start()
+        watchdog = threading.Timer(git_timeout(), proc.kill)
+        watchdog.daemon = True
+        watchdog.start()
         try:
             for sha, target in wanted:
                 header = stdout.readline().split()
+                if not header and not watchdog.is_alive():
+                    raise GitError(
+                        f"git cat-file timed out after {git_timeout():g}s in {self.git_dir}",
+                        hint=f"check the repository (`git fsck`); raise {ENV_GIT_TIMEOUT}",
+                    )
                 if len(header) != 3 or header[1] != b"blob":
                     raise GitError(
                         f"git object {sha} is missing from {self.git_dir}",
@@ -182,6 +224,7 @@ class BlobReader:
                         left -= len(chunk)
                 stdout.read(1)  # the newline after each object
         finally:
+            watchdog.cancel()
             stdout.close()
             proc.kill()
             proc.wait()
@@ -293,11 +336,7 @@ def _submodule_names(git_dir: Path, rev: str, entries: list[TreeEntry]) -> dict[
     names: dict[str, str] = {}
     if not any(e.path == ".gitmodules" for e in entries):
         return names
-    done = subprocess.run(
-        ["git", f"--git-dir={git_dir}", "config", "--blob", f"{rev}:.gitmodules", "-z", "--list"],
-        capture_output=True,
-        check=False,
-    )
+    done = run_git(git_dir, "config", "--blob", f"{rev}:.gitmodules", "-z", "--list")
     for record in done.stdout.split(b"\0"):
         key, _, value = record.decode("utf-8", "surrogateescape").partition("\n")
         if key.startswith("submodule.") and key.endswith(".path"):
@@ -306,12 +345,7 @@ def _submodule_names(git_dir: Path, rev: str, entries: list[TreeEntry]) -> dict[
 
 
 def _has_commit(git_dir: Path, sha: str) -> bool:
-    done = subprocess.run(
-        ["git", f"--git-dir={git_dir}", "cat-file", "-e", f"{sha}^{{commit}}"],
-        capture_output=True,
-        check=False,
-    )
-    return done.returncode == 0
+    return run_git(git_dir, "cat-file", "-e", f"{sha}^{{commit}}").returncode == 0
 
 
 def _submodule_git_dir(git_dir: Path, name: str, sha: str) -> Path | None:

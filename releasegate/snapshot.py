@@ -37,7 +37,7 @@ import subprocess
 import tempfile
 import threading
 import tokenize
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,8 +127,6 @@ class Snapshot:
     root: Path
     files: tuple[str, ...]
     issues: tuple[TreeIssue, ...]
-    links: Mapping[str, str] = field(default_factory=dict)  # link path -> resolved target
-    submodules: Mapping[str, str] = field(default_factory=dict)  # path -> commit analysed
 
 
 @dataclass(frozen=True)
@@ -360,7 +358,6 @@ def _submodule_git_dir(git_dir: Path, name: str, sha: str) -> Path | None:
 class _Walk:
     tree: _Tree = field(default_factory=_Tree)
     issues: list[TreeIssue] = field(default_factory=list)
-    submodules: dict[str, str] = field(default_factory=dict)
 
     def collect(self, git_dir: Path, rev: str, prefix: str, depth: int) -> None:
         entries = tree_entries(git_dir, rev)
@@ -390,7 +387,6 @@ class _Walk:
             )
             return
         self.tree.add_dirs(f"{path}/x")
-        self.submodules[path] = entry.sha
         self.collect(sub_dir, entry.sha, f"{path}/", depth + 1)
 
     def read_link_targets(self) -> None:
@@ -401,10 +397,9 @@ class _Walk:
             for entry, text in zip(entries, _blob_texts(git_dir, entries), strict=True):
                 self.tree.links[entry.path] = text
 
-    def place_links(self, plan: dict[str, tuple[Path, str]]) -> dict[str, str]:
+    def place_links(self, plan: dict[str, tuple[Path, str]]) -> None:
         """Add each in-repository link's target bytes to ``plan`` under the link's name."""
         tree = self.tree
-        resolved: dict[str, str] = {}
         for link, raw in sorted(tree.links.items()):
             shown = raw if raw.isprintable() else repr(raw)
             try:
@@ -441,9 +436,6 @@ class _Walk:
                     link,
                     f"symbolic link to {shown} points at nothing in the commit",
                 )
-                continue
-            resolved[link] = target
-        return resolved
 
     def _issue(self, kind: IssueKind, path: str, detail: str) -> None:
         self.issues.append(TreeIssue(kind=kind, path=path, detail=detail))
@@ -455,7 +447,7 @@ def build_snapshot(git_dir: Path, rev: str, dest: Path) -> Snapshot:
     walk.collect(git_dir, rev, "", 0)
     walk.read_link_targets()
     plan: dict[str, tuple[Path, str]] = dict(walk.tree.files)
-    resolved_links = walk.place_links(plan)
+    walk.place_links(plan)
     made: set[Path] = set()
     by_dir: dict[Path, list[tuple[str, Path]]] = {}
     for path, (owner, sha) in sorted(plan.items()):
@@ -471,8 +463,6 @@ def build_snapshot(git_dir: Path, rev: str, dest: Path) -> Snapshot:
         root=dest,
         files=tuple(sorted(plan)),
         issues=tuple(sorted(walk.issues, key=lambda i: (i.path, i.kind.value))),
-        links=resolved_links,
-        submodules=dict(walk.submodules),
     )
 
 

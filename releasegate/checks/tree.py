@@ -3,9 +3,8 @@
 A symbolic link that leaves the repository, dangles or loops, a submodule whose
 recorded commit is not available, a Python file that cannot be decoded as
 Python would decode it, and an empty static scope in a head with Python files
-make the check fail, one reason each; a file
-converted from its declared encoding, a link judged as its target and an
-analysed submodule are listed in the evidence.
+make the check fail, one reason each; every issue, a file converted from its
+declared encoding included, is listed in the evidence.
 """
 
 from __future__ import annotations

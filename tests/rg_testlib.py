@@ -6,12 +6,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import rg_cli
 
 
 class GitRepo:
@@ -127,17 +127,8 @@ SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / "schemas" / "sarif-sch
 def releasegate(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    exe = shutil.which("releasegate")
-    argv = [exe] if exe else [sys.executable, "-m", "releasegate"]
-    return subprocess.run(
-        [*argv, *args],
-        check=False,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        cwd=cwd,
-        timeout=600,
-    )
+    """The releasegate CLI run as a separate process (see ``rg_cli``)."""
+    return rg_cli.run(*args, env=env, cwd=cwd)
 
 
 def report_schema() -> dict[str, Any]:

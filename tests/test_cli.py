@@ -134,6 +134,7 @@ def test_config_flag_policy_is_marked_untrusted(repo: GitRepo, tmp_path: Path) -
     assert any("untrusted" in note for note in report["notes"])
 
 
+@pytest.mark.fresh_cache
 def test_broken_bandit_is_an_error_that_blocks(repo: GitRepo, tmp_path: Path) -> None:
     repo.commit("app", **{"app.py": FIXED_APP})
     fake = tmp_path / "fakepython"

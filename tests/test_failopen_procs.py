@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import rg_cli
 from rg_testlib import FIXED_APP, VULNERABLE_APP, GitRepo, load_report, releasegate
 
 from releasegate.errors import ToolError
@@ -96,8 +97,7 @@ def test_a_signal_mid_run_stops_everything_and_leaves_nothing_behind(
     private_tmp.mkdir()
     report = tmp_path / "report.json"
     report.write_text('{"decision": "pass", "stale": true}\\n', encoding="utf-8")
-    exe = shutil.which("releasegate")
-    assert exe is not None
+    [exe] = rg_cli.console_script()
     proc = subprocess.Popen(
         [exe, "run", "--repo", str(repo.root), "--json", str(report), "--no-progress",
          "--audit-log", str(tmp_path / "audit.jsonl")],
@@ -164,8 +164,7 @@ def test_a_full_disk_loses_neither_verdict_nor_record(repo: GitRepo, tmp_path: P
     full = tmp_path / "full"
     full.mkdir()
     audit = tmp_path / "audit.jsonl"
-    exe = shutil.which("releasegate")
-    assert exe is not None
+    [exe] = rg_cli.console_script()
     script = (
         f'mount -t tmpfs -o size=4k tmpfs "{full}" && exec "{exe}" run --repo "{repo.root}" '
         f'--no-progress --json "{full}/report.json" --audit-log "{audit}"'
@@ -189,7 +188,7 @@ def test_github_output_outside_actions_is_refused_before_any_verdict(
     _vulnerable(repo)
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_OUTPUT"}
     done = subprocess.run(
-        [shutil.which("releasegate") or "releasegate", "run", "--repo", str(repo.root),
+        [*rg_cli.console_script(), "run", "--repo", str(repo.root),
          "--github-output", "--no-audit"],
         capture_output=True, text=True, env=env, timeout=300, check=False,
     )  # fmt: skip

@@ -48,6 +48,7 @@ target.write_bytes(original)
 """
 
 
+@pytest.mark.fresh_cache
 def test_a_stage_command_cannot_change_what_the_scanners_read(repo: GitRepo) -> None:
     policy = STATIC_ONLY_POLICY + (
         "  tamper:\n    command: [python, tamper.py]\n    format: exit-code\n"

@@ -234,6 +234,7 @@ def real_semgrep() -> str:
 # --- bandit -------------------------------------------------------------------------------
 
 
+@pytest.mark.fresh_cache
 def test_a_hanging_bandit_is_killed_and_blocks(repo: GitRepo, tmp_path: Path) -> None:
     trusted(repo, policy(top="timeout_seconds: 3\n"))
     repo.commit("app", **{"app.py": VULNERABLE_APP})
@@ -246,6 +247,7 @@ def test_a_hanging_bandit_is_killed_and_blocks(repo: GitRepo, tmp_path: Path) ->
     assert gone_soon(int(pidfile.read_text())), "the hung bandit is still running"
 
 
+@pytest.mark.fresh_cache
 def test_a_bandit_killed_by_a_signal_blocks(repo: GitRepo, tmp_path: Path) -> None:
     trusted(repo, policy())
     repo.commit("app", **{"app.py": VULNERABLE_APP})
@@ -255,6 +257,7 @@ def test_a_bandit_killed_by_a_signal_blocks(repo: GitRepo, tmp_path: Path) -> No
     assert "bandit" in one_line_error(report, "bandit")
 
 
+@pytest.mark.fresh_cache
 @pytest.mark.parametrize("mode", ["truncated", "empty", "not-json", "schema"])
 def test_damaged_real_bandit_output_blocks(repo: GitRepo, tmp_path: Path, mode: str) -> None:
     trusted(repo, policy())
@@ -281,6 +284,7 @@ def test_a_missing_semgrep_blocks(repo: GitRepo, tmp_path: Path) -> None:
     assert check(report, "bandit")["status"] == "pass"
 
 
+@pytest.mark.fresh_cache
 def test_a_hanging_semgrep_is_killed_and_blocks(repo: GitRepo, tmp_path: Path) -> None:
     trusted(repo, policy(semgrep=True, top="timeout_seconds: 3\n"))
     repo.commit("app", **{"app.py": FIXED_APP})

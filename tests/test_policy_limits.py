@@ -11,15 +11,14 @@ from __future__ import annotations
 import os
 import re
 import resource
-import shutil
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import rg_cli
 from rg_testlib import FIXED_APP, GitRepo, releasegate
 
 from releasegate.errors import ConfigError
@@ -52,8 +51,7 @@ class Measured:
 
 def _measured(*args: str, cwd: Path | None = None) -> Measured:
     """Run releasegate with an address-space cap; its own peak RSS (wait4) and wall time."""
-    exe = shutil.which("releasegate")
-    argv = [exe] if exe else [sys.executable, "-m", "releasegate"]
+    argv = rg_cli.console_script()
 
     def cap() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (_CAP_BYTES, _CAP_BYTES))

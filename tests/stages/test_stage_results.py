@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -11,6 +10,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+import rg_cli
 from rg_testlib import GitRepo, releasegate
 from stage_helpers import stage, with_policy, write_untracked
 
@@ -61,8 +61,7 @@ def test_an_entity_expansion_bomb_is_an_error_without_hanging_or_ballooning(
     repo.commit("work", **{"app.py": "x = 1\n"})
     write_untracked(repo, "build/junit.xml", BILLION_LAUGHS.decode())
     out = repo.root.parent / "bomb.json"
-    exe = shutil.which("releasegate")
-    cli = [exe] if exe else [sys.executable, "-m", "releasegate"]
+    cli = rg_cli.console_script()
     started = time.monotonic()
     measured = subprocess.run(
         [

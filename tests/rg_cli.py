@@ -61,7 +61,7 @@ class _Zygote:
         self.process = subprocess.Popen(
             [sys.executable, str(ZYGOTE), self.socket],
             env=_BASE_ENV,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,  # closed when this process ends: the zygote then exits
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             cwd=self.dir,

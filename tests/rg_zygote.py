@@ -14,15 +14,17 @@ redo is what import time decided; ``rg_testlib.releasegate`` therefore execs the
 real console script whenever a test changes what imports read (PATH, PYTHON*,
 locale and GitPython variables), and always when ``RG_TEST_EXEC=1``.
 
-Protocol: one JSON line in (argv, env, cwd, stdout, stderr paths), two JSON
-lines out ({"pid": N} when the run starts, {"returncode": N} when it ended,
-negative for a signal, as subprocess reports it).
+The zygote exits when the test process that started it is gone (its stdin,
+a pipe from that process, reaches EOF). Protocol: one JSON line in (argv, env,
+cwd, stdout, stderr paths), two JSON lines out ({"pid": N} when the run starts,
+{"returncode": N} when it ended, negative for a signal, as subprocess reports it).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import socket
 import sys
@@ -61,6 +63,12 @@ def serve(path: str) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # handlers are reaped by the kernel
     print("ready", flush=True)
     while True:
+        # stdin is a pipe from the test process: its end (EOF) means that process is gone.
+        readable, _, _ = select.select([server, sys.stdin.buffer], [], [])
+        if sys.stdin.buffer in readable and not os.read(sys.stdin.fileno(), 1):
+            os._exit(0)
+        if server not in readable:
+            continue
         conn, _ = server.accept()
         if os.fork() != 0:
             conn.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -74,3 +75,33 @@ def test_a_run_past_its_time_limit_is_killed(tmp_path: Path) -> None:
     time.sleep(0.5)
     with pytest.raises(OSError):
         os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+
+
+def test_the_zygote_ends_with_the_test_process_that_started_it(tmp_path: Path) -> None:
+    script = (
+        "import rg_cli, sys\n"
+        "done = rg_cli.run('--version')\n"
+        "print(rg_cli._zygote.process.pid, flush=True)\n"
+        "import os; os._exit(0)\n"  # no atexit: the zygote must notice on its own
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent,
+        timeout=120,
+        check=True,
+    )
+    pid = int(done.stdout.split()[-1])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.2)
+    assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its reaper has ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except (OSError, IndexError):
+        return False

@@ -14,7 +14,6 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from releasegate.snapshot import (
     materialise,
     tree_entries,
 )
+from releasegate.tags import is_release_tag, no_release_tag_hint
 
 ZERO_SHA = re.compile(r"^0+$")
 _HUNK = re.compile(r"^@@ -\S+ \+(?P<start>\d+)(?:,(?P<count>\d+))? @@", re.MULTILINE)
@@ -210,19 +210,28 @@ def _is_ancestor(repo: git.Repo, ancestor: str, descendant: str) -> bool:
     return True
 
 
-def _release_tag_base(repo: git.Repo, head: str, pattern: str) -> tuple[str, str] | None:
-    """The nearest ancestor of ``head`` (not head itself) carrying a release tag."""
+def _merged_tags(repo: git.Repo, head: str) -> list[tuple[str, str]]:
+    """(tag, commit) of every tag in ``head``'s history, newest first."""
     out = repo.git.for_each_ref(
         f"--merged={head}",
         "--sort=-creatordate",
         "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)",
         "refs/tags/",
     )
-    tagged: dict[str, str] = {}
+    found: list[tuple[str, str]] = []
     for line in out.splitlines():
         name, obj, peeled = line.split("\0")
-        target = peeled or obj
-        if target != head and fnmatchcase(name, pattern):
+        found.append((name, peeled or obj))
+    return found
+
+
+def _release_tag_base(
+    repo: git.Repo, head: str, pattern: str | None, merged: list[tuple[str, str]]
+) -> tuple[str, str] | None:
+    """The nearest ancestor of ``head`` (not head itself) carrying a release tag."""
+    tagged: dict[str, str] = {}
+    for name, target in merged:
+        if target != head and is_release_tag(name, pattern):
             tagged.setdefault(target, name)
     if not tagged:
         return None
@@ -254,11 +263,20 @@ def _default_branch(repo: git.Repo, configured: str | None) -> str | None:
 
 
 def _pick_base(
-    repo: git.Repo, head: str, tag_pattern: str, default_branch: str | None
+    repo: git.Repo, head: str, tag_pattern: str | None, default_branch: str | None
 ) -> tuple[str, str]:
-    tagged = _release_tag_base(repo, head, tag_pattern)
+    merged = _merged_tags(repo, head)
+    tagged = _release_tag_base(repo, head, tag_pattern, merged)
     if tagged is not None:
         return tagged[1], f"release tag {tagged[0]}"
+    base, source = _untagged_base(repo, head, default_branch)
+    seen = [name for name, target in merged if target != head]
+    if not seen and not source.startswith("root commit"):
+        return base, source  # an untagged project's pull request: nothing to hint
+    return base, f"{source}; {no_release_tag_hint(seen, tag_pattern)}"
+
+
+def _untagged_base(repo: git.Repo, head: str, default_branch: str | None) -> tuple[str, str]:
     branch = _default_branch(repo, default_branch)
     if branch is not None:
         try:
@@ -272,12 +290,12 @@ def _pick_base(
     return roots[-1], "root commit (no release tag, no merge base)"
 
 
-def _tags_at(repo: git.Repo, sha: str, pattern: str) -> list[str]:
-    return [t for t in repo.git.tag("--points-at", sha).split() if fnmatchcase(t, pattern)]
+def _tags_at(repo: git.Repo, sha: str, pattern: str | None) -> list[str]:
+    return [t for t in repo.git.tag("--points-at", sha).split() if is_release_tag(t, pattern)]
 
 
 def _base_trust(
-    repo: git.Repo, base: str, head: str, tag_pattern: str, default_branch: str | None
+    repo: git.Repo, base: str, head: str, tag_pattern: str | None, default_branch: str | None
 ) -> tuple[bool, str]:
     """Whether ``base`` is history the head did not write by itself.
 
@@ -355,7 +373,7 @@ def resolve_context(
     *,
     head: str | None = None,
     base: str | None = None,
-    tag_pattern: str = "v*",
+    tag_pattern: str | None = None,
     default_branch: str | None = None,
 ) -> ReleaseContext:
     """Resolve the range under judgement. Raises ``GitError`` with a remedy."""

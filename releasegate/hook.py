@@ -38,7 +38,6 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TextIO
 
@@ -52,6 +51,7 @@ from releasegate.model import Mode, Stage, Verdict
 from releasegate.policy import Policy
 from releasegate.reports import render_terminal
 from releasegate.reports.escape import terminal_text
+from releasegate.tags import TAG_PATTERN_KEY, describe_pattern, is_release_tag
 
 HOOK_NAME = "pre-push"
 BACKUP_SUFFIX = ".releasegate-previous"
@@ -258,21 +258,24 @@ class Plan:
     note: str = ""
 
 
-def _tag_pattern(repo: Path, update: Update) -> str:
+def _tag_pattern(repo: Path, update: Update) -> str | None:
     """The release tag pattern of the policy that would govern releasing this tag."""
     _, loaded = resolve(RunOptions(repo=repo, head=update.local_sha))
     return loaded.policy.release.tag_pattern
 
 
-def plan_update(repo: Path, update: Update, *, tag_pattern: Callable[[], str]) -> Plan:
+def plan_update(repo: Path, update: Update, *, tag_pattern: Callable[[], str | None]) -> Plan:
     if is_zero_sha(update.local_sha):
         return Plan(update=update, skip="deleted: nothing to check")
     ref = update.remote_ref
     if ref.startswith("refs/tags/"):
         tag = ref.removeprefix("refs/tags/")
         pattern = tag_pattern()
-        if not fnmatchcase(tag, pattern):
-            return Plan(update=update, skip=f"tag does not match release.tag_pattern {pattern}")
+        if not is_release_tag(tag, pattern):
+            return Plan(
+                update=update,
+                skip=f"tag does not match {TAG_PATTERN_KEY} ({describe_pattern(pattern)})",
+            )
         return Plan(update=update, mode=Mode.RELEASE, release_preview=True)
     if not ref.startswith("refs/heads/") and not ref.endswith("/?"):
         return Plan(update=update, skip="not a branch or a release tag: nothing to check")

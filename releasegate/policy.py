@@ -101,9 +101,11 @@ class _Section(BaseModel):
 
 
 class ReleaseSection(_Section):
-    tag_pattern: Annotated[StrictStr, AfterValidator(_check_tag_pattern)] = Field(
-        default="v*",
-        description="Glob for release tags; the newest matching ancestor tag is the default base.",
+    tag_pattern: Annotated[StrictStr, AfterValidator(_check_tag_pattern)] | None = Field(
+        default=None,
+        description="Glob for release tags; the newest matching ancestor tag is the default base. "
+        "Unset: tags that are versions (v1.2.3, 1.2.3, release-1.2.3: a PEP 440 version after "
+        "an optional v, release-, release_ or release/ prefix).",
     )
     default_branch: StrictStr | None = Field(
         default=None,

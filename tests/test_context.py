@@ -173,3 +173,56 @@ def test_hostile_file_names_survive(repo: GitRepo) -> None:
     repo.commit("two", **{name: "x = 1\n"})
     ctx = resolve_context(repo.root)
     assert ctx.changed_files == (name,)
+
+
+@pytest.mark.parametrize("tag", ["3.1.3", "v3.1.3", "release-3.1.3", "release/3.1", "2.0.0rc1"])
+def test_version_tags_are_release_tags_by_default(repo: GitRepo, tag: str) -> None:
+    tagged = repo.commit("one", **{"a.py": "a = 1\n"})
+    repo.tag(tag)
+    repo.commit("two", **{"b.py": "b = 2\n"})
+    ctx = resolve_context(repo.root)
+    assert ctx.base == tagged
+    assert ctx.base_source == f"release tag {tag}"
+
+
+def test_the_newest_version_tag_in_the_history_is_the_base(repo: GitRepo) -> None:
+    repo.commit("one", **{"a.py": "a = 1\n"})
+    repo.tag("1.0.0")
+    second = repo.commit("two", **{"b.py": "b = 2\n"})
+    repo.tag("1.1.0")
+    repo.tag("nightly")
+    third = repo.commit("three", **{"c.py": "c = 3\n"})
+    repo.tag("latest")
+    repo.commit("four", **{"d.py": "d = 4\n"})
+    ctx = resolve_context(repo.root)
+    assert (ctx.base, ctx.base_source) == (second, "release tag 1.1.0")
+    assert ctx.base != third
+
+
+def test_when_no_tag_is_a_release_tag_the_source_names_the_tags_and_the_key(
+    repo: GitRepo,
+) -> None:
+    root = repo.commit("one")
+    repo.tag("nightly")
+    repo.tag("stable")
+    repo.commit("two")
+    ctx = resolve_context(repo.root)
+    assert ctx.base == root
+    assert ctx.base_source.startswith("root commit")
+    assert "no tag matches release.tag_pattern (version tags" in ctx.base_source
+    assert "tags seen: " in ctx.base_source
+    assert "nightly" in ctx.base_source and "stable" in ctx.base_source
+    assert "set release.tag_pattern" in ctx.base_source
+    # A glob set in the policy is matched as written, and named in the hint.
+    ctx = resolve_context(repo.root, tag_pattern="release-*")
+    assert "no tag matches release.tag_pattern ('release-*')" in ctx.base_source
+
+
+def test_a_history_without_tags_says_so_when_the_root_is_the_base(repo: GitRepo) -> None:
+    repo.commit("one")
+    repo.commit("two")
+    ctx = resolve_context(repo.root)
+    assert ctx.base_source == (
+        "root commit (no release tag, no merge base); "
+        "the history has no tags; tag releases to match release.tag_pattern"
+    )

@@ -13,6 +13,11 @@ import pytest
 import rg_cli
 from rg_testlib import VULNERABLE_APP, GitRepo
 
+# These tests are about the zygote itself: with RG_TEST_EXEC=1 there is none.
+zygote_only = pytest.mark.skipif(
+    os.environ.get(rg_cli.ENV_EXEC) == "1", reason="RG_TEST_EXEC=1: every run is exec'd"
+)
+
 
 def _both(*args: str, env: dict[str, str] | None = None) -> list[subprocess.CompletedProcess[str]]:
     forked = rg_cli.run(*args, env=env)
@@ -55,6 +60,7 @@ def test_usage_errors_and_the_environment_reach_the_run_as_they_would_exec(tmp_p
     assert str(policy) in forked.stdout + forked.stderr
 
 
+@zygote_only
 def test_a_test_that_changes_path_gets_the_real_console_script(tmp_path: Path) -> None:
     (tmp_path / "git").write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
     (tmp_path / "git").chmod(0o755)
@@ -77,6 +83,7 @@ def test_a_run_past_its_time_limit_is_killed(tmp_path: Path) -> None:
         os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
 
 
+@zygote_only
 def test_the_zygote_ends_with_the_test_process_that_started_it(tmp_path: Path) -> None:
     script = (
         "import rg_cli, sys\n"

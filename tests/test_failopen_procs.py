@@ -101,7 +101,8 @@ def test_a_signal_mid_run_stops_everything_and_leaves_nothing_behind(
     proc = subprocess.Popen(
         [exe, "run", "--repo", str(repo.root), "--json", str(report), "--no-progress",
          "--audit-log", str(tmp_path / "audit.jsonl")],
-        env={**os.environ, "TMPDIR": str(private_tmp)},
+        # faulthandler: a run that does not stop is made to print every thread's stack.
+        env={**os.environ, "TMPDIR": str(private_tmp), "PYTHONFAULTHANDLER": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -110,7 +111,16 @@ def test_a_signal_mid_run_stops_everything_and_leaves_nothing_behind(
         stage_pid = int(_wait_for(pidfile, 120))
         assert not report.exists()  # the stale report went at the start
         proc.send_signal(signum)
-        out, err = proc.communicate(timeout=30)
+        try:
+            out, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)
+            out, err = proc.communicate(timeout=30)
+            children = subprocess.run(
+                ["ps", "-o", "pid,stat,args", "--ppid", str(proc.pid)],
+                capture_output=True, text=True, check=False,
+            ).stdout  # fmt: skip
+            pytest.fail(f"still running 30 s after the signal; children:\n{children}\n{err}")
     finally:
         proc.kill()
     assert proc.returncode == 128 + signum, (out, err)

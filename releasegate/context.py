@@ -226,12 +226,12 @@ def _merged_tags(repo: git.Repo, head: str) -> list[tuple[str, str]]:
 
 
 def _release_tag_base(
-    repo: git.Repo, head: str, pattern: str | None, merged: list[tuple[str, str]]
+    repo: git.Repo, head: str, pattern: str | None, tags: list[tuple[str, str]]
 ) -> tuple[str, str] | None:
-    """The nearest ancestor of ``head`` (not head itself) carrying a release tag."""
+    """The nearest ancestor of ``head`` carrying a release tag, among ``tags`` (tag, commit)."""
     tagged: dict[str, str] = {}
-    for name, target in merged:
-        if target != head and is_release_tag(name, pattern):
+    for name, target in tags:
+        if is_release_tag(name, pattern):
             tagged.setdefault(target, name)
     if not tagged:
         return None
@@ -265,29 +265,35 @@ def _default_branch(repo: git.Repo, configured: str | None) -> str | None:
 def _pick_base(
     repo: git.Repo, head: str, tag_pattern: str | None, default_branch: str | None
 ) -> tuple[str, str]:
-    merged = _merged_tags(repo, head)
-    tagged = _release_tag_base(repo, head, tag_pattern, merged)
+    # A tag on head itself is never its own base.
+    tags = [(name, target) for name, target in _merged_tags(repo, head) if target != head]
+    tagged = _release_tag_base(repo, head, tag_pattern, tags)
     if tagged is not None:
         return tagged[1], f"release tag {tagged[0]}"
-    base, source = _untagged_base(repo, head, default_branch)
-    seen = [name for name, target in merged if target != head]
-    if not seen and not source.startswith("root commit"):
-        return base, source  # an untagged project's pull request: nothing to hint
-    return base, f"{source}; {no_release_tag_hint(seen, tag_pattern)}"
-
-
-def _untagged_base(repo: git.Repo, head: str, default_branch: str | None) -> tuple[str, str]:
-    branch = _default_branch(repo, default_branch)
-    if branch is not None:
-        try:
-            merge_base = repo.git.merge_base(head, branch).strip()
-        except git.GitCommandError:
-            merge_base = ""
-        if merge_base and merge_base != head:
-            short = branch.removeprefix("refs/heads/").removeprefix("refs/remotes/")
-            return merge_base, f"merge base with {short}"
+    hint = no_release_tag_hint([name for name, _ in tags], tag_pattern)
+    merge_base = _merge_base_with_default(repo, head, default_branch)
+    if merge_base is not None:
+        base, source = merge_base
+        # An untagged project's pull request: nothing to hint.
+        return base, f"{source}; {hint}" if tags else source
     roots = repo.git.rev_list("--max-parents=0", head).split()
-    return roots[-1], "root commit (no release tag, no merge base)"
+    return roots[-1], f"root commit (no release tag, no merge base); {hint}"
+
+
+def _merge_base_with_default(
+    repo: git.Repo, head: str, default_branch: str | None
+) -> tuple[str, str] | None:
+    branch = _default_branch(repo, default_branch)
+    if branch is None:
+        return None
+    try:
+        merge_base = repo.git.merge_base(head, branch).strip()
+    except git.GitCommandError:
+        return None
+    if not merge_base or merge_base == head:
+        return None
+    short = branch.removeprefix("refs/heads/").removeprefix("refs/remotes/")
+    return merge_base, f"merge base with {short}"
 
 
 def _tags_at(repo: git.Repo, sha: str, pattern: str | None) -> list[str]:

@@ -109,11 +109,12 @@ def _text(path: str) -> str:
 
 
 _zygote: _Zygote | None = None
+_BASE_VIEW = _import_time_view(_BASE_ENV)
 
 
 def forkable(env: dict[str, str]) -> bool:
     """Whether a run with this environment may be forked rather than exec'd."""
-    return env.get(ENV_EXEC) != "1" and _import_time_view(env) == _import_time_view(_BASE_ENV)
+    return env.get(ENV_EXEC) != "1" and _import_time_view(env) == _BASE_VIEW
 
 
 def run(

@@ -36,6 +36,9 @@ from releasegate.suppressions import apply as apply_suppressions
 
 WAIVER_WARNING_DAYS = 14
 UNPINNED_RULE = "releasegate.unpinned-dependency"
+# A range in a library (releasegate.deps.project): reported; blocks only when the policy
+# sets dependencies.unpinned: block.
+LIBRARY_RANGE_RULE = "releasegate.library-range"
 _MAX_LISTED_FILES = 10
 
 
@@ -153,6 +156,10 @@ def _judge_finding(finding: Finding, stage: Stage, judge: _Judge) -> _Judgement:
             f"static.block_on[{index}] (severity >= {rule.severity}, "
             f"confidence >= {rule.confidence})"
         )
+    elif stage is Stage.DEPENDENCIES and finding.rule_id == LIBRARY_RANGE_RULE:
+        if policy.dependencies.unpinned != "block":
+            return _Judgement(finding=dataclasses.replace(finding, blocking=False), reason=None)
+        rule_name = "dependencies.unpinned: block (ranges block, in a library too)"
     elif stage is Stage.DEPENDENCIES and finding.rule_id == UNPINNED_RULE:
         setting = policy.dependencies.unpinned
         effective = setting or ("block" if judge.mode is Mode.RELEASE else "warn")

@@ -130,7 +130,28 @@ class BlockRule(_Section):
         return severity >= Severity(self.severity) and confidence >= Confidence(self.confidence)
 
 
+# Code that does not ship with the release: not analysed, and its dependency files not
+# audited, unless the policy says otherwise. Top-level only: a package's own ``docs`` or
+# ``scripts`` subpackage ships, and is analysed.
+NOT_SHIPPED = [
+    "docs/",
+    "doc/",
+    "examples/",
+    "example/",
+    "benchmarks/",
+    "bench/",
+    "scripts/",
+]
+
+TEST_DIRECTORIES = [
+    "tests/",
+    "test/",
+    "testing/",
+    "**/tests/",
+]
+
 DEFAULT_EXCLUDES = [
+    *NOT_SHIPPED,
     "tests/",
     "test/",
     "testing/",
@@ -209,7 +230,12 @@ class SemgrepSection(_Section):
 class StaticSection(_Section):
     required: StrictBool = True
     include: list[Glob] = Field(default_factory=lambda: ["**/*.py"])
-    exclude: list[Glob] = Field(default_factory=lambda: list(DEFAULT_EXCLUDES))
+    exclude: list[Glob] = Field(
+        default_factory=lambda: list(DEFAULT_EXCLUDES),
+        description="Files not analysed. The default leaves out what does not ship (top-level "
+        "docs, examples, benchmarks and scripts directories), tests, virtual environments and "
+        "build output; a list here replaces it.",
+    )
     block_on: list[BlockRule] = Field(
         default_factory=lambda: [BlockRule()],
         description="The first rule whose paths match a finding decides whether it blocks.",
@@ -300,11 +326,13 @@ class DependenciesSection(_Section):
     unpinned: Literal["block", "warn"] | None = Field(
         default=None,
         description="A dependency given as a range cannot be audited as one version: block "
-        "or warn. Unset: block in release mode, warn in pull-request mode.",
+        "or warn. Unset: in an application, block in release mode and warn in pull-request "
+        "mode; in a library (project.kind), warn.",
     )
     exclude: list[Glob] = Field(
-        default_factory=list,
-        description="Dependency files not to read (e.g. docs/requirements.txt).",
+        default_factory=lambda: [*NOT_SHIPPED, *TEST_DIRECTORIES],
+        description="Dependency files not to read. The default leaves out what does not "
+        "ship: docs, examples, benchmarks, scripts and tests (set [] to audit them too).",
     )
     allowed_indexes: list[Annotated[StrictStr, AfterValidator(_check_index_url)]] = Field(
         default_factory=list,
@@ -616,8 +644,19 @@ class Waiver(_Section):
     )
 
 
+class ProjectSection(_Section):
+    kind: Literal["auto", "library", "application"] = Field(
+        default="auto",
+        description="A library (it builds a distribution: its declared ranges are reported, "
+        "not blocked, since its users' lock files pin them) or an application (a range "
+        "blocks in release mode: pin what is deployed). auto: a library when the root has "
+        "pyproject.toml with [build-system], setup.py, or setup.cfg with [metadata] name.",
+    )
+
+
 class Policy(_Section):
     version: Literal[1]
+    project: ProjectSection = Field(default_factory=ProjectSection)
     release: ReleaseSection = Field(default_factory=ReleaseSection)
     timeout_seconds: Annotated[StrictInt, Field(ge=1, le=86400)] = Field(
         default=900, description="Wall-clock limit for each check."

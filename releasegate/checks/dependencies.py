@@ -34,7 +34,7 @@ from pathlib import Path
 from git.exc import GitError
 
 from releasegate.checks.base import CheckContext
-from releasegate.decide import UNPINNED_RULE
+from releasegate.decide import LIBRARY_RANGE_RULE, UNPINNED_RULE
 from releasegate.deps.model import (
     AdvisoryDBError,
     IndexUse,
@@ -44,15 +44,18 @@ from releasegate.deps.model import (
     ServiceAudit,
     ServiceError,
     SkippedDependency,
+    Unpinned,
     VulnerabilityService,
     normalise_index,
     trusted_host_matches,
 )
 from releasegate.deps.online import PipAudit
 from releasegate.deps.osv import OfflineService, Unevaluated, load_database
-from releasegate.deps.sources import REGISTRY, collect
+from releasegate.deps.project import DetectedKind, ProjectKind, detect
+from releasegate.deps.sources import REGISTRY, Tree, collect
 from releasegate.errors import ReleasegateError
 from releasegate.fingerprint import Located, fingerprints
+from releasegate.globs import matches
 from releasegate.model import CheckResult, Confidence, Finding, JSONValue, Severity, Stage, Status
 from releasegate.policy import Policy
 
@@ -91,12 +94,32 @@ def _tracked(ctx: CheckContext) -> tuple[str, ...]:
         return ctx.files
 
 
-def _unpinned_findings(inventory: Inventory) -> list[Finding]:
+def _range_message(item: Unpinned, project: DetectedKind) -> str:
+    head = (
+        f"{item.requirement} is not pinned to one version, and a range cannot be audited "
+        "as one version"
+    )
+    if project.kind is ProjectKind.LIBRARY:
+        return (
+            f"{head}; the project is a library ({project.why}), which states compatible "
+            "ranges by design and its users' lock files pin: reported, not blocked "
+            "(set project.kind: application, or dependencies.unpinned: block, to block it)"
+        )
+    return (
+        f"{head}: {item.fix}. The project is an application ({project.why}): a range "
+        "blocks in release mode (dependencies.unpinned: warn reports it instead; "
+        "project.kind: library if it is a library)"
+    )
+
+
+def _unpinned_findings(inventory: Inventory, project: DetectedKind) -> list[Finding]:
     items = inventory.unpinned
+    library = project.kind is ProjectKind.LIBRARY
+    rule_id = LIBRARY_RANGE_RULE if library else UNPINNED_RULE
     prints = fingerprints(
         Located(
             tool=UNPINNED_TOOL,
-            rule_id=UNPINNED_RULE,
+            rule_id=rule_id,
             path=u.location.path,
             line=u.location.line,
             code=u.requirement,
@@ -106,19 +129,42 @@ def _unpinned_findings(inventory: Inventory) -> list[Finding]:
     return [
         Finding(
             tool=UNPINNED_TOOL,
-            rule_id=UNPINNED_RULE,
-            rule_name="unpinned dependency",
-            severity=Severity.MEDIUM,
+            rule_id=rule_id,
+            rule_name="range in a library" if library else "unpinned dependency",
+            severity=Severity.LOW if library else Severity.MEDIUM,
             confidence=Confidence.HIGH,
             path=u.location.path,
             line=u.location.line,
-            message=f"{u.requirement} is not pinned to one version, and a range cannot be "
-            f"audited as one version: {u.fix}",
+            message=_range_message(u, project),
             fingerprint=fingerprint,
             package=u.name,
         )
         for u, fingerprint in zip(items, prints, strict=True)
     ]
+
+
+def _unanalysed_local(inventory: Inventory, policy: Policy) -> list[str]:
+    """Local projects (``-e .``, a workspace member) count as first-party code only where
+    the static stage analyses it: one installed from an excluded directory is an error."""
+    causes: list[str] = []
+    for item in inventory.local:
+        probe = f"{item.directory}/__init__.py" if item.directory else "__init__.py"
+        if matches(policy.static.exclude, probe) or not matches(policy.static.include, probe):
+            causes.append(
+                f"{item.location}: cannot audit the local project {item.directory or '.'}: "
+                "it is installed, but static.exclude (or include) leaves its code out of "
+                "the static analysis; analyse it, or depend on a released version"
+            )
+    return causes
+
+
+def _skipped_cause(item: SkippedDependency) -> str:
+    if item.location is None:
+        return str(item)
+    return (
+        f"{item}, or leave the file out of the audit with dependencies.exclude: "
+        f"[{item.location.path}]"
+    )
 
 
 def _index_allowed(use: IndexUse, allowed: Sequence[str]) -> bool:
@@ -372,27 +418,32 @@ class DependenciesCheck:
     def run(self, ctx: CheckContext) -> CheckResult:
         started = time.monotonic()
         clock = time.perf_counter()
+        tracked = _tracked(ctx)
         inventory = collect(
             ctx.tree,
             ctx.files,
-            tracked=_tracked(ctx),
+            tracked=tracked,
             exclude=tuple(ctx.policy.dependencies.exclude),
         )
         read_seconds = round(time.perf_counter() - clock, 3)
+        project = detect(Tree(ctx.tree, tracked), ctx.policy.project.kind)
         evidence = _inventory_evidence(inventory)
+        evidence["project"] = {"kind": project.kind.value, "why": project.why}
+        evidence["exclude"] = list(ctx.policy.dependencies.exclude)
         audit = _audit(ctx, inventory.pins)
         if inventory.sources:
             evidence["audit"] = audit.evidence
         evidence["timings"] = {"read_sources": read_seconds, **audit.timings}
         causes = [str(problem) for problem in inventory.problems]
         causes += audit.causes
-        causes += [str(item) for item in (*inventory.skipped, *audit.skipped)]
+        causes += [_skipped_cause(item) for item in (*inventory.skipped, *audit.skipped)]
+        causes += _unanalysed_local(inventory, ctx.policy)
         index_findings, index_rows = _index_findings(
             inventory, ctx.policy.dependencies.allowed_indexes
         )
         if index_rows:
             evidence["indexes"] = index_rows
-        findings = _unpinned_findings(inventory) + index_findings + audit.findings
+        findings = _unpinned_findings(inventory, project) + index_findings + audit.findings
         findings.sort(key=lambda f: (f.path, f.line, f.rule_id))
         return CheckResult(
             id=self.id,

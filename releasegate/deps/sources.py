@@ -108,6 +108,12 @@ _LOCK_COMMANDS = {
     SourceKind.POETRY_LOCK: "`poetry lock`",
     SourceKind.PYLOCK: "the command that wrote it (e.g. `uv export --format pylock.toml`)",
 }
+# A requirement naming a directory of the repository: ``.``, ``./sub``, ``.[extra]``,
+# ``file:.`` (pip's local project forms), with an optional marker.
+_LOCAL_PROJECT = re.compile(
+    r"^(?:file:)?(?P<path>\.{1,2}(?:/[^\s\[;]*)?)\s*(?:\[[^\]]*\])?\s*(?:;.*)?$"
+)
+_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 _URLISH = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^[./~\\]|[/\\]|\.(whl|zip|tar\.gz|tgz|tar)$")
 
 
@@ -165,7 +171,7 @@ class Tree:
             raise SourceError("is not UTF-8 text", line=line) from None
 
 
-def _toml(text: str) -> dict[str, Any]:
+def parse_toml(text: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -565,6 +571,9 @@ class Collector:
     ) -> None:
         location = Location(path=found.path, line=number)
         text, options = _split_line(line)
+        if text and self._self_reference(found, text, location):
+            found.entries += 1
+            return
         if text:
             parsed = parse_options(options, _REQUIREMENT_VALUES, ())
             hashes = [value or "" for name, value in parsed if name == "--hash"]
@@ -587,6 +596,8 @@ class Collector:
                 self._include(found, number, _INCLUDES[name], value, stack)
             elif name in _EDITABLE:
                 found.entries += 1
+                if self._self_reference(found, value or "", location):
+                    continue
                 found.skipped.append(
                     SkippedDependency(
                         what=f"-e {redact(value or '')}",
@@ -599,6 +610,23 @@ class Collector:
                 found.source(number, name, value)
             elif name in _OTHER_SOURCES and value:
                 found.source(number, name, value)
+
+    def _self_reference(self, found: _File, value: str, location: Location) -> bool:
+        """``-e .``, ``.[extra]``, ``./sub``: a project of the repository itself (it has a
+        pyproject.toml, setup.py or setup.cfg), first-party code the static stage judges,
+        not a third-party dependency. Recorded as a local project."""
+        match = _LOCAL_PROJECT.match(value.strip())
+        if match is None:
+            return False
+        directory = _inside(_parent(found.path), match["path"].rstrip("/") or ".")
+        if directory is None:
+            return False
+        if not any(self.tree.has(posixpath.join(directory, name)) for name in _PROJECT_FILES):
+            return False
+        found.local.append(
+            LocalProject(name=directory or ".", directory=directory, location=location)
+        )
+        return True
 
     def _include(
         self, found: _File, number: int, kind: SourceKind, value: str, stack: tuple[str, ...]
@@ -687,7 +715,7 @@ class Collector:
         if text is None:
             return
         try:
-            data = _toml(text)
+            data = parse_toml(text)
         except SourceError as exc:
             found.problem(exc.line, exc.message)
             return
@@ -1014,7 +1042,7 @@ def _pin(found: _File, name: str, raw_version: object, line: int, **extra: Any) 
 
 
 def _uv_lock(found: _File, text: str) -> None:
-    data = _toml(text)
+    data = parse_toml(text)
     version = data.get("version")
     if version != 1:
         raise SourceError(
@@ -1044,7 +1072,7 @@ def _uv_lock(found: _File, text: str) -> None:
 
 
 def _poetry_lock(found: _File, text: str) -> None:
-    data = _toml(text)
+    data = parse_toml(text)
     for line, entry in _entries(found, data, "package", text):
         name = entry.get("name")
         if not isinstance(name, str):
@@ -1072,7 +1100,7 @@ def _poetry_lock(found: _File, text: str) -> None:
 
 
 def _pylock(found: _File, text: str) -> None:
-    data = _toml(text)
+    data = parse_toml(text)
     version = data.get("lock-version")
     if not isinstance(version, str) or not version.startswith("1."):
         raise SourceError(

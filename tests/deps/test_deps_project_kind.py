@@ -1,0 +1,175 @@
+"""Issue #12: a library's ranges, its examples and its self-references do not block; an
+application's ranges and every vulnerable pin still do. The installed CLI on real git
+repositories, offline against the advisory-database subset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deps_helpers import snapshot
+from rg_testlib import GitRepo, check, load_report, releasegate
+
+LIBRARY_PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "clientlib"
+version = "1.0"
+dependencies = ["urllib3>=1.26,<3", "idna>=2.5"]
+
+[project.optional-dependencies]
+socks = ["PySocks>=1.5.6,!=1.5.7"]
+"""
+APP_PYPROJECT = """\
+[project]
+name = "webapp"
+version = "1.0"
+dependencies = ["flask>=2"]
+"""
+POLICY = "version: 1\n"
+
+
+def _run(repo: GitRepo, *args: str) -> tuple[int, dict[str, Any], str]:
+    out = repo.root.parent / "deps.json"
+    done = releasegate(
+        "run", "--repo", str(repo.root), "--only", "dependencies", "--no-progress",
+        "--json", str(out), "--advisory-db", str(snapshot()), *args,
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr + done.stdout
+    return done.returncode, load_report(out), done.stdout
+
+
+def _library(repo: GitRepo, policy: str = POLICY, **files: str) -> None:
+    repo.commit("policy", **{".releasegate.yml": policy})
+    repo.tag("v1")
+    repo.commit(
+        "library",
+        **{
+            "pyproject.toml": LIBRARY_PYPROJECT,
+            "requirements-dev.txt": "-e .[socks]\npytest>=7,<9\n",
+            "examples/flaskapp/requirements.txt": "flask==0.12\n",  # does not ship
+            "docs/requirements.txt": "sphinx>=7\n",
+            "src/clientlib/__init__.py": "VERSION = '1.0'\n",
+            **files,
+        },
+    )
+
+
+def test_a_librarys_ranges_examples_and_self_reference_do_not_block(repo: GitRepo) -> None:
+    _library(repo)
+    code, report, _ = _run(repo)
+    result = check(report, "dependencies")
+    assert code == 0, result
+    assert result["status"] == "pass", result["reasons"]  # `-e .[socks]` is no error
+    evidence = result["evidence"]
+    assert evidence["project"] == {
+        "kind": "library",
+        "why": "pyproject.toml has a [build-system] table",
+    }
+    assert evidence["local_projects"] == [
+        {"name": ".", "directory": "", "path": "requirements-dev.txt", "line": 1}
+    ]
+    # examples/ and docs/ do not ship: not read, and the list that left them out is shown.
+    assert {s["path"] for s in evidence["sources"]} == {"pyproject.toml", "requirements-dev.txt"}
+    assert "examples/" in evidence["exclude"] and "docs/" in evidence["exclude"]
+    ranges = {(f["rule_id"], f["path"], f["blocking"]) for f in result["findings"]}
+    assert ranges == {
+        ("releasegate.library-range", "pyproject.toml", False),
+        ("releasegate.library-range", "requirements-dev.txt", False),
+    }
+    assert len(result["findings"]) == 4
+    message = result["findings"][0]["message"]
+    assert "library" in message and "reported, not blocked" in message
+    assert "project.kind: application" in message and "dependencies.unpinned: block" in message
+
+
+def test_a_librarys_vulnerable_pin_still_blocks(repo: GitRepo) -> None:
+    _library(repo, **{"requirements.txt": "requests==2.19.0\n"})
+    code, report, _ = _run(repo)
+    result = check(report, "dependencies")
+    assert code == 1
+    blocking = [f for f in result["findings"] if f["blocking"]]
+    assert blocking and {f["package"] for f in blocking} == {"requests"}
+    assert all(f["path"] == "requirements.txt" for f in blocking)
+
+
+def test_the_policy_can_state_the_kind(repo: GitRepo) -> None:
+    _library(repo, "version: 1\nproject:\n  kind: application\n")
+    code, report, _ = _run(repo)
+    result = check(report, "dependencies")
+    assert code == 1
+    assert result["evidence"]["project"] == {
+        "kind": "application",
+        "why": "project.kind in the policy",
+    }
+    blocking = {f["rule_id"] for f in result["findings"] if f["blocking"]}
+    assert blocking == {"releasegate.unpinned-dependency"}
+
+
+def test_unpinned_block_overrides_the_library_kind(repo: GitRepo) -> None:
+    _library(repo, "version: 1\ndependencies:\n  unpinned: block\n")
+    code, report, _ = _run(repo)
+    result = check(report, "dependencies")
+    assert code == 1
+    [rule] = {f["rule_id"] for f in result["findings"] if f["blocking"]}
+    assert rule == "releasegate.library-range"
+
+
+def test_an_applications_range_blocks_and_names_the_keys(repo: GitRepo) -> None:
+    repo.commit("policy", **{".releasegate.yml": POLICY})
+    repo.tag("v1")
+    repo.commit("app", **{"pyproject.toml": APP_PYPROJECT, "app.py": "x = 1\n"})
+    code, report, _ = _run(repo)
+    result = check(report, "dependencies")
+    assert code == 1
+    assert result["evidence"]["project"]["kind"] == "application"
+    [finding] = result["findings"]
+    assert finding["rule_id"] == "releasegate.unpinned-dependency" and finding["blocking"]
+    assert "application" in finding["message"]
+    assert "dependencies.unpinned: warn" in finding["message"]
+    assert "project.kind: library" in finding["message"]
+
+
+def test_examples_are_audited_when_the_policy_clears_the_excludes(repo: GitRepo) -> None:
+    _library(repo, "version: 1\ndependencies:\n  exclude: []\n")
+    code, report, _ = _run(repo)
+    result = check(report, "dependencies")
+    assert code == 1
+    assert any(
+        f["blocking"] and f["path"] == "examples/flaskapp/requirements.txt"
+        for f in result["findings"]
+    )
+
+
+def test_other_local_paths_and_vcs_urls_stay_errors_naming_the_exclude_key(
+    repo: GitRepo,
+) -> None:
+    lines = ["-e ../elsewhere", "-e git+https://example.org/x.git#egg=x", "./vendor/thing"]
+    _library(repo, **{"requirements-ci.txt": "\n".join(lines) + "\n"})
+    code, report, _ = _run(repo)
+    result = check(report, "dependencies")
+    assert code == 1 and result["status"] == "error"
+    text = " ".join(result["reasons"])
+    assert "-e ../elsewhere" in text and "git+https://example.org/x.git" in text
+    assert "./vendor/thing" in text
+    assert text.count("dependencies.exclude: [requirements-ci.txt]") == 3, text
+
+
+def test_a_local_project_in_a_directory_the_static_stage_skips_is_an_error(
+    repo: GitRepo,
+) -> None:
+    _library(
+        repo,
+        **{
+            "requirements-ci.txt": "-e ./scripts/helper\n",
+            "scripts/helper/setup.py": "from setuptools import setup\nsetup(name='h')\n",
+        },
+    )
+    code, report, _ = _run(repo)
+    result = check(report, "dependencies")
+    assert code == 1 and result["status"] == "error"
+    text = " ".join(result["reasons"])
+    assert "requirements-ci.txt:1: cannot audit the local project scripts/helper" in text
+    assert "static.exclude" in text

@@ -31,11 +31,19 @@ _INVISIBLE_FORMATTING = frozenset(
 )
 REPLACEMENT = "\ufffd"
 
-# ASCII punctuation that means something to GitHub-flavoured Markdown: emphasis,
-# code, links, images, headings, lists, tables, strikethrough, math ("$") and
-# autolinks (":" and "." break "https://" and "www."). CommonMark allows a
-# backslash before any ASCII punctuation, so over-escaping is harmless.
-_MARKDOWN_PUNCTUATION = frozenset("\\`*_{}[]()#+-.!|~:$")
+# ASCII punctuation that means something to GitHub-flavoured Markdown anywhere in a
+# line: escapes, code, emphasis, links and images ("[" "]"), headings and issue
+# references ("#"), tables, strikethrough and math ("$"). The rest of the
+# punctuation is escaped only where it means something (see ``markdown_text``), so
+# that "requests>=2.31 (fixes 3)." stays readable.
+_MARKDOWN_PUNCTUATION = frozenset("\\`*_[]#|~$")
+# At the start of the text (it may follow "- " or start a line): list markers,
+# setext underlines, and an ordered-list number's "." or ")".
+_LEADING_MARKERS = frozenset("-+=")
+_ORDERED_ITEM = re.compile(r"\d{1,9}[.)]")
+# Autolinks: "scheme://" and "www.".
+_AUTOLINK_COLON = re.compile(r":(?=//)")
+_WWW_DOT = re.compile(r"(?i)(?<![A-Za-z0-9])www(\.)")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # A zero-width joiner after "@" stops GitHub from turning "@name" into a mention.
 _MENTION_BREAK = "@\u200d"
@@ -81,16 +89,26 @@ def markdown_text(text: str, *, max_chars: int | None = None) -> str:
     """``text`` as inert inline GitHub-flavoured Markdown, safe inside a table cell.
 
     No emphasis, links, images, autolinks, HTML, code spans, headings, list
-    markers, table pipes or mentions survive; line breaks become spaces.
+    markers, table pipes or mentions survive; line breaks become spaces. Only
+    what Markdown would read is escaped: ``.``, ``-``, ``(``, ``:`` and the like
+    stay as they are except where they would start a list or an autolink.
     """
     cleaned = clean_text(text)
     if max_chars is not None:
         cleaned = shorten(cleaned, max_chars)
+    escape_at = {m.start() for m in _AUTOLINK_COLON.finditer(cleaned)}
+    escape_at |= {m.start(1) for m in _WWW_DOT.finditer(cleaned)}
+    stripped = len(cleaned) - len(cleaned.lstrip(" "))
+    if cleaned[stripped : stripped + 1] in _LEADING_MARKERS and stripped < len(cleaned):
+        escape_at.add(stripped)
+    ordered = _ORDERED_ITEM.match(cleaned, stripped)
+    if ordered is not None:
+        escape_at.add(ordered.end() - 1)
     out: list[str] = []
-    for ch in cleaned:
+    for index, ch in enumerate(cleaned):
         if ch in _HTML:
             out.append(_HTML[ch])
-        elif ch in _MARKDOWN_PUNCTUATION:
+        elif ch in _MARKDOWN_PUNCTUATION or index in escape_at:
             out.append("\\" + ch)
         elif ch == "@":
             out.append(_MENTION_BREAK)

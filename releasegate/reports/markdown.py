@@ -12,24 +12,21 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from typing_extensions import assert_never
 
-from releasegate.model import Decision, Finding, JudgedCheck, Reason, Severity, Status, Verdict
+from releasegate.model import Decision, Finding, JudgedCheck, Severity, Status, Verdict
+from releasegate.reports.blocking import MESSAGE_CHARS, BlockingView, blocking_view
 from releasegate.reports.escape import markdown_text, utf8_safe
 from releasegate.review.summary import review_rows
 
 GITHUB_SUMMARY_LIMIT = 1024 * 1024
 DEFAULT_MAX_BYTES = 1_000_000
-MAX_REASONS_SHOWN = 20
-MAX_REASON_DEPTH = 3
 MAX_NOTES_SHOWN = 20
 MAX_DIRTY_FILES_SHOWN = 10
 _MESSAGE_CHARS = 200
-_REASON_CHARS = 400
 _PATH_CHARS = 120
 _REF_CHARS = 80
 _SOURCE_CHARS = 200
@@ -205,24 +202,37 @@ def _fit(blocks: list[_Block], trim_order: list[_Block], max_bytes: int) -> bool
     return total <= max_bytes
 
 
-def _reason_rows(reasons: tuple[Reason, ...]) -> tuple[list[str], int]:
-    """Bullets for blocking reasons, depth first, at most MAX_REASONS_SHOWN."""
+_HELP_URL = re.compile(
+    r"https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%/+-]*)?(?:#[A-Za-z0-9._-]*)?"
+)
 
-    def walk(nodes: tuple[Reason, ...], depth: int) -> Iterator[tuple[Reason, int]]:
-        for node in nodes:
-            if not node.blocking:
-                continue
-            yield node, depth
-            yield from walk(node.children, depth + 1)
 
+def _help_link(url: str) -> str:
+    """A help link of a tool, when it is a plain https URL; nothing otherwise."""
+    if _HELP_URL.fullmatch(url) is None or len(url) > 300:
+        return ""
+    return f" ([help]({url}))"
+
+
+def _blocking_rows(view: BlockingView) -> list[str]:
+    """The blocking findings, grouped by check; each whole, with its help link."""
     rows: list[str] = []
-    omitted = 0
-    for node, depth in walk(reasons, 0):
-        if len(rows) >= MAX_REASONS_SHOWN or depth >= MAX_REASON_DEPTH:
-            omitted += 1
-            continue
-        rows.append("  " * depth + "- " + markdown_text(node.message, max_chars=_REASON_CHARS))
-    return rows, omitted
+    for group in view.groups:
+        rows.append(
+            f"- **{markdown_text(group.check, max_chars=60)}** ({_plural(group.count, 'finding')})"
+        )
+        for row in group.rows:
+            message = markdown_text(row.message, max_chars=MESSAGE_CHARS)
+            rows.append(f"  - {message}{_help_link(row.help_uri)}")
+            rows.extend(
+                "    - " + markdown_text(detail, max_chars=MESSAGE_CHARS) for detail in row.details
+            )
+        if group.omitted:
+            rows.append(
+                f"  - …and {group.omitted} more in {markdown_text(group.check, max_chars=60)} "
+                "(the JSON report lists them all)"
+            )
+    return rows
 
 
 def _heading(decision: Decision) -> str:
@@ -411,16 +421,23 @@ def render_markdown(
     heading = _Block(title=[_heading(decision)])
     blocks: list[_Block] = [heading]
 
-    reason_rows, reasons_omitted = _reason_rows(decision.blocking_reasons)
+    view = blocking_view(decision)
     reasons = _Block(
-        title=[f"**Blocking reasons ({len(decision.blocking_reasons)}):**", ""],
-        rows=reason_rows,
+        title=[f"**Blocking reasons ({len(view.headlines)}):**", ""],
+        rows=["- " + markdown_text(line, max_chars=MESSAGE_CHARS) for line in view.headlines],
         noun="reason",
         nouns="reasons",
-        omitted=reasons_omitted,
     )
-    if reason_rows:
+    if view.headlines:
         blocks.append(reasons)
+    blocking = _Block(
+        title=["### Blocking findings", ""],
+        rows=_blocking_rows(view),
+        noun="line",
+        nouns="lines",
+    )
+    if view.groups:
+        blocks.append(blocking)
 
     alerts = _alerts(decision)
     if alerts:
@@ -470,7 +487,7 @@ def render_markdown(
         blocks.append(reviews)
 
     note_rows = [
-        "- " + markdown_text(note.message, max_chars=_REASON_CHARS)
+        "- " + markdown_text(note.message, max_chars=MESSAGE_CHARS)
         for note in decision.notes[:MAX_NOTES_SHOWN]
     ]
     notes = _Block(
@@ -483,7 +500,14 @@ def render_markdown(
     if note_rows:
         blocks.append(notes)
 
-    trim = [findings, *([reviews] if reviews is not None else []), notes, reasons, checks]
+    trim = [
+        findings,
+        *([reviews] if reviews is not None else []),
+        notes,
+        blocking,
+        checks,
+        reasons,
+    ]
     if _fit(blocks, trim, max_bytes):
         return _join(blocks)
     fallback = _join(

@@ -1,5 +1,8 @@
 """The terminal report: a table of checks, the blocking reasons, the verdict last.
 
+Every check that blocks gets its line, then the blocking findings by check, each
+with its whole message and help link (``releasegate.reports.blocking``).
+
 Untrusted text is cleaned of escape sequences and control characters (a
 finding message must not be able to rewrite the terminal or a CI log) and is
 only ever handed to rich as ``Text``, so rich markup in it stays literal.
@@ -10,7 +13,6 @@ The console is built from the arguments alone: no environment variable
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
 from rich import box
 from rich.console import Console, Group
@@ -18,15 +20,13 @@ from rich.table import Table
 from rich.text import Text
 from typing_extensions import assert_never
 
-from releasegate.model import Decision, JudgedCheck, Reason, Status, Verdict
+from releasegate.model import Decision, JudgedCheck, Status, Verdict
+from releasegate.reports.blocking import MESSAGE_CHARS, blocking_view
 from releasegate.reports.escape import terminal_text
 from releasegate.reports.markdown import format_duration
 
-MAX_REASON_LINES = 30
-MAX_REASON_DEPTH = 3
 MAX_NOTES = 20
 MIN_WIDTH = 40
-_REASON_CHARS = 400
 
 
 def _status(status: Status) -> Text:
@@ -62,14 +62,7 @@ def _table(checks: tuple[JudgedCheck, ...]) -> Table:
     return table
 
 
-def _walk(nodes: tuple[Reason, ...], depth: int = 0) -> Iterator[tuple[Reason, int]]:
-    for node in nodes:
-        if node.blocking:
-            yield node, depth
-            yield from _walk(node.children, depth + 1)
-
-
-def _bullets(rows: list[tuple[int, Text, str]], omitted: int) -> Group:
+def _bullets(rows: list[tuple[int, Text, str]], omitted: int = 0) -> Group:
     """Bulleted lines with a hanging indent, so wrapped text never starts a log line."""
     lines: list[Table] = []
     for depth, bullet, message in rows:
@@ -85,17 +78,30 @@ def _bullets(rows: list[tuple[int, Text, str]], omitted: int) -> Group:
     return Group(*lines)
 
 
-def _reasons(reasons: tuple[Reason, ...]) -> Group | None:
-    rows: list[tuple[int, Text, str]] = []
-    omitted = 0
-    for node, depth in _walk(reasons):
-        if len(rows) >= MAX_REASON_LINES or depth >= MAX_REASON_DEPTH:
-            omitted += 1
-            continue
-        rows.append(
-            (depth, Text("✗", style="red"), terminal_text(node.message, max_chars=_REASON_CHARS))
-        )
-    return _bullets(rows, omitted) if rows else None
+def _safe(text: str) -> str:
+    return terminal_text(text, max_chars=MESSAGE_CHARS)
+
+
+def _blocking_sections(decision: Decision) -> list[tuple[str, Group]]:
+    """Every blocking reason of the top level, then the blocking findings by check."""
+    view = blocking_view(decision)
+    if not view.headlines:
+        return []
+    cross = Text("✗", style="red")
+    sections = [
+        ("Blocking reasons:", _bullets([(0, cross, _safe(line)) for line in view.headlines]))
+    ]
+    for group in view.groups:
+        rows: list[tuple[int, Text, str]] = []
+        for row in group.rows:
+            rows.append((0, cross, _safe(row.message)))
+            if row.help_uri:
+                rows.append((1, Text("help:"), _safe(row.help_uri)))
+            rows.extend((1, Text("↳"), _safe(detail)) for detail in row.details)
+        count = group.count
+        title = f"{terminal_text(group.check, max_chars=60)}: {count} blocking finding"
+        sections.append((title + ("s:" if count != 1 else ":"), _bullets(rows, group.omitted)))
+    return sections
 
 
 def _header(decision: Decision) -> Text:
@@ -182,17 +188,13 @@ def render_terminal(decision: Decision, *, width: int = 100, color: bool = False
     else:
         console.print(Text("No checks ran."))
         console.print()
-    reasons = _reasons(decision.blocking_reasons)
-    if reasons is not None:
-        console.print(Text("Blocking reasons:", style="bold"))
-        console.print(reasons)
+    for title, lines in _blocking_sections(decision):
+        console.print(Text(title, style="bold"))
+        console.print(lines)
         console.print()
     if decision.notes:
         console.print(Text("Notes:", style="bold"))
-        rows = [
-            (0, Text("•"), terminal_text(note.message, max_chars=_REASON_CHARS))
-            for note in decision.notes[:MAX_NOTES]
-        ]
+        rows = [(0, Text("•"), _safe(note.message)) for note in decision.notes[:MAX_NOTES]]
         console.print(_bullets(rows, max(len(decision.notes) - MAX_NOTES, 0)))
         console.print()
     console.print(_verdict(decision))

@@ -6,11 +6,13 @@ import re
 from collections.abc import Callable
 
 import pytest
+from markdown_it import MarkdownIt
 
 from releasegate.model import Decision, Reason, Severity, Stage, Status
 from releasegate.reports import LinkBase, render_markdown
+from releasegate.reports.blocking import FINDINGS_PER_CHECK
 from releasegate.reports.escape import markdown_text
-from releasegate.reports.markdown import GITHUB_SUMMARY_LIMIT, MAX_REASONS_SHOWN
+from releasegate.reports.markdown import GITHUB_SUMMARY_LIMIT
 
 from .conftest import (
     COMMIT,
@@ -57,7 +59,7 @@ def test_first_line_is_the_verdict_with_commit_and_ref(
     block_decision: Decision, pass_decision: Decision
 ) -> None:
     blocked = render_markdown(block_decision).splitlines()[0]
-    assert blocked == "## ⛔ Release blocked: `9fceb02d0ae5` (refs/tags/v2\\.4\\.0)"
+    assert blocked == "## ⛔ Release blocked: `9fceb02d0ae5` (refs/tags/v2.4.0)"
     allowed = render_markdown(pass_decision).splitlines()[0]
     assert allowed.startswith("## ✅ Release allowed: `9fceb02d0ae5`")
 
@@ -66,27 +68,29 @@ def test_blocking_reasons_come_before_the_checks_table(block_decision: Decision)
     text = render_markdown(block_decision)
     reasons = text.index("**Blocking reasons (1):**")
     assert reasons < text.index("### Checks") < text.index("### Findings")
-    assert "- bandit\\: 1 blocking finding\n  - bandit B602 \\(high severity" in text
+    assert "**Blocking reasons (1):**\n\n- bandit: 1 blocking finding\n" in text
+    assert reasons < text.index("### Blocking findings") < text.index("### Checks")
+    assert "- **bandit** (1 finding)\n  - bandit B602 (high severity" in text
+    assert "([help](https://bandit.readthedocs.io/" in text
 
 
 def test_pass_summary_has_no_blocking_reasons(pass_decision: Decision) -> None:
     text = render_markdown(pass_decision)
     assert "Blocking reasons" not in text
-    assert "### Notes\n\n- performance\\: skipped\\: no benchmarks configured" in text
+    assert "### Notes\n\n- performance: skipped: no benchmarks configured" in text
 
 
-def test_reasons_are_capped_with_a_count_of_the_rest() -> None:
+def test_every_blocking_reason_of_the_top_level_is_shown() -> None:
     reasons = tuple(
-        Reason(message=f"custom check {i} failed", blocking=True, check="custom")
-        for i in range(MAX_REASONS_SHOWN + 7)
+        Reason(message=f"custom check {i} failed", blocking=True, check="custom") for i in range(40)
     )
     decision = decision_of(
         (judged("custom", Stage.FUNCTIONAL, Status.FAIL, reasons=reasons),),
     )
     text = render_markdown(decision)
     bullets = [line for line in text.splitlines() if line.startswith("- custom check")]
-    assert len(bullets) == MAX_REASONS_SHOWN
-    assert "- …and 7 more reasons" in text
+    assert len(bullets) == 40
+    assert "more reasons" not in text
 
 
 def test_checks_table_shows_status_findings_and_duration(
@@ -105,7 +109,7 @@ def test_checks_table_shows_status_findings_and_duration(
 def test_counts_and_policy_are_stated(block_decision: Decision) -> None:
     text = render_markdown(block_decision)
     assert "**Findings:** 3 total · 1 blocking · 0 waived · 1 new (1 high, 1 medium, 1 low)" in text
-    assert "**Policy:** \\.releasegate\\.yml at 4e1243bd22c6 · digest `sha256:abab" in text
+    assert "**Policy:** .releasegate.yml at 4e1243bd22c6 · digest `sha256:abab" in text
     assert "trusted (base of the range)" in text
     assert "untrusted" not in text
 
@@ -116,7 +120,7 @@ def test_untrusted_and_changed_policy_are_flagged_loudly() -> None:
         policy=trusted_policy(source="--config ci/gate.yml", trusted=False, changed_in_range=True),
     )
     text = render_markdown(decision)
-    assert "> [!WARNING]\n> **Policy untrusted (--config):** \\-\\-config ci/gate\\.yml" in text
+    assert "> [!WARNING]\n> **Policy untrusted (--config):** \\--config ci/gate.yml" in text
     assert "> [!CAUTION]\n> **The policy file changed in this range.**" in text
     assert "⚠️ **untrusted (--config)** · ⚠️ **policy file changed in this range**" in text
     # The alerts come before the tables, where nobody can miss them.
@@ -131,7 +135,7 @@ def test_findings_table_orders_blocking_first_and_links_locations(
     assert rows[0].startswith("| 🔴 high | B602 subprocess\\_popen\\_with\\_shell\\_equals\\_true")
     assert "[CWE-78](https://cwe.mitre.org/data/definitions/78.html)" in rows[0]
     assert (
-        "[src/shop/payments\\.py\\:41](https://github.com/acme/shop/blob/"
+        "[src/shop/payments.py:41](https://github.com/acme/shop/blob/"
         f"{COMMIT}/src/shop/payments.py#L41-L42)"
     ) in rows[0]
     assert rows[0].endswith("| ⛔ blocking · new |")
@@ -141,7 +145,7 @@ def test_findings_table_orders_blocking_first_and_links_locations(
 
 def test_locations_are_plain_text_without_a_link_base(block_decision: Decision) -> None:
     rows = _finding_rows(render_markdown(block_decision))
-    assert "| src/shop/payments\\.py\\:41 |" in rows[0]
+    assert "| src/shop/payments.py:41 |" in rows[0]
     assert "](" not in rows[0].replace("](https://cwe.mitre.org", "")
 
 
@@ -180,8 +184,15 @@ def test_link_paths_are_percent_encoded() -> None:
     ("raw", "escaped"),
     [
         ("| col | break |", "\\| col \\| break \\|"),
-        ("<script>alert(1)</script>", "&lt;script&gt;alert\\(1\\)&lt;/script&gt;"),
-        ("[link](javascript:alert(1))", "\\[link\\]\\(javascript\\:alert\\(1\\)\\)"),
+        ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("[link](javascript:alert(1))", "\\[link\\](javascript:alert(1))"),
+        (
+            "see https://evil.example or www.evil.example",
+            "see https\\://evil.example or www\\.evil.example",
+        ),
+        ("- not a list", "\\- not a list"),
+        ("1. not a list", "1\\. not a list"),
+        ("requests>=2.31 (fixes 3).", "requests&gt;=2.31 (fixes 3)."),
         ("@everyone", "@\u200deveryone"),
         ("a\nb\r\nc", "a b  c"),
         ("\x1b[31mred\x1b[0m", "red"),
@@ -200,9 +211,10 @@ def test_markdown_text_escapes(raw: str, escaped: str) -> None:
 
 def test_hostile_text_cannot_break_tables_or_inject_markup(hostile_decision: Decision) -> None:
     text = render_markdown(hostile_decision, links=LINKS)
-    for raw in ("<script>", "<img", "](javascript", "\x1b", "\r", "@everyone"):
+    for raw in ("<script>", "<img", "\x1b", "\r", "@everyone"):
         assert raw not in text
-    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in text
+    assert not re.search(r"(?<!\\)\]\(javascript", text)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "@\u200deveryone" in text
     rows = _finding_rows(text)
     assert len(rows) == 2
@@ -213,17 +225,23 @@ def test_hostile_text_cannot_break_tables_or_inject_markup(hostile_decision: Dec
     # Only our own links: the safe path and CWE pages.
     targets = re.findall(r"(?<!\\)\]\(([^)]*)\)", text)
     assert targets and all(
-        t.startswith(("https://cwe.mitre.org/", f"https://github.com/acme/shop/blob/{COMMIT}/"))
+        t.startswith(
+            (
+                "https://cwe.mitre.org/",
+                f"https://github.com/acme/shop/blob/{COMMIT}/",
+                "https://bandit.readthedocs.io/",  # the tool's help link
+            )
+        )
         for t in targets
     )
     # The ../ path is shown but not linked.
-    assert "\\.\\./\\.\\./\\.\\./attacker/repo/blob/main/x\\.py\\:3 |" in text
+    assert "../../../attacker/repo/blob/main/x.py:3 |" in text
 
 
 def test_hostile_ref_stays_inside_the_heading(hostile_decision: Decision) -> None:
     heading, blank, *_ = render_markdown(hostile_decision).splitlines()
     assert heading.startswith("## ⛔ Release blocked: `9fceb02d0ae5` (refs/heads/")
-    assert heading.endswith("set\\-output name=x\\:\\:y)")
+    assert heading.endswith("::set-output name=x::y)")
     assert blank == ""
 
 
@@ -239,7 +257,7 @@ def test_summary_with_thousands_of_findings_fits_the_limit(
     max_bytes = 200_000
     text = render_markdown(decision, links=LINKS, max_bytes=max_bytes)
     assert len(text.encode("utf-8")) <= max_bytes
-    assert text.splitlines()[0] == "## ⛔ Release blocked: `9fceb02d0ae5` (refs/tags/v2\\.4\\.0)"
+    assert text.splitlines()[0] == "## ⛔ Release blocked: `9fceb02d0ae5` (refs/tags/v2.4.0)"
     rows = _finding_rows(text)
     assert 0 < len(rows) < 4000
     assert all(_unescaped_pipes(row) == FINDING_COLUMNS + 1 and row.endswith(" |") for row in rows)
@@ -247,9 +265,9 @@ def test_summary_with_thousands_of_findings_fits_the_limit(
     assert match is not None
     assert int(match.group(1)) + len(rows) == 4000
     # What was dropped is the end of the table: the rows kept are the first ones.
-    assert "module\\_00000\\.py" in rows[0]
-    # The reasons are capped independently and still say how many were left out.
-    assert f"- …and {4000 + 1 - MAX_REASONS_SHOWN} more reasons" in text
+    assert "module\\_00000.py" in rows[0]
+    # The blocking findings are capped per check and say how many were left out.
+    assert f"  - …and {4000 - FINDINGS_PER_CHECK} more in bandit" in text
 
 
 def test_default_limit_is_below_githubs_step_summary_limit(
@@ -305,3 +323,29 @@ def test_rendering_is_deterministic(hostile_decision: Decision) -> None:
     assert render_markdown(hostile_decision, links=LINKS) == render_markdown(
         hostile_decision, links=LINKS
     )
+
+
+def test_a_real_markdown_renderer_finds_nothing_active_in_hostile_text(
+    hostile_decision: Decision,
+) -> None:
+    """markdown-it (CommonMark with GitHub's tables and strikethrough) renders the summary:
+    the only links are ours, and the hostile markup stays text."""
+    html = (
+        MarkdownIt("commonmark")
+        .enable(["table", "strikethrough"])
+        .render(render_markdown(hostile_decision, links=LINKS))
+    )
+    for tag in ("<script", "<img", "<del>", "<s>", "<h1", "<h2>release", "<ol"):
+        assert tag not in html.lower(), tag
+    targets = re.findall(r'<a href="([^"]*)"', html)
+    assert targets and all(
+        t.startswith(
+            (
+                "https://cwe.mitre.org/",
+                f"https://github.com/acme/shop/blob/{COMMIT}/",
+                "https://bandit.readthedocs.io/",
+            )
+        )
+        for t in targets
+    ), targets
+    assert "**bold**" in html and "~~strike~~" in html  # shown, not applied

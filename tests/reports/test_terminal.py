@@ -7,10 +7,10 @@ from rich.cells import cell_len
 
 from releasegate.model import Decision, Reason, Stage, Status
 from releasegate.reports import render_terminal
+from releasegate.reports.blocking import FINDINGS_PER_CHECK
 from releasegate.reports.escape import clean_text, terminal_text
-from releasegate.reports.terminal import MAX_REASON_LINES
 
-from .conftest import decision_of, judged, trusted_policy
+from .conftest import bandit_finding, decision_of, fingerprint, judged, trusted_policy
 
 
 def _lines(text: str) -> list[str]:
@@ -53,11 +53,16 @@ def test_table_lists_every_check_with_status_counts_and_time(
     ]
 
 
-def test_blocking_reasons_are_listed_as_a_tree(block_decision: Decision) -> None:
+def test_blocking_reasons_then_the_findings_by_check(block_decision: Decision) -> None:
     lines = render_terminal(block_decision).splitlines()
     start = lines.index("Blocking reasons:")
     assert lines[start + 1] == "  ✗ bandit: 1 blocking finding"
-    assert lines[start + 2].startswith("    ✗ bandit B602 (high severity, high confidence) at src/")
+    findings = lines.index("bandit: 1 blocking finding:")
+    assert findings > start
+    first = lines[findings + 1]
+    assert first.startswith("  ✗ bandit B602 (high severity, high confidence) at src/")
+    # bandit's help link is shown under the finding.
+    assert any(line.startswith("    help: https://bandit.readthedocs.io/") for line in lines)
 
 
 def test_pass_report_has_no_reasons_but_shows_notes(pass_decision: Decision) -> None:
@@ -66,15 +71,57 @@ def test_pass_report_has_no_reasons_but_shows_notes(pass_decision: Decision) -> 
     assert "Notes:\n  • performance: skipped: no benchmarks configured\n" in text
 
 
-def test_reasons_are_capped_with_a_count() -> None:
-    reasons = tuple(
-        Reason(message=f"stage check {i} failed", blocking=True, check="custom")
-        for i in range(MAX_REASON_LINES + 5)
+def test_every_blocking_check_is_shown_however_many_findings_come_first() -> None:
+    """60 findings over four checks: each check's line, every fix; findings capped per check."""
+
+    def many(check: str, n: int) -> tuple:  # type: ignore[type-arg]
+        return tuple(
+            bandit_finding(
+                tool=check,
+                path=f"src/{check}_{i}.py",
+                message=f"problem {i} of {check} " + "words " * 60 + f"FIX-{check}-{i}",
+                fingerprint=fingerprint(check, i),
+            )
+            for i in range(n)
+        )
+
+    checks = tuple(
+        judged(name, stage, Status.FAIL, many(name, n))
+        for name, stage, n in (
+            ("bandit", Stage.STATIC, 30),
+            ("semgrep", Stage.STATIC, 20),
+            ("dependencies", Stage.DEPENDENCIES, 8),
+            ("custom", Stage.CUSTOM, 2),
+        )
     )
-    decision = decision_of((judged("custom", Stage.FUNCTIONAL, Status.FAIL, reasons=reasons),))
-    text = render_terminal(decision)
-    assert text.count("✗ stage check") == MAX_REASON_LINES
-    assert "…and 5 more (the JSON report lists them all)" in text
+    signoff = judged(
+        "signoff",
+        Stage.SIGNOFF,
+        Status.FAIL,
+        reasons=(
+            Reason(
+                message="signoff: no security sign-off for this commit (run `releasegate signoff`)",
+                blocking=True,
+                check="signoff",
+            ),
+        ),
+    )
+    text = render_terminal(decision_of((*checks, signoff)), width=100)
+    start = text.index("Blocking reasons:")
+    head = text[start : text.index("\n\n", start)]
+    for line in ("bandit: 30 blocking findings", "semgrep: 20 blocking findings",
+                 "dependencies: 8 blocking findings", "custom: 2 blocking findings",
+                 "signoff: no security sign-off"):  # fmt: skip
+        assert line in head, line
+    flat = " ".join(text.split())
+    for name, n in (("bandit", 30), ("semgrep", 20), ("dependencies", 8), ("custom", 2)):
+        shown = min(n, FINDINGS_PER_CHECK)
+        for i in range(shown):
+            assert f"FIX-{name}-{i}" in flat, (name, i)  # the whole message, fix included
+        assert f"FIX-{name}-{shown}" not in flat
+        if n > shown:
+            assert f"…and {n - shown} more (the JSON report lists them all)" in text
+    assert max(len(line) for line in text.splitlines()) <= 100
 
 
 def test_untrusted_policy_is_flagged() -> None:

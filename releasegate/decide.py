@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from typing_extensions import assert_never
 
 from releasegate.baseline import Baseline
+from releasegate.dedupe import merge_duplicates
 from releasegate.globs import matches
 from releasegate.model import (
     BaselineInfo,
     CheckResult,
+    Confidence,
     Decision,
     Finding,
     JudgedCheck,
@@ -26,11 +28,13 @@ from releasegate.model import (
     PolicyInfo,
     Reason,
     ReleaseInfo,
+    Severity,
     Stage,
     Status,
     Verdict,
 )
 from releasegate.policy import Policy, Waiver, expiring
+from releasegate.rulepack_files import blocking_defaults
 from releasegate.suppressions import Suppression
 from releasegate.suppressions import apply as apply_suppressions
 
@@ -47,8 +51,9 @@ def _where(finding: Finding) -> str:
 
 
 def _describe(finding: Finding) -> str:
+    also = "".join(f" + {a.tool} {a.rule_id}" for a in finding.also)
     return (
-        f"{finding.tool} {finding.rule_id} ({finding.severity.value} severity, "
+        f"{finding.tool} {finding.rule_id}{also} ({finding.severity.value} severity, "
         f"{finding.confidence.value} confidence) at {_where(finding)}: {finding.message}"
     )
 
@@ -104,6 +109,46 @@ class _Judge:
     used_waivers: set[int]
     baselined: set[str]
     waived_in_range: dict[str, str] = dataclasses.field(default_factory=dict)
+    # Static findings whose severity reached block_on but whose rule only reports.
+    reported_only: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+def _constituents(finding: Finding) -> list[tuple[str, Severity, Confidence]]:
+    """(rule id, severity, confidence) of each tool's report merged into ``finding``."""
+    return [
+        (finding.rule_id, finding.severity, finding.confidence),
+        *((a.rule_id, a.severity, a.confidence) for a in finding.also),
+    ]
+
+
+def _rule_blocks(rule_id: str, judge: _Judge) -> bool:
+    """Whether a rule's findings may block: the policy's ``static.rule_blocking``, else the
+    rule pack's default (``checks/blocking.toml``), else yes."""
+    setting = judge.policy.static.rule_blocking.get(rule_id)
+    if setting is not None:
+        return setting == "block"
+    default = blocking_defaults().get(rule_id)
+    return default is None or default.blocks
+
+
+def _reported_only_notes(judge: _Judge) -> list[Reason]:
+    notes: list[Reason] = []
+    defaults = blocking_defaults()
+    for rule_id, count in sorted(judge.reported_only.items()):
+        default = defaults.get(rule_id)
+        if judge.policy.static.rule_blocking.get(rule_id) == "report" or default is None:
+            why = "static.rule_blocking sets it to report"
+        else:
+            why = f"the rule pack reports it without blocking by default: {default.why}"
+        notes.append(
+            Reason(
+                message=f"{count} {rule_id} finding(s) reached static.block_on and did not "
+                f"block: {why} (static.rule_blocking: {{{rule_id}: block}} blocks them)",
+                blocking=False,
+                rule=f"static.rule_blocking / rule pack default for {rule_id}",
+            )
+        )
+    return notes
 
 
 def _judge_finding(finding: Finding, stage: Stage, judge: _Judge) -> _Judgement:
@@ -150,7 +195,14 @@ def _judge_finding(finding: Finding, stage: Stage, judge: _Judge) -> _Judgement:
         if match is None:
             return _Judgement(finding=dataclasses.replace(finding, blocking=False), reason=None)
         index, rule = match
-        if not rule.blocks(finding.severity, finding.confidence):
+        reached = [
+            (rule_id, _rule_blocks(rule_id, judge))
+            for rule_id, severity, confidence in _constituents(finding)
+            if rule.blocks(severity, confidence)
+        ]
+        if not any(blocks for _, blocks in reached):
+            for rule_id, _ in reached:
+                judge.reported_only[rule_id] = judge.reported_only.get(rule_id, 0) + 1
             return _Judgement(finding=dataclasses.replace(finding, blocking=False), reason=None)
         rule_name = (
             f"static.block_on[{index}] (severity >= {rule.severity}, "
@@ -396,6 +448,7 @@ def decide(
         baselined=set(),
     )
     used = judge.used_waivers
+    results = merge_duplicates(results)
     checks = tuple(_judge_check(result, judge) for result in results)
     reasons: list[Reason] = []
     notes: list[Reason] = []
@@ -422,6 +475,17 @@ def decide(
     for judged in checks:
         for reason in judged.reasons:
             (reasons if reason.blocking else notes).append(reason)
+    notes.extend(_reported_only_notes(judge))
+    merged = sum(len(f.also) for c in checks for f in c.findings)
+    if merged:
+        notes.append(
+            Reason(
+                message=f"{merged} report(s) of a weakness that another tool also reported on "
+                "the same line are counted once, with every tool and rule id listed",
+                blocking=False,
+                rule="one weakness on one line is one finding (releasegate.dedupe)",
+            )
+        )
 
     if not policy_info.trusted:
         notes.insert(

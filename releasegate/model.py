@@ -113,8 +113,23 @@ class Stage(enum.Enum):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AlsoReported:
+    """Another tool's report of the same weakness on the same line (``releasegate.dedupe``)."""
+
+    tool: str
+    rule_id: str
+    fingerprint: str
+    severity: Severity
+    confidence: Confidence
+
+
+@dataclass(frozen=True, kw_only=True)
 class Finding:
-    """One problem a tool reported, located in the tree being released."""
+    """One problem a tool reported, located in the tree being released.
+
+    ``also``: the other tools that reported the same weakness on the same line; the
+    finding is then one row everywhere, with the highest severity of them all.
+    """
 
     tool: str
     rule_id: str
@@ -131,6 +146,7 @@ class Finding:
     help_uri: str = ""
     aliases: tuple[str, ...] = ()
     package: str | None = None
+    also: tuple[AlsoReported, ...] = ()
     new: bool = True
     waived: bool = False
     blocking: bool = False

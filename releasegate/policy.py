@@ -131,16 +131,17 @@ class BlockRule(_Section):
 
 
 # Code that does not ship with the release: not analysed, and its dependency files not
-# audited, unless the policy says otherwise. Top-level only: a package's own ``docs`` or
-# ``scripts`` subpackage ships, and is analysed.
+# audited, unless the policy says otherwise. Top-level only (a "/" inside a gitignore
+# glob anchors it at the root): a package's own ``docs`` or ``scripts`` subpackage ships,
+# and is analysed.
 NOT_SHIPPED = [
-    "docs/",
-    "doc/",
-    "examples/",
-    "example/",
-    "benchmarks/",
-    "bench/",
-    "scripts/",
+    "docs/**",
+    "doc/**",
+    "examples/**",
+    "example/**",
+    "benchmarks/**",
+    "bench/**",
+    "scripts/**",
 ]
 
 TEST_DIRECTORIES = [
@@ -239,6 +240,14 @@ class StaticSection(_Section):
     block_on: list[BlockRule] = Field(
         default_factory=lambda: [BlockRule()],
         description="The first rule whose paths match a finding decides whether it blocks.",
+    )
+    rule_blocking: dict[
+        Annotated[StrictStr, Field(min_length=1, max_length=200)], Literal["block", "report"]
+    ] = Field(
+        default_factory=dict,
+        description="Per rule id (B324, releasegate.python.…): block (judged by block_on, "
+        "even where the rule pack only reports it by default) or report (never blocks). "
+        "Unset: the rule pack's default (checks/blocking.toml; every other rule: block).",
     )
     bandit: BanditSection = Field(default_factory=BanditSection)
     semgrep: SemgrepSection = Field(default_factory=SemgrepSection)

@@ -139,7 +139,14 @@ def apply(findings: Sequence[Finding], suppressions: Sequence[Suppression]) -> l
             by_path.setdefault(suppression.path, []).append(suppression)
     result = []
     for finding in findings:
-        covered = any(s.covers(finding) for s in by_path.get(finding.path, ()))
+        here = by_path.get(finding.path, ())
+        # A finding several tools reported (releasegate.dedupe) is waived only when each
+        # tool's report is suppressed: a `# nosec` does not silence semgrep's report.
+        reports = [
+            finding,
+            *(dataclasses.replace(finding, tool=a.tool, rule_id=a.rule_id) for a in finding.also),
+        ]
+        covered = all(any(s.covers(report) for s in here) for report in reports)
         result.append(dataclasses.replace(finding, waived=True) if covered else finding)
     return result
 

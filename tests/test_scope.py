@@ -25,22 +25,34 @@ FILES = (
     "src/app/stubs.pyi",
     "src/mytests/real.py",
     "src/contest.py",
+    "examples/demo/app.py",
+    "scripts/release.py",
+    "benchmarks/bench_core.py",
+    "src/app/docs/render.py",
+    "src/app/scripts/cli.py",
 )
 
 
 def test_default_policy_scope_keeps_product_code_only() -> None:
     scope = select_files(FILES, ["**/*.py"], DEFAULT_EXCLUDES)
+    # What does not ship is out (top-level docs, examples, scripts, benchmarks); a
+    # package's own docs or scripts subpackage ships and stays in.
     assert scope.included == (
-        "docs/conf.py",
         "setup.py",
         "src/app/__init__.py",
         "src/app/core.py",
+        "src/app/docs/render.py",
+        "src/app/scripts/cli.py",
         "src/contest.py",
         "src/mytests/real.py",
     )
     assert scope.excluded == (
+        "benchmarks/bench_core.py",
         "build/lib/app/core.py",
+        "docs/conf.py",
+        "examples/demo/app.py",
         "pkg.egg-info/top.py",
+        "scripts/release.py",
         "src/app/__pycache__/core.py",
         "src/app/conftest.py",
         "src/app/core_test.py",

@@ -75,6 +75,16 @@ def finding_dict(finding: Finding) -> dict[str, JSONValue]:
         "help_uri": utf8_safe(finding.help_uri),
         "aliases": [utf8_safe(alias) for alias in finding.aliases],
         "package": None if finding.package is None else utf8_safe(finding.package),
+        "also": [
+            {
+                "tool": utf8_safe(also.tool),
+                "rule_id": utf8_safe(also.rule_id),
+                "fingerprint": utf8_safe(also.fingerprint),
+                "severity": also.severity.value,
+                "confidence": also.confidence.value,
+            }
+            for also in finding.also
+        ],
     }
 
 

@@ -20,7 +20,7 @@ from typing_extensions import assert_never
 from releasegate.model import Decision, Finding, JudgedCheck, Severity, Status, Verdict
 from releasegate.reports.blocking import MESSAGE_CHARS, BlockingView, blocking_view
 from releasegate.reports.escape import markdown_text, utf8_safe
-from releasegate.review.summary import review_rows
+from releasegate.reports.review_table import review_rows
 
 GITHUB_SUMMARY_LIMIT = 1024 * 1024
 DEFAULT_MAX_BYTES = 1_000_000

@@ -226,13 +226,24 @@ def _result(check: JudgedCheck, finding: Finding, rule_index: int) -> dict[str, 
                 "justification": "waived by the release policy (.releasegate.yml waivers)",
             }
         ]
-    result["properties"] = {
+    properties: dict[str, JSONValue] = {
         "check": utf8_safe(check.id),
         "severity": finding.severity.value,
         "confidence": finding.confidence.value,
         "blocking": finding.blocking,
         "waived": finding.waived,
     }
+    result["properties"] = properties
+    if finding.also:
+        # The same weakness on the same line, reported by other tools too: one result.
+        properties["alsoReportedBy"] = [
+            {
+                "tool": utf8_safe(also.tool),
+                "ruleId": utf8_safe(also.rule_id),
+                "fingerprint": utf8_safe(also.fingerprint),
+            }
+            for also in finding.also
+        ]
     return result
 
 

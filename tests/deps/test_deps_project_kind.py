@@ -73,7 +73,7 @@ def test_a_librarys_ranges_examples_and_self_reference_do_not_block(repo: GitRep
     ]
     # examples/ and docs/ do not ship: not read, and the list that left them out is shown.
     assert {s["path"] for s in evidence["sources"]} == {"pyproject.toml", "requirements-dev.txt"}
-    assert "examples/" in evidence["exclude"] and "docs/" in evidence["exclude"]
+    assert "examples/**" in evidence["exclude"] and "docs/**" in evidence["exclude"]
     ranges = {(f["rule_id"], f["path"], f["blocking"]) for f in result["findings"]}
     assert ranges == {
         ("releasegate.library-range", "pyproject.toml", False),

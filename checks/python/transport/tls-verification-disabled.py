@@ -72,3 +72,39 @@ async def aio() -> None:
 def unrelated(form: object) -> None:
     # ok: releasegate.python.transport.tls-verification-disabled
     form.validate(verify=False)  # type: ignore[attr-defined]
+
+
+def client_context(verify: bool = True) -> ssl.SSLContext:
+    # The caller's own verify=False option, implemented: the choice is the caller's (their
+    # call site with a literal verify=False is the finding), not this library's.
+    if verify is True:
+        # ok: releasegate.python.transport.tls-verification-disabled
+        ctx = ssl.create_default_context(cafile=CA_BUNDLE)
+    elif verify is False:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        # ok: releasegate.python.transport.tls-verification-disabled
+        ctx.check_hostname = False
+        # ok: releasegate.python.transport.tls-verification-disabled
+        ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def connection(conn, verify=True):
+    if not verify:
+        # ok: releasegate.python.transport.tls-verification-disabled
+        conn.verify_mode = ssl.CERT_NONE
+        # ok: releasegate.python.transport.tls-verification-disabled
+        conn.check_hostname = False
+
+
+def from_settings(ctx):
+    if not SETTINGS.verify_tls:
+        # A setting, not the caller's argument: still a finding.
+        # ruleid: releasegate.python.transport.tls-verification-disabled
+        ctx.verify_mode = ssl.CERT_NONE
+
+
+def always(ctx, verify=True):
+    # Unconditional, whatever the parameter says: a finding.
+    # ruleid: releasegate.python.transport.tls-verification-disabled
+    ctx.check_hostname = False

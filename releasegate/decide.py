@@ -236,26 +236,59 @@ def _judge_finding(finding: Finding, stage: Stage, judge: _Judge) -> _Judgement:
     )
 
 
+def _per_pin(
+    children: tuple[Reason, ...], findings: tuple[Finding, ...], check: str
+) -> tuple[Reason, ...]:
+    """One reason per vulnerable pin with several advisories: the upgrade that fixes them
+    all first, the advisories under it."""
+    by_print = {f.fingerprint: f for f in findings}
+    groups: dict[tuple[str, int, str], list[Reason]] = {}
+    order: list[tuple[str, int, str] | Reason] = []
+    for child in children:
+        finding = by_print.get(child.finding or "")
+        if finding is None or finding.package is None or not finding.fix:
+            order.append(child)
+            continue
+        key = (finding.path, finding.line, finding.fix)
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(child)
+    out: list[Reason] = []
+    for item in order:
+        if isinstance(item, Reason):
+            out.append(item)
+            continue
+        members = groups[item]
+        if len(members) == 1:
+            out.append(members[0])
+            continue
+        path, line, fix = item
+        ids = [by_print[m.finding or ""].rule_id for m in members]
+        out.append(
+            Reason(
+                message=f"{fix} at {path}:{line} (fixes {len(members)} advisories: {_listed(ids)})",
+                blocking=True,
+                check=check,
+                rule=members[0].rule,
+                finding=members[0].finding,
+                children=tuple(members),
+            )
+        )
+    return tuple(out)
+
+
 def _judge_check(result: CheckResult, judge: _Judge) -> JudgedCheck:
     status = result.status
-    if status is Status.ERROR:
-        causes = result.reasons or ("the check failed without saying why",)
-        reason = Reason(
-            message=f"{result.id}: error: {'; '.join(causes)}",
-            blocking=True,
-            check=result.id,
-            rule="a check that errors blocks (fail closed)",
-        )
-        return JudgedCheck(
-            result=result, status=status, reasons=(reason,), findings=result.findings
-        )
     if status is Status.SKIPPED:
         why = "; ".join(result.reasons) or "skipped"
         reason = Reason(message=f"{result.id}: skipped: {why}", blocking=False, check=result.id)
         return JudgedCheck(
             result=result, status=status, reasons=(reason,), findings=result.findings
         )
-    if status is Status.PASS or status is Status.FAIL:
+    if status is Status.PASS or status is Status.FAIL or status is Status.ERROR:
+        # An erroring check's findings (what it found before the error) are judged too:
+        # the run shows everything that blocks, not only the error hiding it.
         own = result.findings
         if result.stage is Stage.STATIC and judge.static.suppressions:
             own = tuple(apply_suppressions(own, judge.static.suppressions))
@@ -265,14 +298,26 @@ def _judge_check(result: CheckResult, judge: _Judge) -> JudgedCheck:
         children = tuple(
             dataclasses.replace(j.reason, check=result.id) for j in judged if j.reason is not None
         )
+        if result.stage is Stage.DEPENDENCIES:
+            children = _per_pin(children, findings, result.id)
         reasons: list[Reason] = []
+        if status is Status.ERROR:
+            causes = result.reasons or ("the check failed without saying why",)
+            reasons.append(
+                Reason(
+                    message=f"{result.id}: error: {'; '.join(causes)}",
+                    blocking=True,
+                    check=result.id,
+                    rule="a check that errors blocks (fail closed)",
+                )
+            )
         if status is Status.FAIL:
             for cause in result.reasons or ("the check reported a failure",):
                 reasons.append(
                     Reason(message=f"{result.id}: {cause}", blocking=True, check=result.id)
                 )
         if children:
-            count = len(children)
+            count = sum(1 for f in findings if f.blocking)
             reasons.append(
                 Reason(
                     message=f"{result.id}: {count} blocking finding{'s' if count != 1 else ''}",
@@ -300,7 +345,10 @@ def _judge_check(result: CheckResult, judge: _Judge) -> JudgedCheck:
                     check=result.id,
                 )
             )
-        final = Status.FAIL if any(r.blocking for r in reasons) else Status.PASS
+        if status is Status.ERROR:
+            final = Status.ERROR
+        else:
+            final = Status.FAIL if any(r.blocking for r in reasons) else Status.PASS
         return JudgedCheck(result=result, status=final, reasons=tuple(reasons), findings=findings)
     assert_never(status)
 

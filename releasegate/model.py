@@ -146,6 +146,8 @@ class Finding:
     help_uri: str = ""
     aliases: tuple[str, ...] = ()
     package: str | None = None
+    # What fixes it, when the tool knows (a dependency's smallest fixing upgrade).
+    fix: str = ""
     also: tuple[AlsoReported, ...] = ()
     new: bool = True
     waived: bool = False

@@ -297,6 +297,11 @@ def vulnerability_findings(pins: Sequence[Pin], answer: ServiceAudit, tool: str)
                 help_uri=f"https://osv.dev/vulnerability/{vuln.id}",
                 aliases=vuln.aliases,
                 package=pin.name,
+                fix=(
+                    f"upgrade {pin.name} {pin.version_text} -> {audit.upgrade}"
+                    if audit.upgrade
+                    else f"no fixed version of {pin.name} is known"
+                ),
             )
         )
     return findings

@@ -75,6 +75,7 @@ def finding_dict(finding: Finding) -> dict[str, JSONValue]:
         "help_uri": utf8_safe(finding.help_uri),
         "aliases": [utf8_safe(alias) for alias in finding.aliases],
         "package": None if finding.package is None else utf8_safe(finding.package),
+        "fix": utf8_safe(finding.fix),
         "also": [
             {
                 "tool": utf8_safe(also.tool),

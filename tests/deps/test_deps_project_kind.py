@@ -173,3 +173,34 @@ def test_a_local_project_in_a_directory_the_static_stage_skips_is_an_error(
     text = " ".join(result["reasons"])
     assert "requirements-ci.txt:1: cannot audit the local project scripts/helper" in text
     assert "static.exclude" in text
+
+
+def test_one_vulnerable_pin_is_one_line_with_its_upgrade_first(repo: GitRepo) -> None:
+    repo.commit("policy", **{".releasegate.yml": POLICY})
+    repo.tag("v1")
+    repo.commit("app", **{"requirements.txt": "django==3.2\n", "app.py": "x = 1\n"})
+    code, report, stdout = _run(repo)
+    assert code == 1
+    advisories = [f for f in check(report, "dependencies")["findings"] if f["blocking"]]
+    assert len(advisories) > 3  # one finding per advisory stays in the JSON (waivers)
+    [fix] = {f["fix"] for f in advisories}
+    assert fix.startswith("upgrade django 3.2 -> 3.2.")
+    flat = " ".join(stdout.split())
+    assert f"dependencies: {len(advisories)} blocking findings" in flat
+    assert f"✗ {fix} at requirements.txt:1 (fixes {len(advisories)} advisories:" in flat
+    # The pin is one row under the check, its advisories under it.
+    assert flat.count(f"✗ {fix}") == 1
+
+
+def test_an_erroring_dependency_check_still_shows_what_blocks(repo: GitRepo) -> None:
+    repo.commit("policy", **{".releasegate.yml": POLICY})
+    repo.tag("v1")
+    repo.commit(
+        "app", **{"requirements.txt": "-e ../elsewhere\ndjango==3.2\n", "app.py": "x = 1\n"}
+    )
+    code, report, _ = _run(repo)
+    result = check(report, "dependencies")
+    assert code == 1 and result["status"] == "error"
+    blocking = [f for f in result["findings"] if f["blocking"]]
+    assert blocking and all(f["package"] == "django" for f in blocking)
+    assert report["counts"]["blocking"] == len(blocking)

@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.progress import Progress as RichProgress
 from rich.progress import SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from releasegate import __version__, hook
+from releasegate import __version__, adoption, hook
 from releasegate.annotations import render_annotations
 from releasegate.engine import Evaluation, RunOptions, evaluate_full, write_baseline
 from releasegate.errors import ConfigError, ReleasegateError, UsageError
@@ -47,7 +47,6 @@ from releasegate.policy import (
     parse_policy,
     policy_json_schema,
     read_policy_file,
-    starter_policy_text,
 )
 from releasegate.procs import cancel_all
 from releasegate.reports import (
@@ -126,9 +125,33 @@ def _parser() -> argparse.ArgumentParser:
         help="refuse benchmarks measured in fewer rounds (default: 5, the policy's default)",
     )
 
-    init = sub.add_parser("init", help=f"write a commented starter {POLICY_FILE}")
+    init = sub.add_parser(
+        "init",
+        help=f"first adoption: write a commented starter {POLICY_FILE} and an "
+        "allowed_signers file, print the next steps",
+    )
     init.add_argument("--repo", type=Path, default=Path(), help="repository (default: .)")
-    init.add_argument("--force", action="store_true", help="overwrite an existing policy file")
+    init.add_argument("--force", action="store_true", help="overwrite existing files")
+    init.add_argument(
+        "--review",
+        choices=["github", "git"],
+        default="github",
+        help="where reviews are proven: GitHub pull requests (default), or signed commits "
+        "with Reviewed-by: trailers (other forges, air-gapped mirrors)",
+    )
+    init.add_argument(
+        "--signer",
+        action="append",
+        default=[],
+        metavar="PRINCIPAL=PUBLIC_KEY_FILE",
+        help="a key allowed to sign off (and, with --review git, to sign reviewed commits); "
+        "repeatable",
+    )
+    init.add_argument(
+        "--baseline",
+        metavar="REASON",
+        help="also record today's static findings as accepted, for this reason",
+    )
 
     validate = sub.add_parser("validate", help="validate a policy file")
     validate.add_argument("file", type=Path, nargs="?", default=Path(POLICY_FILE))
@@ -352,11 +375,31 @@ def _cmd_perf_baseline(args: argparse.Namespace) -> int:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    target = args.repo / POLICY_FILE
-    if target.exists() and not args.force:
-        raise UsageError(f"{target}: already exists", hint="pass --force to overwrite it")
-    write_atomic(target, starter_policy_text())
-    print(f"wrote {target}: commit it; it governs releases once it is on the base of a range")
+    signers = [adoption.parse_signer(text) for text in args.signer]
+    policy = args.repo / POLICY_FILE
+    allowed = args.repo / adoption.SIGNERS_FILE
+    for target in (policy, allowed):
+        if target.exists() and not args.force:
+            raise UsageError(f"{target}: already exists", hint="pass --force to overwrite it")
+    write_atomic(policy, adoption.policy_text(args.review))
+    allowed.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(allowed, adoption.signers_text(signers))
+    print(f"wrote {policy} (review.source: {args.review}; review and sign-off required)")
+    print(f"wrote {allowed} ({len(signers)} signer(s))")
+    baseline = None
+    if args.baseline:
+        written = write_baseline(
+            RunOptions(repo=args.repo, only=(Stage.STATIC.value,), config=policy),
+            reason=args.baseline,
+            owner=None,
+            output=None,
+        )
+        baseline = str(written.path.relative_to(args.repo.absolute()))
+        print(f"wrote {written.path}: {written.entries} finding(s) accepted")
+    print("next steps:")
+    steps = adoption.next_steps(review=args.review, signers=len(signers), baseline=baseline)
+    for number, step in enumerate(steps, 1):
+        print(f"  {number}. {step}")
     return EXIT_PASS
 
 

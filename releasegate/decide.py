@@ -33,7 +33,7 @@ from releasegate.model import (
     Status,
     Verdict,
 )
-from releasegate.policy import Policy, Waiver, expiring
+from releasegate.policy import EMBEDDED_POLICY, Policy, Waiver, expiring
 from releasegate.rulepack_files import blocking_defaults
 from releasegate.suppressions import Suppression
 from releasegate.suppressions import apply as apply_suppressions
@@ -545,12 +545,26 @@ def decide(
                 rule="the policy is read from the base of the range",
             ),
         )
+    embedded = policy_info.source.startswith(EMBEDDED_POLICY)
     if policy_info.changed_in_range:
+        governs = "the embedded default policy" if embedded else "the base's policy"
         notes.insert(
             0,
             Reason(
-                message="the policy file changed in this range: the base's policy governs "
-                "this release, the new one applies from the next release on",
+                message=f"the policy file changed in this range: {governs} governs this "
+                "release, the new one from the next release on (its commit must be on the "
+                "base: the newest release tag, or the merge base with the default branch)",
+                blocking=False,
+                rule="the policy is read from the base of the range",
+            ),
+        )
+    elif embedded:
+        notes.insert(
+            0,
+            Reason(
+                message=f"{policy_info.source} governs: the base has no .releasegate.yml. "
+                "`releasegate init` writes a starter policy and allowed_signers file; "
+                "commit them, and they govern once that commit is the base",
                 blocking=False,
                 rule="the policy is read from the base of the range",
             ),

@@ -40,6 +40,7 @@ from releasegate.model import Confidence, Severity
 
 POLICY_FILE = ".releasegate.yml"
 DEFAULT_POLICY_RESOURCE = "starter-policy.yml"
+EMBEDDED_POLICY = "embedded default policy"
 # A policy is a few kilobytes; anything larger is refused before it is parsed.
 MAX_POLICY_BYTES = 1024 * 1024
 
@@ -892,8 +893,8 @@ def default_policy(*, why: str | None = None) -> LoadedPolicy:
     """The embedded default; ``why`` says why it governs instead of the base's file."""
     text = starter_policy_text()
     return LoadedPolicy(
-        policy=parse_policy(text, "embedded default policy"),
-        source="embedded default policy" + (f" ({why})" if why else ""),
+        policy=parse_policy(text, EMBEDDED_POLICY),
+        source=EMBEDDED_POLICY + (f" ({why})" if why else ""),
         trusted=True,
         digest="sha256:" + hashlib.sha256(text.encode()).hexdigest(),
     )

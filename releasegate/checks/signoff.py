@@ -50,7 +50,9 @@ from releasegate.signoff.verify import RouteOutcome, verify_ssh
 NO_SIGNERS = (
     "signoff.required is true, but the policy names nobody who may sign off: set "
     "signoff.allowed_signers (an OpenSSH allowed_signers file, read from the base) or "
-    "signoff.github_team"
+    "signoff.github_team (`releasegate init` writes both files; the policy of the base "
+    "governs, so a change committed since takes effect once it is on a base; then sign "
+    "with `releasegate signoff`)"
 )
 NOT_BOUND = (
     "internal error: the sign-off is verified after the other checks, with their evidence, "

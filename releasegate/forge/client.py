@@ -145,7 +145,8 @@ def config_from_env(environ: Mapping[str, str]) -> GitHubConfig:
         also = "" if repository else " (nor is GITHUB_REPOSITORY, the owner/name to ask)"
         raise ForgeConfigError(
             f"GITHUB_TOKEN is not set: reviews cannot be read from GitHub{also}",
-            hint=f"set GITHUB_TOKEN; {PERMISSIONS_NEEDED}",
+            hint=f"set GITHUB_TOKEN; {PERMISSIONS_NEEDED}; without GitHub, set "
+            "review.source: git (Reviewed-by: trailers on signed commits)",
         )
     if not repository:
         raise ForgeConfigError(

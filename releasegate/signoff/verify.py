@@ -119,8 +119,9 @@ def verify_ssh(
             )
         else:
             reason = (
-                f"{MISSING}: no sign-off for {release.head[:12]} ({source}; if it was pushed, "
-                f"fetch it: {FETCH_HINT}; or pass --signoff FILE)"
+                f"{MISSING}: no sign-off for {release.head[:12]} ({source}): a security "
+                "reviewer signs it with `releasegate signoff`; if it was pushed, "
+                f"fetch it: {FETCH_HINT}; or pass --signoff FILE"
             )
         return RouteOutcome(route="ssh", passed=False, reasons=(reason,), evidence=info)
     try:

@@ -21,7 +21,8 @@ def _green_block() -> str:
     text = README.read_text("utf-8")
     section = text[text.index("### Getting to green") :]
     section = section[: section.index("\n### ", 1)]
-    [block] = re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
+    blocks: list[str] = re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
+    [block] = blocks
     return block
 
 

@@ -481,6 +481,7 @@ def decide(
     tool_version: str,
     static: StaticInputs | None = None,
     not_run: Sequence[str] = (),
+    owners: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Decision:
     """Judge the results against the policy. Pure: same inputs, same Decision.
 
@@ -611,4 +612,5 @@ def decide(
         tool_version=tool_version,
         baseline=baseline_info,
         not_run=tuple(not_run),
+        owners=dict(owners or {}),
     )

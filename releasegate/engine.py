@@ -20,7 +20,7 @@ from releasegate.checks.registry import REGISTRY
 from releasegate.checks.signoff import bind_signoff
 from releasegate.context import ReleaseContext, resolve_context
 from releasegate.decide import StaticInputs, decide
-from releasegate.errors import ConfigError, ToolError, UsageError
+from releasegate.errors import ConfigError, ReleasegateError, ToolError, UsageError
 from releasegate.files import write_atomic
 from releasegate.model import (
     CheckResult,
@@ -41,6 +41,7 @@ from releasegate.policy import (
     utc_today,
 )
 from releasegate.procs import ToolRunner
+from releasegate.review.codeowners import load_codeowners
 from releasegate.runner import Progress, not_supported, run_checks
 from releasegate.scope import select_files
 from releasegate.signoff.evidence import EvidenceSummary, summarise
@@ -402,6 +403,7 @@ def evaluate_full(options: RunOptions, progress: Progress | None = None) -> Eval
         tool_version=__version__,
         static=workspace.static,
         not_run=not_evaluated(policy, [*results, *unavailable], options.shard),
+        owners=finding_owners(release, results),
     )
     return Evaluation(
         decision=decision,
@@ -411,6 +413,27 @@ def evaluate_full(options: RunOptions, progress: Progress | None = None) -> Eval
         today=today,
         static=workspace.static,
     )
+
+
+def finding_owners(
+    release: ReleaseContext, results: Sequence[CheckResult]
+) -> dict[str, tuple[str, ...]]:
+    """The owners (CODEOWNERS of the trusted base) of each file with a finding."""
+    base = release.trusted_base
+    if base is None:
+        return {}
+    try:
+        codeowners = load_codeowners(lambda path: release.show(base, path), f"at base {base[:12]}")
+    except ReleasegateError:
+        return {}  # the review check reports an unreadable CODEOWNERS; this only informs
+    if codeowners is None:
+        return {}
+    owners: dict[str, tuple[str, ...]] = {}
+    for path in sorted({f.path for r in results for f in r.findings if f.path}):
+        found = tuple(owner.text for owner in codeowners.owners_of(path))
+        if found:
+            owners[path] = found
+    return owners
 
 
 BASELINED_TOOLS = frozenset({"bandit", "semgrep"})

@@ -272,6 +272,8 @@ class Decision:
     baseline: BaselineInfo | None = None
     # Required stages (or shards) this run did not evaluate; empty for a complete run.
     not_run: tuple[str, ...] = ()
+    # Who owns each finding's file (CODEOWNERS of the trusted base): who must act.
+    owners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:

@@ -99,3 +99,24 @@ def test_the_real_vulnerabilities_still_block_once_per_line(repo: GitRepo, tmp_p
     assert len(merged) == sum(1 for f in blocking if f["also"]) >= 4
     # The terminal names every tool's rule on the one line it shows.
     assert "bandit B324 + semgrep releasegate.python.crypto.weak-password-hash" in stdout
+
+
+def test_each_blocking_finding_names_the_owner_who_must_act(repo: GitRepo, tmp_path: Path) -> None:
+    repo.commit(
+        "policy",
+        **{
+            ".releasegate.yml": "version: 1\n",
+            ".github/CODEOWNERS": "* @acme/platform\nsrc/pkg/ @acme/payments\n",
+        },
+    )
+    repo.tag("v1")
+    repo.commit("code", **{"src/pkg/vulnerable.py": (DATA / "vulnerable.py").read_text("utf-8")})
+    summary = tmp_path / "summary.md"
+    code, _, _, stdout = _run(repo, tmp_path, "--summary", str(summary))
+    assert code == 1
+    lines = stdout.splitlines()
+    owners = [line.strip() for line in lines if line.strip().startswith("owner:")]
+    assert owners and set(owners) == {"owner: @acme/payments"}
+    # The summary names the owner too, without mentioning (notifying) anyone.
+    text = summary.read_text("utf-8")
+    assert "owner: @\u200dacme/payments" in text

@@ -5,7 +5,8 @@ the range's own reasons such as a missing sign-off) is shown, always, whatever t
 number of findings. Then the blocking findings, grouped by check, at most
 ``FINDINGS_PER_CHECK`` per check, each with its whole message (the fix is at its
 end, so a message is never cut short of a generous safety limit), its help link and
-what hangs under it (an expired waiver). The JSON report lists every finding.
+the owners who must act (CODEOWNERS of the trusted base) and what hangs under it
+(an expired waiver). The JSON report lists every finding.
 
 Both reporters render this one view, each in its own format and escaping.
 """
@@ -27,6 +28,7 @@ MESSAGE_CHARS = 2000
 class FindingRow:
     message: str
     help_uri: str = ""
+    owners: tuple[str, ...] = ()  # who must act (CODEOWNERS of the trusted base)
     details: tuple[str, ...] = ()
 
 
@@ -73,6 +75,7 @@ def blocking_view(decision: Decision, *, per_check: int = FINDINGS_PER_CHECK) ->
                 FindingRow(
                     message=child.message,
                     help_uri=finding.help_uri if finding is not None else "",
+                    owners=decision.owners.get(finding.path, ()) if finding is not None else (),
                     details=tuple(_details(child)),
                 )
             )

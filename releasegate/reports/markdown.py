@@ -223,7 +223,12 @@ def _blocking_rows(view: BlockingView) -> list[str]:
         )
         for row in group.rows:
             message = markdown_text(row.message, max_chars=MESSAGE_CHARS)
-            rows.append(f"  - {message}{_help_link(row.help_uri)}")
+            owner = (
+                " " + _DASH + " owner: " + markdown_text(", ".join(row.owners), max_chars=200)
+                if row.owners
+                else ""
+            )
+            rows.append(f"  - {message}{_help_link(row.help_uri)}{owner}")
             rows.extend(
                 "    - " + markdown_text(detail, max_chars=MESSAGE_CHARS) for detail in row.details
             )

@@ -97,6 +97,8 @@ def _blocking_sections(decision: Decision) -> list[tuple[str, Group]]:
             rows.append((0, cross, _safe(row.message)))
             if row.help_uri:
                 rows.append((1, Text("help:"), _safe(row.help_uri)))
+            if row.owners:
+                rows.append((1, Text("owner:"), _safe(", ".join(row.owners))))
             rows.extend((1, Text("↳"), _safe(detail)) for detail in row.details)
         count = group.count
         title = f"{terminal_text(group.check, max_chars=60)}: {count} blocking finding"

@@ -203,6 +203,8 @@ def test_bandit_finding_is_reported_field_by_field(block_decision: Decision) -> 
         "help_uri": bandit_finding().help_uri,
         "aliases": [],
         "package": None,
+        "fix": "",
+        "also": [],
     }
 
 

@@ -87,6 +87,16 @@ def _repo_with_hanging_stage(repo: GitRepo, pidfile: Path) -> None:
     repo.commit("app", **{"app.py": FIXED_APP})
 
 
+# Starts a command with SIGINT at its default, as a terminal or a CI step does. A test
+# run started in the background of a non-interactive shell (`pytest &`) ignores SIGINT,
+# every process it starts inherits that, and Python (like every POSIX tool) then keeps
+# ignoring it: the SIGINT case would hang for a reason outside releasegate.
+_SIGINT_DEFAULT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_mid_run_stops_everything_and_leaves_nothing_behind(
     repo: GitRepo, tmp_path: Path, signum: int
@@ -99,7 +109,8 @@ def test_a_signal_mid_run_stops_everything_and_leaves_nothing_behind(
     report.write_text('{"decision": "pass", "stale": true}\\n', encoding="utf-8")
     [exe] = rg_cli.console_script()
     proc = subprocess.Popen(
-        [exe, "run", "--repo", str(repo.root), "--json", str(report), "--no-progress",
+        [sys.executable, "-c", _SIGINT_DEFAULT, exe,
+         "run", "--repo", str(repo.root), "--json", str(report), "--no-progress",
          "--audit-log", str(tmp_path / "audit.jsonl")],
         # faulthandler: a run that does not stop is made to print every thread's stack.
         env={**os.environ, "TMPDIR": str(private_tmp), "PYTHONFAULTHANDLER": "1"},

@@ -278,7 +278,25 @@ def _per_pin(
     return tuple(out)
 
 
-def _judge_check(result: CheckResult, judge: _Judge) -> JudgedCheck:
+def _suppressed(results: Sequence[CheckResult], judge: _Judge) -> list[CheckResult]:
+    """The static findings with the justified in-code suppressions applied (before the
+    same weakness from several tools is merged: a line one tool's suppression waives is
+    not merged with another tool's unsuppressed report of it, which is judged alone)."""
+    if not judge.static.suppressions:
+        return list(results)
+    return [
+        dataclasses.replace(
+            r, findings=tuple(apply_suppressions(r.findings, judge.static.suppressions))
+        )
+        if r.stage is Stage.STATIC and r.findings
+        else r
+        for r in results
+    ]
+
+
+def _judge_check(
+    result: CheckResult, judge: _Judge, own: tuple[Finding, ...] | None = None
+) -> JudgedCheck:
     status = result.status
     if status is Status.SKIPPED:
         why = "; ".join(result.reasons) or "skipped"
@@ -289,7 +307,7 @@ def _judge_check(result: CheckResult, judge: _Judge) -> JudgedCheck:
     if status is Status.PASS or status is Status.FAIL or status is Status.ERROR:
         # An erroring check's findings (what it found before the error) are judged too:
         # the run shows everything that blocks, not only the error hiding it.
-        own = result.findings
+        own = result.findings if own is None else own
         if result.stage is Stage.STATIC and judge.static.suppressions:
             own = tuple(apply_suppressions(own, judge.static.suppressions))
             _note_waived_in_range(own, judge)
@@ -497,8 +515,13 @@ def decide(
         baselined=set(),
     )
     used = judge.used_waivers
-    results = merge_duplicates(results)
-    checks = tuple(_judge_check(result, judge) for result in results)
+    # Judged: each tool's weakness once (releasegate.dedupe); kept as the check's own
+    # account: the result it reported, which the evidence and shard parts carry.
+    merged = merge_duplicates(_suppressed(results, judge))
+    checks = tuple(
+        _judge_check(result, judge, own.findings)
+        for result, own in zip(results, merged, strict=True)
+    )
     reasons: list[Reason] = []
     notes: list[Reason] = []
     baseline_info = _baseline_verdict(judge, checks, reasons, notes)
@@ -525,12 +548,12 @@ def decide(
         for reason in judged.reasons:
             (reasons if reason.blocking else notes).append(reason)
     notes.extend(_reported_only_notes(judge))
-    merged = sum(len(f.also) for c in checks for f in c.findings)
-    if merged:
+    counted_once = sum(len(f.also) for c in checks for f in c.findings)
+    if counted_once:
         notes.append(
             Reason(
-                message=f"{merged} report(s) of a weakness that another tool also reported on "
-                "the same line are counted once, with every tool and rule id listed",
+                message=f"{counted_once} report(s) of a weakness that another tool also "
+                "reported on the same line are counted once, with every tool and rule id listed",
                 blocking=False,
                 rule="one weakness on one line is one finding (releasegate.dedupe)",
             )

@@ -15,8 +15,10 @@ file and line and either share a CWE or are a pair the rule pack declares
 The merged finding stays in the check of the report that was kept; the other
 check's result loses it (the evidence the sign-off binds is computed before, from
 every tool's own report, and is unchanged).
-A justified in-code suppression waives a merged finding only when every tool's
-report is suppressed (``releasegate.suppressions.apply``).
+Suppressions are applied first: a report one tool's justified in-code suppression
+waives is not merged with another tool's unsuppressed report, which is judged on
+its own (``releasegate.suppressions.apply`` also waives a merged finding only when
+every tool's report is suppressed).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def _rank(finding: Finding) -> tuple[int, int, str, str, str]:
 
 
 def _same(a: Finding, b: Finding, pairs: frozenset[frozenset[str]]) -> bool:
-    if a.tool == b.tool:
+    if a.tool == b.tool or a.waived != b.waived:
         return False
     return bool(set(a.cwe) & set(b.cwe)) or frozenset((a.rule_id, b.rule_id)) in pairs
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import tempfile
 from collections.abc import Callable, Sequence
@@ -25,6 +26,7 @@ from releasegate.files import write_atomic
 from releasegate.model import (
     CheckResult,
     Decision,
+    Finding,
     Mode,
     PolicyInfo,
     ReleaseInfo,
@@ -415,6 +417,21 @@ def evaluate_full(options: RunOptions, progress: Progress | None = None) -> Eval
     )
 
 
+def _reports_merged_into(finding: Finding) -> list[Finding]:
+    return [
+        dataclasses.replace(
+            finding,
+            tool=also.tool,
+            rule_id=also.rule_id,
+            fingerprint=also.fingerprint,
+            severity=also.severity,
+            confidence=also.confidence,
+            also=(),
+        )
+        for also in finding.also
+    ]
+
+
 def finding_owners(
     release: ReleaseContext, results: Sequence[CheckResult]
 ) -> dict[str, tuple[str, ...]]:
@@ -464,7 +481,15 @@ def write_baseline(
             previous = parse_baseline(target.read_bytes(), str(target))
         except ConfigError:
             previous = None  # unreadable: rewritten from scratch
-    findings = [f for f in decision.findings if f.tool in BASELINED_TOOLS and not f.waived]
+    # A finding several tools reported is one finding, but each tool's report is
+    # recorded: a later run of one tool alone (--only bandit) still matches it.
+    findings = [
+        report
+        for f in decision.findings
+        if f.tool in BASELINED_TOOLS and not f.waived
+        for report in (f, *_reports_merged_into(f))
+        if report.tool in BASELINED_TOOLS
+    ]
     who = owner or _git_user(release) or "unknown"
     text = render_baseline(
         findings,

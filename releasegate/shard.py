@@ -49,6 +49,7 @@ from releasegate.decide import StaticInputs, decide
 from releasegate.engine import Evaluation, RunOptions, select_checks
 from releasegate.errors import ReleasegateError, UsageError
 from releasegate.model import (
+    AlsoReported,
     CheckResult,
     Confidence,
     Decision,
@@ -184,6 +185,23 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class _AlsoModel(_Model):
+    tool: str
+    rule_id: str
+    fingerprint: str
+    severity: Severity
+    confidence: Confidence
+
+    def also(self) -> AlsoReported:
+        return AlsoReported(
+            tool=self.tool,
+            rule_id=self.rule_id,
+            fingerprint=self.fingerprint,
+            severity=self.severity,
+            confidence=self.confidence,
+        )
+
+
 class _FindingModel(_Model):
     tool: str
     rule_id: str
@@ -203,6 +221,8 @@ class _FindingModel(_Model):
     help_uri: str = ""
     aliases: list[str] = Field(default_factory=list)
     package: str | None = None
+    fix: str = ""
+    also: list[_AlsoModel] = Field(default_factory=list)
 
     def finding(self) -> Finding:
         return Finding(
@@ -224,6 +244,8 @@ class _FindingModel(_Model):
             help_uri=self.help_uri,
             aliases=tuple(self.aliases),
             package=self.package,
+            fix=self.fix,
+            also=tuple(a.also() for a in self.also),
         )
 
 

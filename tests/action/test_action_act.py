@@ -231,9 +231,11 @@ def test_blocking_pull_request_fails_the_job_and_hostile_text_stays_text(
     # The summary: the verdict and the finding, with the hostile text inert.
     summary = run.read("summary.md")
     assert summary.startswith("## ⛔ Release blocked")
-    assert "formatted\\-sql\\-to\\-execute" in summary
-    assert "\\:\\:set\\-output" in summary  # the hostile file name, escaped
-    assert "app/users\\.py" in summary
+    assert "formatted-sql-to-execute" in summary
+    # The hostile file name is shown, inside a line: no line can read as a command.
+    assert "::set-output" in summary
+    assert not [line for line in summary.splitlines() if line.lstrip().startswith("::")]
+    assert "app/users.py" in summary
     # The step summary (act logs what a step appended to $GITHUB_STEP_SUMMARY).
     assert "Summary - ## ⛔ Release blocked" in log
     # Annotations reached the runner, escaped; no injected command was processed.

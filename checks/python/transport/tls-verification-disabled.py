@@ -108,3 +108,16 @@ def always(ctx, verify=True):
     # Unconditional, whatever the parameter says: a finding.
     # ruleid: releasegate.python.transport.tls-verification-disabled
     ctx.check_hostname = False
+
+
+def insecure_by_default(ctx, verify=False):
+    # The option exists, but it is off unless the caller turns it on: a finding.
+    if not verify:
+        # ruleid: releasegate.python.transport.tls-verification-disabled
+        ctx.verify_mode = ssl.CERT_NONE
+
+
+def insecure_by_default_too(ctx, *, verify_tls: bool = False):
+    if verify_tls is False:
+        # ruleid: releasegate.python.transport.tls-verification-disabled
+        ctx.check_hostname = False

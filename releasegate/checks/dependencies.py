@@ -27,7 +27,7 @@ and says so: a project without dependencies is legitimate.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +44,7 @@ from releasegate.deps.model import (
     ServiceAudit,
     ServiceError,
     SkippedDependency,
+    SourceError,
     Unpinned,
     VulnerabilityService,
     normalise_index,
@@ -141,6 +142,38 @@ def _unpinned_findings(inventory: Inventory, project: DetectedKind) -> list[Find
         )
         for u, fingerprint in zip(items, prints, strict=True)
     ]
+
+
+def _head_reader(ctx: CheckContext, tracked: Sequence[str]) -> Callable[[str], str | None]:
+    tree = Tree(ctx.tree, tracked)
+
+    def read(path: str) -> str | None:
+        if not tree.has(path):
+            return None
+        try:
+            return tree.read(path)
+        except SourceError:
+            return None
+
+    return read
+
+
+def _base_reader(ctx: CheckContext) -> Callable[[str], str | None] | None:
+    """The root files of the trusted base (None when there is none, e.g. first adoption)."""
+    base = ctx.release.trusted_base
+    if base is None:
+        return None
+
+    def read(path: str) -> str | None:
+        try:
+            data = ctx.release.show(base, path)
+        except (GitError, OSError, ValueError):
+            return None
+        if data is None or len(data) > 1_000_000:
+            return None
+        return data.decode("utf-8", "replace")
+
+    return read
 
 
 def _unanalysed_local(inventory: Inventory, policy: Policy) -> list[str]:
@@ -431,7 +464,7 @@ class DependenciesCheck:
             exclude=tuple(ctx.policy.dependencies.exclude),
         )
         read_seconds = round(time.perf_counter() - clock, 3)
-        project = detect(Tree(ctx.tree, tracked), ctx.policy.project.kind)
+        project = detect(ctx.policy.project.kind, _head_reader(ctx, tracked), _base_reader(ctx))
         evidence = _inventory_evidence(inventory)
         evidence["project"] = {"kind": project.kind.value, "why": project.why}
         evidence["exclude"] = list(ctx.policy.dependencies.exclude)

@@ -12,16 +12,26 @@ mode (``dependencies.unpinned``). ``project.kind`` in the policy states the kind
 
 make a library; anything else (no packaging file, or a ``pyproject.toml`` that only
 declares ``[project]``, as ``uv init`` writes for an application) an application.
+
+The head cannot make itself more lenient: when the trusted base is an application
+(a root ``pyproject.toml`` without ``[build-system]``, or a ``requirements.txt``
+and no packaging file), a head that makes it a library is still judged as an
+application; the new kind counts from the next release on. A base with none of
+these files (a project's first release) leaves the kind to the head.
 """
 
 from __future__ import annotations
 
 import configparser
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from releasegate.deps.model import SourceError
-from releasegate.deps.sources import Tree, parse_toml
+from releasegate.deps.sources import parse_toml
+
+# The text of a root file, or None when there is none (or it cannot be read as text).
+Reader = Callable[[str], str | None]
 
 
 class ProjectKind(enum.Enum):
@@ -35,40 +45,65 @@ class DetectedKind:
     why: str  # the file and table that decided it, or "project.kind in the policy"
 
 
-def _builds_with_pyproject(tree: Tree) -> bool:
-    if not tree.has("pyproject.toml"):
+def _builds_with_pyproject(read: Reader) -> bool:
+    text = read("pyproject.toml")
+    if text is None:
         return False
     try:
-        data = parse_toml(tree.read("pyproject.toml"))
+        data = parse_toml(text)
     except SourceError:
         return False  # the dependency check reports an unreadable pyproject.toml itself
     return isinstance(data.get("build-system"), dict)
 
 
-def _setup_cfg_names_a_distribution(tree: Tree) -> bool:
-    if not tree.has("setup.cfg"):
+def _setup_cfg_names_a_distribution(read: Reader) -> bool:
+    text = read("setup.cfg")
+    if text is None:
         return False
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read_string(tree.read("setup.cfg"))
-    except (SourceError, configparser.Error):
+        parser.read_string(text)
+    except configparser.Error:
         return False
     return parser.has_option("metadata", "name")
 
 
-def detect(tree: Tree, stated: str) -> DetectedKind:
-    """The kind ``project.kind`` states, or (``auto``) the one the root's files show."""
-    if stated != "auto":
-        return DetectedKind(kind=ProjectKind(stated), why="project.kind in the policy")
-    if _builds_with_pyproject(tree):
+def _from_files(read: Reader) -> DetectedKind:
+    if _builds_with_pyproject(read):
         return DetectedKind(
             kind=ProjectKind.LIBRARY, why="pyproject.toml has a [build-system] table"
         )
-    if tree.has("setup.py"):
+    if read("setup.py") is not None:
         return DetectedKind(kind=ProjectKind.LIBRARY, why="setup.py builds a distribution")
-    if _setup_cfg_names_a_distribution(tree):
+    if _setup_cfg_names_a_distribution(read):
         return DetectedKind(kind=ProjectKind.LIBRARY, why="setup.cfg names a distribution")
     return DetectedKind(
         kind=ProjectKind.APPLICATION,
         why="no pyproject.toml [build-system], setup.py or setup.cfg [metadata] at the root",
     )
+
+
+def _deploys(base: Reader) -> bool:
+    """Whether the base shows an application of its own (not merely nothing yet): a
+    pyproject.toml, or no packaging file but a requirements.txt at the root."""
+    if base("pyproject.toml") is not None:
+        return True
+    has_packaging = base("setup.py") is not None or base("setup.cfg") is not None
+    return not has_packaging and base("requirements.txt") is not None
+
+
+def detect(stated: str, head: Reader, base: Reader | None = None) -> DetectedKind:
+    """The kind ``project.kind`` states, or (``auto``) the one the root's files show: at the
+    head, unless the trusted base (``base``) shows an application."""
+    if stated != "auto":
+        return DetectedKind(kind=ProjectKind(stated), why="project.kind in the policy")
+    found = _from_files(head)
+    if found.kind is ProjectKind.LIBRARY and base is not None and _deploys(base):
+        before = _from_files(base)
+        if before.kind is ProjectKind.APPLICATION:
+            return DetectedKind(
+                kind=ProjectKind.APPLICATION,
+                why=f"the base is an application ({before.why}); the head's "
+                f"{found.why.split(' ')[0]} makes it a library from the next release on",
+            )
+    return found

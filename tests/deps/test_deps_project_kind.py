@@ -204,3 +204,32 @@ def test_an_erroring_dependency_check_still_shows_what_blocks(repo: GitRepo) -> 
     blocking = [f for f in result["findings"] if f["blocking"]]
     assert blocking and all(f["package"] == "django" for f in blocking)
     assert report["counts"]["blocking"] == len(blocking)
+
+
+def test_a_head_cannot_turn_an_application_into_a_library_to_pass(repo: GitRepo) -> None:
+    repo.commit(
+        "app",
+        **{
+            ".releasegate.yml": POLICY,
+            "pyproject.toml": APP_PYPROJECT,
+            "requirements.txt": "flask==2.3.3\n",
+        },
+    )
+    repo.tag("v1")
+    repo.commit(
+        "now a library?",
+        **{
+            "pyproject.toml": "[build-system]\nrequires = []\n" + APP_PYPROJECT,
+            "requirements.txt": "flask>=2\n",
+        },
+    )
+    code, report, _ = _run(repo)
+    result = check(report, "dependencies")
+    assert code == 1
+    kind = result["evidence"]["project"]
+    assert kind["kind"] == "application"
+    assert "the base is an application" in kind["why"] and "next release" in kind["why"]
+    assert any(
+        f["rule_id"] == "releasegate.unpinned-dependency" and f["blocking"]
+        for f in result["findings"]
+    )

@@ -54,6 +54,13 @@ class TreeCheck:
                 }
                 for i in ctx.tree_issues
             ],
+            # What the static stage leaves out (what does not ship, tests...), in force.
+            "static_exclude": list(ctx.policy.static.exclude),
+            "static_excluded_files": len(
+                select_files(
+                    ctx.all_files, ctx.policy.static.include, ctx.policy.static.exclude
+                ).excluded
+            ),
         }
         return CheckResult(
             id=self.id,

@@ -233,3 +233,15 @@ def test_a_head_cannot_turn_an_application_into_a_library_to_pass(repo: GitRepo)
         f["rule_id"] == "releasegate.unpinned-dependency" and f["blocking"]
         for f in result["findings"]
     )
+
+
+def test_the_static_excludes_in_force_are_in_the_report(repo: GitRepo) -> None:
+    _library(repo, **{"examples/demo.py": "import os\nos.system(input())\n"})
+    out = repo.root.parent / "tree.json"
+    done = releasegate(
+        "run", "--repo", str(repo.root), "--only", "static", "--no-progress", "--json", str(out)
+    )
+    assert done.returncode == 0, done.stdout  # the example does not ship
+    evidence = check(load_report(out), "tree")["evidence"]
+    assert "examples/**" in evidence["static_exclude"] and "tests/" in evidence["static_exclude"]
+    assert evidence["static_excluded_files"] == 1

@@ -147,3 +147,14 @@ def check(report: dict[str, Any], check_id: str) -> dict[str, Any]:
     found: list[dict[str, Any]] = [c for c in report["checks"] if c["id"] == check_id]
     assert len(found) == 1, f"expected one check {check_id!r}, got {len(found)}"
     return found[0]
+
+
+def ssh_key(directory: Path, name: str) -> Path:
+    """A new ed25519 key pair ``directory/name`` (+ ``.pub``), commented ``name``."""
+    key = directory / name
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)],
+        check=True,
+        capture_output=True,
+    )
+    return key

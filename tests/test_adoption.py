@@ -6,23 +6,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import yaml
-from rg_testlib import GitRepo, releasegate
+from rg_testlib import GitRepo, releasegate, ssh_key
 
 from releasegate.policy import parse_policy
 
 
 def _pub(tmp_path: Path) -> Path:
-    key = tmp_path / "sec"
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "sec", "-f", str(key)],
-        check=True,
-        capture_output=True,
-    )
-    return key.with_suffix(".pub")
+    return ssh_key(tmp_path, "sec").with_suffix(".pub")
 
 
 def test_init_writes_a_valid_policy_signers_and_next_steps(repo: GitRepo, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import rg_cli
-from rg_testlib import GitRepo
+from rg_testlib import GitRepo, ssh_key
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 ADVISORY_DB = Path(__file__).resolve().parent / "data" / "advisory-db" / "pypa"
@@ -24,16 +24,6 @@ def _green_block() -> str:
     blocks: list[str] = re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
     [block] = blocks
     return block
-
-
-def _keypair(directory: Path, name: str) -> Path:
-    key = directory / name
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)],
-        check=True,
-        capture_output=True,
-    )
-    return key
 
 
 def test_the_readme_path_to_green_ends_in_a_complete_pass(repo: GitRepo, tmp_path: Path) -> None:
@@ -49,8 +39,8 @@ def test_the_readme_path_to_green_ends_in_a_complete_pass(repo: GitRepo, tmp_pat
     env = {
         **os.environ,
         "PATH": f"{Path(exe).parent}{os.pathsep}{os.environ['PATH']}",
-        "MAINTAINER_KEY": str(_keypair(keys, "maintainer")),
-        "SECURITY_KEY": str(_keypair(keys, "security")),
+        "MAINTAINER_KEY": str(ssh_key(keys, "maintainer")),
+        "SECURITY_KEY": str(ssh_key(keys, "security")),
         "ADVISORY_DB": str(ADVISORY_DB),
     }
     env.pop("GITHUB_TOKEN", None)

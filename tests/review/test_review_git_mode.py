@@ -4,24 +4,16 @@ signatures, the installed CLI."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-from rg_testlib import GitRepo, check, load_report, releasegate
+from rg_testlib import GitRepo, check, load_report, releasegate, ssh_key
 
 SIGNERS = ".github/allowed_signers"
 
 
-def keypair(directory: Path, name: str) -> Path:
-    key = directory / name
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)],
-        check=True,
-        capture_output=True,
-    )
-    return key
+keypair = ssh_key
 
 
 @pytest.fixture

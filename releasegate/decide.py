@@ -278,6 +278,14 @@ def _per_pin(
     return tuple(out)
 
 
+def _accepted(finding: Finding, judge: _Judge) -> bool:
+    """Whether a baseline entry or a policy waiver (in force or not) touches ``finding``."""
+    baseline = judge.static.baseline
+    if baseline is not None and finding.fingerprint in baseline:
+        return True
+    return any(_waiver_matches(waiver, finding) for waiver in judge.policy.waivers)
+
+
 def _suppressed(results: Sequence[CheckResult], judge: _Judge) -> list[CheckResult]:
     """The static findings with the justified in-code suppressions applied (before the
     same weakness from several tools is merged: a line one tool's suppression waives is
@@ -517,7 +525,7 @@ def decide(
     used = judge.used_waivers
     # Judged: each tool's weakness once (releasegate.dedupe); kept as the check's own
     # account: the result it reported, which the evidence and shard parts carry.
-    merged = merge_duplicates(_suppressed(results, judge))
+    merged = merge_duplicates(_suppressed(results, judge), lambda f: not _accepted(f, judge))
     checks = tuple(
         _judge_check(result, judge, own.findings)
         for result, own in zip(results, merged, strict=True)

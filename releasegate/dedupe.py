@@ -15,16 +15,17 @@ file and line and either share a CWE or are a pair the rule pack declares
 The merged finding stays in the check of the report that was kept; the other
 check's result loses it (the evidence the sign-off binds is computed before, from
 every tool's own report, and is unchanged).
-Suppressions are applied first: a report one tool's justified in-code suppression
-waives is not merged with another tool's unsuppressed report, which is judged on
-its own (``releasegate.suppressions.apply`` also waives a merged finding only when
-every tool's report is suppressed).
+Reports that something accepts are never merged: one a justified in-code
+suppression waives, one in the baseline, one a policy waiver matches. Each is
+judged on its own, so accepting one tool's report never accepts another tool's
+(``releasegate.suppressions.apply`` also waives a merged finding only when every
+tool's report is suppressed).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from releasegate.model import AlsoReported, CheckResult, Finding, Stage
 from releasegate.rulepack_files import same_weakness
@@ -41,9 +42,12 @@ def _rank(finding: Finding) -> tuple[int, int, str, str, str]:
 
 
 def _same(a: Finding, b: Finding, pairs: frozenset[frozenset[str]]) -> bool:
-    if a.tool == b.tool or a.waived != b.waived:
+    if a.tool == b.tool or a.waived or b.waived:
         return False
     return bool(set(a.cwe) & set(b.cwe)) or frozenset((a.rule_id, b.rule_id)) in pairs
+
+
+Mergeable = Callable[[Finding], bool]
 
 
 def _groups(items: list[tuple[int, int, Finding]]) -> list[list[tuple[int, int, Finding]]]:
@@ -67,13 +71,21 @@ def _groups(items: list[tuple[int, int, Finding]]) -> list[list[tuple[int, int, 
     return [group for group in groups.values() if len(group) > 1]
 
 
-def merge_duplicates(results: Sequence[CheckResult]) -> list[CheckResult]:
-    """``results`` with each static weakness reported by several tools merged into one."""
+def merge_duplicates(
+    results: Sequence[CheckResult], mergeable: Mergeable = lambda finding: True
+) -> list[CheckResult]:
+    """``results`` with each static weakness reported by several tools merged into one.
+
+    Only reports ``mergeable`` accepts take part: ``decide`` keeps out every report a
+    baseline entry, a policy waiver or an in-code suppression touches, so that each is
+    judged on its own and accepting one tool's report never accepts another's."""
     by_place: dict[tuple[str, int], list[tuple[int, int, Finding]]] = {}
     for r_index, result in enumerate(results):
         if result.stage is not Stage.STATIC:
             continue
         for f_index, finding in enumerate(result.findings):
+            if finding.waived or not mergeable(finding):
+                continue
             by_place.setdefault((finding.path, finding.line), []).append(
                 (r_index, f_index, finding)
             )

@@ -120,3 +120,22 @@ def test_each_blocking_finding_names_the_owner_who_must_act(repo: GitRepo, tmp_p
     # The summary names the owner too, without mentioning (notifying) anyone.
     text = summary.read_text("utf-8")
     assert "owner: @\u200dacme/payments" in text
+
+
+def test_a_waiver_for_one_tools_rule_does_not_accept_the_other_tools_report(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    policy = (
+        "version: 1\nwaivers:\n  - id: B324\n    reason: etags only\n"
+        "    owner: sec@example.com\n    expires: 2099-01-01\n"
+    )
+    _repo(repo, policy, "vulnerable.py")
+    code, report, _, _ = _run(repo, tmp_path)
+    assert code == 1
+    on_14 = [f for f in _findings(report) if f["line"] == 14]
+    # Not merged: bandit's waived report and semgrep's blocking one, each on its own.
+    assert {(f["rule_id"], f["waived"], f["blocking"]) for f in on_14} == {
+        ("B324", True, False),
+        ("releasegate.python.crypto.weak-password-hash", False, True),
+    }
+    assert all(not f["also"] for f in on_14)

@@ -99,3 +99,10 @@ def test_one_tools_suppression_does_not_waive_the_other_tools_report() -> None:
     assert not apply_suppressions([shell], [nosec])[0].waived
     assert not apply_suppressions([shell], [nosemgrep])[0].waived
     assert apply_suppressions([shell], [nosec, nosemgrep])[0].waived
+
+
+def test_a_report_something_accepts_is_never_merged() -> None:
+    accepted = {"bandit-B602-3"}  # e.g. in the baseline, or matched by a waiver
+    merged = merge_duplicates([BANDIT, SEMGREP], lambda f: f.fingerprint not in accepted)
+    assert set(_all(merged)) == {9}
+    assert [f.line for f in merged[0].findings] == [3, 12]

@@ -121,3 +121,20 @@ def insecure_by_default_too(ctx, *, verify_tls: bool = False):
     if verify_tls is False:
         # ruleid: releasegate.python.transport.tls-verification-disabled
         ctx.check_hostname = False
+
+
+def unconditional_before_an_unrelated_branch(url, quiet):
+    ctx = ssl.create_default_context()
+    # ruleid: releasegate.python.transport.tls-verification-disabled
+    ctx.check_hostname = False
+    # ruleid: releasegate.python.transport.tls-verification-disabled
+    ctx.verify_mode = ssl.CERT_NONE
+    if not quiet:
+        print(url)
+    return ctx
+
+
+def another_option_is_not_the_verify_option(ctx, fast=True):
+    if not fast:
+        # ruleid: releasegate.python.transport.tls-verification-disabled
+        ctx.verify_mode = ssl.CERT_NONE

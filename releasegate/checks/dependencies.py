@@ -26,6 +26,7 @@ and says so: a project without dependencies is legitimate.
 
 from __future__ import annotations
 
+import posixpath
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -53,7 +54,7 @@ from releasegate.deps.model import (
 from releasegate.deps.online import PipAudit
 from releasegate.deps.osv import OfflineService, Unevaluated, load_database
 from releasegate.deps.project import DetectedKind, ProjectKind, detect
-from releasegate.deps.sources import REGISTRY, Tree, collect
+from releasegate.deps.sources import REGISTRY, Tree, collect, kind_of
 from releasegate.errors import ReleasegateError
 from releasegate.fingerprint import Located, fingerprints
 from releasegate.globs import matches
@@ -174,6 +175,26 @@ def _base_reader(ctx: CheckContext) -> Callable[[str], str | None] | None:
         return data.decode("utf-8", "replace")
 
     return read
+
+
+def _base_has_dependencies(ctx: CheckContext) -> bool:
+    """Whether the trusted base has any dependency or packaging file (a base that cannot
+    be listed counts as having them: the stricter reading)."""
+    base = ctx.release.trusted_base
+    if base is None:
+        return False
+    try:
+        names = ctx.release.repo.git.ls_tree("-r", "--name-only", "-z", base).split("\0")
+    except (GitError, OSError, ValueError):
+        return True
+    packaging = {"setup.py", "setup.cfg", "Pipfile"}
+    return any(
+        kind_of(name) is not None
+        or posixpath.basename(name) in packaging
+        or (name.endswith(".txt") and "requirements" in name)  # requirements/base.txt
+        for name in names
+        if name
+    )
 
 
 def _unanalysed_local(inventory: Inventory, policy: Policy) -> list[str]:
@@ -464,7 +485,12 @@ class DependenciesCheck:
             exclude=tuple(ctx.policy.dependencies.exclude),
         )
         read_seconds = round(time.perf_counter() - clock, 3)
-        project = detect(ctx.policy.project.kind, _head_reader(ctx, tracked), _base_reader(ctx))
+        project = detect(
+            ctx.policy.project.kind,
+            _head_reader(ctx, tracked),
+            _base_reader(ctx),
+            base_has_dependencies=_base_has_dependencies(ctx),
+        )
         evidence = _inventory_evidence(inventory)
         evidence["project"] = {"kind": project.kind.value, "why": project.why}
         evidence["exclude"] = list(ctx.policy.dependencies.exclude)

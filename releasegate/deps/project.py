@@ -13,11 +13,11 @@ mode (``dependencies.unpinned``). ``project.kind`` in the policy states the kind
 make a library; anything else (no packaging file, or a ``pyproject.toml`` that only
 declares ``[project]``, as ``uv init`` writes for an application) an application.
 
-The head cannot make itself more lenient: when the trusted base is an application
-(a root ``pyproject.toml`` without ``[build-system]``, or a ``requirements.txt``
-and no packaging file), a head that makes it a library is still judged as an
-application; the new kind counts from the next release on. A base with none of
-these files (a project's first release) leaves the kind to the head.
+The head cannot make itself more lenient: when the trusted base has dependency
+files and is an application by the rule above, a head that makes it a library is
+still judged as an application; the new kind counts from the next release on. A
+base without any dependency file (a project's first release) leaves the kind to
+the head.
 """
 
 from __future__ import annotations
@@ -83,22 +83,16 @@ def _from_files(read: Reader) -> DetectedKind:
     )
 
 
-def _deploys(base: Reader) -> bool:
-    """Whether the base shows an application of its own (not merely nothing yet): a
-    pyproject.toml, or no packaging file but a requirements.txt at the root."""
-    if base("pyproject.toml") is not None:
-        return True
-    has_packaging = base("setup.py") is not None or base("setup.cfg") is not None
-    return not has_packaging and base("requirements.txt") is not None
-
-
-def detect(stated: str, head: Reader, base: Reader | None = None) -> DetectedKind:
+def detect(
+    stated: str, head: Reader, base: Reader | None = None, *, base_has_dependencies: bool = False
+) -> DetectedKind:
     """The kind ``project.kind`` states, or (``auto``) the one the root's files show: at the
-    head, unless the trusted base (``base``) shows an application."""
+    head, unless the trusted base (``base``), which has dependency files of its own
+    (``base_has_dependencies``), shows an application."""
     if stated != "auto":
         return DetectedKind(kind=ProjectKind(stated), why="project.kind in the policy")
     found = _from_files(head)
-    if found.kind is ProjectKind.LIBRARY and base is not None and _deploys(base):
+    if found.kind is ProjectKind.LIBRARY and base is not None and base_has_dependencies:
         before = _from_files(base)
         if before.kind is ProjectKind.APPLICATION:
             return DetectedKind(

@@ -113,7 +113,6 @@ _LOCK_COMMANDS = {
 _LOCAL_PROJECT = re.compile(
     r"^(?:file:)?(?P<path>\.{1,2}(?:/[^\s\[;]*)?)\s*(?:\[[^\]]*\])?\s*(?:;.*)?$"
 )
-_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 _URLISH = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^[./~\\]|[/\\]|\.(whl|zip|tar\.gz|tgz|tar)$")
 
 
@@ -612,21 +611,44 @@ class Collector:
                 found.source(number, name, value)
 
     def _self_reference(self, found: _File, value: str, location: Location) -> bool:
-        """``-e .``, ``.[extra]``, ``./sub``: a project of the repository itself (it has a
-        pyproject.toml, setup.py or setup.cfg), first-party code the static stage judges,
-        not a third-party dependency. Recorded as a local project."""
+        """``-e .``, ``.[extra]``, ``./sub``: a project of the repository itself,
+        first-party code the static stage judges, not a third-party dependency. Recorded
+        as a local project, and its pyproject.toml is audited.
+
+        Only where the reading is certain: in a requirements file at the repository root
+        (pip resolves these paths from the working directory, not from the file), and
+        for a directory whose pyproject.toml declares its dependencies statically in
+        ``[project]`` (setup.py ``install_requires`` cannot be read without a build).
+        Anything else stays unauditable (an error)."""
         match = _LOCAL_PROJECT.match(value.strip())
-        if match is None:
+        if match is None or _parent(found.path) != "":
             return False
-        directory = _inside(_parent(found.path), match["path"].rstrip("/") or ".")
+        directory = _inside("", match["path"].rstrip("/") or ".")
         if directory is None:
             return False
-        if not any(self.tree.has(posixpath.join(directory, name)) for name in _PROJECT_FILES):
+        pyproject = posixpath.join(directory, "pyproject.toml")
+        if not self.tree.has(pyproject) or not self._static_project(pyproject):
             return False
+        if pyproject not in self._order_paths():
+            self.read_pyproject(pyproject, f"-e from {found.path}")
         found.local.append(
             LocalProject(name=directory or ".", directory=directory, location=location)
         )
         return True
+
+    def _static_project(self, pyproject: str) -> bool:
+        try:
+            data = parse_toml(self.tree.read(pyproject))
+        except SourceError:
+            return False  # reported when the file is read
+        project = data.get("project")
+        if not isinstance(project, dict):
+            return False
+        dynamic = project.get("dynamic", [])
+        return not (isinstance(dynamic, list) and "dependencies" in dynamic)
+
+    def _order_paths(self) -> set[str]:
+        return {path for path, _ in self._order}
 
     def _include(
         self, found: _File, number: int, kind: SourceKind, value: str, stack: tuple[str, ...]

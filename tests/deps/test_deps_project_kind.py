@@ -164,7 +164,7 @@ def test_a_local_project_in_a_directory_the_static_stage_skips_is_an_error(
         repo,
         **{
             "requirements-ci.txt": "-e ./scripts/helper\n",
-            "scripts/helper/setup.py": "from setuptools import setup\nsetup(name='h')\n",
+            "scripts/helper/pyproject.toml": "[project]\nname = 'h'\nversion = '1'\n",
         },
     )
     code, report, _ = _run(repo)
@@ -245,3 +245,54 @@ def test_the_static_excludes_in_force_are_in_the_report(repo: GitRepo) -> None:
     evidence = check(load_report(out), "tree")["evidence"]
     assert "examples/**" in evidence["static_exclude"] and "tests/" in evidence["static_exclude"]
     assert evidence["static_excluded_files"] == 1
+
+
+def test_a_base_with_dependency_files_but_no_build_is_an_application(repo: GitRepo) -> None:
+    """A setup.cfg with only tool settings and requirements/ files: an application at the
+    base, so a head that adds setup.py does not make its ranges pass."""
+    repo.commit(
+        "app",
+        **{
+            ".releasegate.yml": POLICY,
+            "setup.cfg": "[flake8]\nmax-line-length = 100\n",
+            "requirements/base.txt": "requests==2.32.3\n",
+        },
+    )
+    repo.tag("v1")
+    repo.commit(
+        "a setup.py",
+        **{
+            "setup.py": "from setuptools import setup\nsetup()\n",
+            "requirements.txt": "requests>=2.0\n",
+        },
+    )
+    code, report, _ = _run(repo)
+    result = check(report, "dependencies")
+    assert code == 1
+    assert result["evidence"]["project"]["kind"] == "application"
+
+
+def test_a_self_reference_whose_dependencies_cannot_be_read_stays_an_error(
+    repo: GitRepo,
+) -> None:
+    """setup.py's install_requires is not read without a build; and pip resolves `-e`
+    paths from the working directory, not from a requirements file in a subdirectory."""
+    repo.commit("policy", **{".releasegate.yml": POLICY})
+    repo.tag("v1")
+    repo.commit(
+        "app",
+        **{
+            "setup.py": "from setuptools import setup\nsetup(install_requires=['requests==2.19.0'])\n",
+            "requirements.txt": "-e .\n",
+            "deploy/requirements.txt": "-e ./tool\n",
+            "deploy/tool/pyproject.toml": "[project]\nname = 'decoy'\nversion = '1'\n",
+            "app.py": "x = 1\n",
+        },
+    )
+    code, report, _ = _run(repo)
+    result = check(report, "dependencies")
+    assert code == 1 and result["status"] == "error"
+    text = " ".join(result["reasons"])
+    assert "requirements.txt:1: cannot audit -e ." in text
+    assert "deploy/requirements.txt:1: cannot audit -e ./tool" in text
+    assert result["evidence"]["local_projects"] == []

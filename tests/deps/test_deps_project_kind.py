@@ -282,7 +282,7 @@ def test_a_self_reference_whose_dependencies_cannot_be_read_stays_an_error(
     repo.commit(
         "app",
         **{
-            "setup.py": "from setuptools import setup\nsetup(install_requires=['requests==2.19.0'])\n",
+            "setup.py": "import setuptools\nsetuptools.setup(install_requires=['rq==2.1'])\n",
             "requirements.txt": "-e .\n",
             "deploy/requirements.txt": "-e ./tool\n",
             "deploy/tool/pyproject.toml": "[project]\nname = 'decoy'\nversion = '1'\n",

@@ -37,6 +37,7 @@ from releasegate.policy import (
     POLICY_FILE,
     LoadedPolicy,
     Policy,
+    analyse_shipped_packages,
     default_policy,
     loaded_from_text,
     read_policy_file,
@@ -325,7 +326,7 @@ def evaluate(options: RunOptions, progress: Progress | None = None) -> Decision:
 
 def evaluate_full(options: RunOptions, progress: Progress | None = None) -> Evaluation:
     release, loaded = resolve(options)
-    policy = loaded.policy
+    policy = analyse_shipped_packages(loaded.policy, frozenset(release.tracked_files()))
     today = options.today or utc_today()
     checks, unavailable = select_checks(policy, options.only)
     if options.shard is not None:

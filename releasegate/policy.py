@@ -13,7 +13,7 @@ import hashlib
 import re
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -173,6 +173,23 @@ DEFAULT_EXCLUDES = [
     "**/__pycache__/",
     "**/node_modules/",
 ]
+
+
+def analyse_shipped_packages(policy: Policy, files: Collection[str]) -> Policy:
+    """``policy`` with a not-shipping default exclude (``scripts/**``...) dropped where
+    that top-level directory is an importable package (its ``__init__.py``): packaging
+    (``find_packages()``, an entry point ``scripts.cli:main``) can ship it, so it is
+    analysed and its dependency files are read."""
+    shipped = {glob for glob in NOT_SHIPPED if f"{glob.removesuffix('/**')}/__init__.py" in files}
+    if not shipped:
+        return policy
+    static = policy.static.model_copy(
+        update={"exclude": [g for g in policy.static.exclude if g not in shipped]}
+    )
+    dependencies = policy.dependencies.model_copy(
+        update={"exclude": [g for g in policy.dependencies.exclude if g not in shipped]}
+    )
+    return policy.model_copy(update={"static": static, "dependencies": dependencies})
 
 
 class BanditSection(_Section):

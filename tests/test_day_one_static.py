@@ -139,3 +139,19 @@ def test_a_waiver_for_one_tools_rule_does_not_accept_the_other_tools_report(
         ("releasegate.python.crypto.weak-password-hash", False, True),
     }
     assert all(not f["also"] for f in on_14)
+
+
+def test_a_not_shipping_directory_that_is_a_package_is_analysed(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    """`scripts/` is left out by default, unless it is an importable package, which
+    find_packages() or an entry point (`scripts.cli:main`) can ship."""
+    repo.commit("policy", **{".releasegate.yml": "version: 1\n"})
+    repo.tag("v1")
+    unsafe = "import yaml\n\n\ndef main(text):\n    return yaml.load(text, Loader=yaml.Loader)\n"
+    repo.commit("cli", **{"scripts/__init__.py": "", "scripts/cli.py": unsafe})
+    code, report, _, _ = _run(repo, tmp_path)
+    assert code == 1
+    assert any(f["blocking"] and f["path"] == "scripts/cli.py" for f in _findings(report))
+    tree = next(c for c in report["checks"] if c["id"] == "tree")
+    assert "scripts/**" not in tree["evidence"]["static_exclude"]

@@ -19,7 +19,7 @@ from releasegate.policy import POLICY_FILE, parse_policy, starter_policy_text
 
 SIGNERS_FILE = ".github/allowed_signers"
 _KEY_LINE = re.compile(r"^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/=]+")
-_PRINCIPAL = re.compile(r"^[^\s,\"]+$")
+_PRINCIPAL = re.compile(r"[^\s,\"#][^\s,\"]*\Z")
 
 SIGNERS_HEADER = """\
 # Who may sign off releases (releasegate signoff) and, with review.source: git,
@@ -41,7 +41,7 @@ class Signer:
 def parse_signer(text: str) -> Signer:
     """``PRINCIPAL=PUBLIC_KEY_FILE`` (``--signer``) read into a signer line."""
     principal, sep, key_path = text.partition("=")
-    if not sep or not _PRINCIPAL.match(principal) or not key_path:
+    if not sep or not _PRINCIPAL.match(principal) or not key_path:  # no "#...": a comment
         raise UsageError(
             f"--signer {text!r}: write it as PRINCIPAL=PUBLIC_KEY_FILE",
             hint="e.g. --signer security@example.com=~/.ssh/id_ed25519.pub",

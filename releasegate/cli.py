@@ -374,27 +374,52 @@ def _cmd_perf_baseline(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
+def _repository_root(path: Path) -> Path:
+    """The top level of the git work tree ``path`` is in (``init`` writes there)."""
+    try:
+        top = git.Repo(path, search_parent_directories=True).working_tree_dir
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        top = None
+    if top is None:
+        raise UsageError(f"{path}: not inside a git work tree", hint="run `git init` first")
+    return Path(top).resolve()
+
+
+def _inside_root(root: Path, target: Path) -> Path:
+    """``target``, refused when it or a directory on its way is a link out of ``root``."""
+    if target.is_symlink() or not target.parent.resolve().is_relative_to(root):
+        raise UsageError(
+            f"{target}: is or lies under a symbolic link leading out of the repository",
+            hint="remove the link; init writes only inside the repository",
+        )
+    return target
+
+
 def _cmd_init(args: argparse.Namespace) -> int:
     signers = [adoption.parse_signer(text) for text in args.signer]
-    policy = args.repo / POLICY_FILE
-    allowed = args.repo / adoption.SIGNERS_FILE
+    root = _repository_root(args.repo)
+    policy = _inside_root(root, root / POLICY_FILE)
+    allowed = root / adoption.SIGNERS_FILE
+    if allowed.parent.is_symlink():
+        _inside_root(root, allowed)
+    allowed.parent.mkdir(parents=True, exist_ok=True)
+    _inside_root(root, allowed)
     for target in (policy, allowed):
         if target.exists() and not args.force:
             raise UsageError(f"{target}: already exists", hint="pass --force to overwrite it")
     write_atomic(policy, adoption.policy_text(args.review))
-    allowed.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(allowed, adoption.signers_text(signers))
     print(f"wrote {policy} (review.source: {args.review}; review and sign-off required)")
     print(f"wrote {allowed} ({len(signers)} signer(s))")
     baseline = None
     if args.baseline:
         written = write_baseline(
-            RunOptions(repo=args.repo, only=(Stage.STATIC.value,), config=policy),
+            RunOptions(repo=root, only=(Stage.STATIC.value,), config=policy),
             reason=args.baseline,
             owner=None,
             output=None,
         )
-        baseline = str(written.path.relative_to(args.repo.absolute()))
+        baseline = str(written.path.resolve().relative_to(root))
         print(f"wrote {written.path}: {written.entries} finding(s) accepted")
     print("next steps:")
     steps = adoption.next_steps(review=args.review, signers=len(signers), baseline=baseline)

@@ -91,3 +91,24 @@ def test_a_policy_added_after_the_base_says_when_it_takes_effect(
     notes = " ".join(str(n) for n in report["notes"])  # type: ignore[attr-defined]
     assert "the embedded default policy governs this release" in notes
     assert "the new one from the next release on" in notes
+
+
+def test_init_writes_at_the_top_of_the_repository_and_never_through_a_link(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    (repo.root / "sub").mkdir()
+    done = releasegate("init", "--repo", str(repo.root / "sub"))
+    assert done.returncode == 0, done.stderr
+    assert (repo.root / ".releasegate.yml").is_file()
+    assert not (repo.root / "sub" / ".releasegate.yml").exists()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (repo.root / ".github" / "allowed_signers").unlink()
+    (repo.root / ".github").rmdir()
+    (repo.root / ".github").symlink_to(outside)
+    again = releasegate("init", "--repo", str(repo.root), "--force")
+    assert again.returncode == 2
+    assert "symbolic link" in again.stderr
+    assert list(outside.iterdir()) == []
+    comment = releasegate("init", "--repo", str(repo.root), "--force", "--signer", "#x=k.pub")
+    assert comment.returncode == 2 and "--signer" in comment.stderr

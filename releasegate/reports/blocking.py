@@ -35,12 +35,9 @@ class FindingRow:
 @dataclass(frozen=True, kw_only=True)
 class CheckGroup:
     check: str
-    count: int
-    rows: tuple[FindingRow, ...]
-
-    @property
-    def omitted(self) -> int:
-        return self.count - len(self.rows)
+    count: int  # blocking findings of the check
+    rows: tuple[FindingRow, ...]  # one per finding, or per vulnerable pin
+    omitted: int = 0  # rows not shown
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,7 +76,15 @@ def blocking_view(decision: Decision, *, per_check: int = FINDINGS_PER_CHECK) ->
                     details=tuple(_details(child)),
                 )
             )
+        count = sum(
+            1 for c in decision.checks if c.id == node.check for f in c.findings if f.blocking
+        )
         groups.append(
-            CheckGroup(check=node.check or node.message, count=len(children), rows=tuple(rows))
+            CheckGroup(
+                check=node.check or node.message,
+                count=count or len(children),
+                rows=tuple(rows),
+                omitted=len(children) - len(rows),
+            )
         )
     return BlockingView(headlines=tuple(headlines), groups=tuple(groups))

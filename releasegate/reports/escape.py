@@ -93,15 +93,15 @@ def markdown_text(text: str, *, max_chars: int | None = None) -> str:
     what Markdown would read is escaped: ``.``, ``-``, ``(``, ``:`` and the like
     stay as they are except where they would start a list or an autolink.
     """
-    cleaned = clean_text(text)
+    # Leading spaces would make an indented code block at the start of a line.
+    cleaned = clean_text(text).lstrip(" ")
     if max_chars is not None:
         cleaned = shorten(cleaned, max_chars)
     escape_at = {m.start() for m in _AUTOLINK_COLON.finditer(cleaned)}
     escape_at |= {m.start(1) for m in _WWW_DOT.finditer(cleaned)}
-    stripped = len(cleaned) - len(cleaned.lstrip(" "))
-    if cleaned[stripped : stripped + 1] in _LEADING_MARKERS and stripped < len(cleaned):
-        escape_at.add(stripped)
-    ordered = _ORDERED_ITEM.match(cleaned, stripped)
+    if cleaned[:1] in _LEADING_MARKERS and cleaned:
+        escape_at.add(0)
+    ordered = _ORDERED_ITEM.match(cleaned)
     if ordered is not None:
         escape_at.add(ordered.end() - 1)
     out: list[str] = []

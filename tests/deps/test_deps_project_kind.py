@@ -186,7 +186,8 @@ def test_one_vulnerable_pin_is_one_line_with_its_upgrade_first(repo: GitRepo) ->
     [fix] = {f["fix"] for f in advisories}
     assert fix.startswith("upgrade django 3.2 -> 3.2.")
     flat = " ".join(stdout.split())
-    assert f"dependencies: {len(advisories)} blocking findings" in flat
+    # The headline and the group's title count the same thing: the findings.
+    assert flat.count(f"dependencies: {len(advisories)} blocking findings") == 2
     assert f"✗ {fix} at requirements.txt:1 (fixes {len(advisories)} advisories:" in flat
     # The pin is one row under the check, its advisories under it.
     assert flat.count(f"✗ {fix}") == 1

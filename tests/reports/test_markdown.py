@@ -191,6 +191,8 @@ def test_link_paths_are_percent_encoded() -> None:
             "see https\\://evil.example or www\\.evil.example",
         ),
         ("- not a list", "\\- not a list"),
+        ("    not code", "not code"),
+        ("   - not a list either", "\\- not a list either"),
         ("1. not a list", "1\\. not a list"),
         ("requests>=2.31 (fixes 3).", "requests&gt;=2.31 (fixes 3)."),
         ("@everyone", "@\u200deveryone"),

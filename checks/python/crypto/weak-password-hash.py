@@ -60,3 +60,27 @@ PASSWORD_HASHERS = [
     # ok: releasegate.python.crypto.weak-password-hash
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+
+
+def from_the_form(request):
+    # ruleid: releasegate.python.crypto.weak-password-hash
+    return hashlib.md5(request.form["password"].encode()).hexdigest()
+
+
+def short_name(pw):
+    # ruleid: releasegate.python.crypto.weak-password-hash
+    return hashlib.md5(pw.encode()).hexdigest()
+
+
+def salted_first(password):
+    salted = "s3" + password
+    # ruleid: releasegate.python.crypto.weak-password-hash
+    return hashlib.md5(salted.encode()).hexdigest()
+
+
+def not_a_password(request, body):
+    # ok: releasegate.python.crypto.weak-password-hash
+    etag = hashlib.md5(request.form["comment"].encode()).hexdigest()
+    size = len(body)
+    # ok: releasegate.python.crypto.weak-password-hash
+    return etag, hashlib.sha1(str(size).encode()).hexdigest()

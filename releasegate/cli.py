@@ -381,7 +381,7 @@ def _repository_root(path: Path) -> Path:
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         top = None
     if top is None:
-        raise UsageError(f"{path}: not inside a git work tree", hint="run `git init` first")
+        raise UsageError(f"{path}: not a git repository", hint="run `git init` first")
     return Path(top).resolve()
 
 

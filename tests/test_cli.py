@@ -204,15 +204,20 @@ def test_not_a_repository_is_a_usage_error(tmp_path: Path) -> None:
     assert "not a git repository" in done.stderr
 
 
-def test_init_writes_a_valid_starter_policy_and_refuses_to_overwrite(tmp_path: Path) -> None:
-    done = releasegate("init", "--repo", str(tmp_path))
+def test_init_writes_a_valid_starter_policy_and_refuses_to_overwrite(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    done = releasegate("init", "--repo", str(repo.root))
     assert done.returncode == 0, done.stderr
-    policy = tmp_path / ".releasegate.yml"
+    policy = repo.root / ".releasegate.yml"
     assert policy.read_text().startswith("# releasegate policy, version 1.")
     assert releasegate("validate", str(policy)).returncode == 0
-    again = releasegate("init", "--repo", str(tmp_path))
+    again = releasegate("init", "--repo", str(repo.root))
     assert again.returncode == 2
     assert "already exists" in again.stderr
+    nowhere = releasegate("init", "--repo", str(tmp_path / "not-a-repo"))
+    assert nowhere.returncode == 2
+    assert "not a git repository" in nowhere.stderr and "git init" in nowhere.stderr
 
 
 def test_schema_command_prints_the_published_schemas() -> None:

@@ -120,10 +120,10 @@ MUTANTS = (
     Mutant(
         "an erroring check does not block",
         "releasegate/decide.py",
-        "            blocking=True,\n            check=result.id,\n"
-        '            rule="a check that errors blocks (fail closed)",',
-        "            blocking=False,\n            check=result.id,\n"
-        '            rule="a check that errors blocks (fail closed)",',
+        "                    blocking=True,\n                    check=result.id,\n"
+        '                    rule="a check that errors blocks (fail closed)",',
+        "                    blocking=False,\n                    check=result.id,\n"
+        '                    rule="a check that errors blocks (fail closed)",',
         ("tests/test_decide.py",),
     ),
     Mutant(

@@ -28,12 +28,16 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from releasegate.checks.semgrep import offline_env, scan_argv
+from releasegate.policy import SemgrepSection
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHECKS_DIR = REPO_ROOT / "checks"
@@ -149,24 +153,25 @@ def run_semgrep(rules_dir: Path, targets: Iterable[Path]) -> dict[str, Any]:
     semgrep = shutil.which("semgrep")
     if semgrep is None:
         raise RuntimeError("semgrep is not on PATH")
-    command = [
+    # The gate's own command line and environment, with the policy's defaults.
+    settings = SemgrepSection()
+    command = scan_argv(
         semgrep,
-        "scan",
-        "--json",
-        "--quiet",
-        "--metrics=off",
-        "--disable-version-check",
-        "--disable-nosem",
-        # report the ids as written, not prefixed with the rule file's directory path
-        "--no-rewrite-rule-ids",
-        "--config",
-        str(rules_dir),
-        *(str(t) for t in targets),
-    ]
-    env = {**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
-    proc = subprocess.run(
-        command, capture_output=True, text=True, env=env, timeout=SEMGREP_TIMEOUT_S, check=False
+        [str(rules_dir)],
+        [str(t) for t in targets],
+        timeout=settings.timeout_per_file,
+        max_memory=settings.max_memory_mib,
+        jobs=max(os.cpu_count() or 1, 1),
     )
+    with tempfile.TemporaryDirectory(prefix="rulepack-metrics-") as scratch:
+        proc = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            env=offline_env(Path(scratch)),
+            timeout=SEMGREP_TIMEOUT_S,
+            check=False,
+        )
     try:
         output = json.loads(proc.stdout)
     except json.JSONDecodeError as exc:

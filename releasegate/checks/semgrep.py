@@ -409,9 +409,19 @@ class _Settings:
     scratch: Path
 
 
-def _invoke(ctx: CheckContext, files: Sequence[str], s: _Settings) -> Scan:
+def scan_argv(
+    exe: str,
+    configs: Sequence[str],
+    files: Sequence[str],
+    *,
+    timeout: int,
+    max_memory: int,
+    jobs: int,
+) -> list[str]:
+    """The one semgrep command line of the gate (``bench/rulepack_metrics.py`` runs it too,
+    so the benchmark measures exactly what the gate runs)."""
     argv = [
-        s.exe,
+        exe,
         "scan",
         "--json",
         "--quiet",
@@ -420,15 +430,21 @@ def _invoke(ctx: CheckContext, files: Sequence[str], s: _Settings) -> Scan:
         "--disable-nosem",
         "--no-rewrite-rule-ids",
         "--oss-only",
-        f"--timeout={s.timeout}",
+        f"--timeout={timeout}",
         "--timeout-threshold=0",
-        f"--max-memory={s.max_memory}",
+        f"--max-memory={max_memory}",
         "--max-target-bytes=0",
-        f"--jobs={s.jobs}",
+        f"--jobs={jobs}",
     ]
-    for config in s.configs:
+    for config in configs:
         argv += ["--config", config]
-    argv += ["--", *files]
+    return [*argv, "--", *files]
+
+
+def _invoke(ctx: CheckContext, files: Sequence[str], s: _Settings) -> Scan:
+    argv = scan_argv(
+        s.exe, s.configs, files, timeout=s.timeout, max_memory=s.max_memory, jobs=s.jobs
+    )
     done = ctx.tools.run(argv, cwd=ctx.tree, env=offline_env(s.scratch), tool=TOOL)
     try:
         scan = parse_output(done.stdout, set(files))

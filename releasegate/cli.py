@@ -30,7 +30,7 @@ from releasegate import __version__, adoption, hook
 from releasegate.annotations import render_annotations
 from releasegate.engine import Evaluation, RunOptions, evaluate_full, write_baseline
 from releasegate.errors import ConfigError, ReleasegateError, UsageError
-from releasegate.files import write_atomic
+from releasegate.files import FileTooLarge, read_capped, write_atomic
 from releasegate.github_outputs import decision_outputs, write_outputs
 from releasegate.model import (
     EXIT_INTERNAL,
@@ -348,12 +348,11 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 def _cmd_perf_baseline(args: argparse.Namespace) -> int:
     path: Path = args.results
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_RESULT_BYTES + 1)
+        data = read_capped(path, MAX_RESULT_BYTES)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc}") from None
-    if len(data) > MAX_RESULT_BYTES:
-        raise UsageError(f"{path}: larger than {MAX_RESULT_BYTES} bytes")
+    except FileTooLarge:
+        raise UsageError(f"{path}: larger than {MAX_RESULT_BYTES} bytes") from None
     results = parse_benchmark_json(data, str(path))
     if not results.benchmarks:
         raise UsageError(f"{path}: no benchmarks", hint="run pytest with --benchmark-json FILE")

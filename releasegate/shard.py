@@ -48,6 +48,7 @@ from releasegate.context import ReleaseContext, resolve_context
 from releasegate.decide import StaticInputs, decide
 from releasegate.engine import Evaluation, RunOptions, select_checks
 from releasegate.errors import ReleasegateError, UsageError
+from releasegate.files import FileTooLarge, read_capped
 from releasegate.model import (
     AlsoReported,
     CheckResult,
@@ -518,12 +519,11 @@ class _Part:
 
 def load_part(path: Path) -> _Part:
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_PART_BYTES + 1)
+        data = read_capped(path, MAX_PART_BYTES)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read the part: {exc}") from None
-    if len(data) > MAX_PART_BYTES:
-        raise UsageError(f"{path}: larger than {MAX_PART_BYTES} bytes: not a shard part")
+    except FileTooLarge:
+        raise UsageError(f"{path}: larger than {MAX_PART_BYTES} bytes: not a shard part") from None
     try:
         raw = json.loads(data.decode("utf-8", "surrogateescape"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

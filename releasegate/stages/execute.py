@@ -29,6 +29,7 @@ from pathlib import Path
 
 from releasegate.checks.base import CheckContext
 from releasegate.errors import ToolError
+from releasegate.files import FileTooLarge, read_capped
 from releasegate.model import JSONValue
 from releasegate.redact import redact
 from releasegate.stages.environment import stage_environment
@@ -203,20 +204,21 @@ def read_result_file(
             f"{what} {path}: the command did not write it (the file is left over from an "
             "earlier run)"
         )
-    with resolved.open("rb") as handle:
-        data = handle.read(MAX_RESULT_BYTES + 1)
-    if len(data) > MAX_RESULT_BYTES:
-        raise StageError(f"{what} {path}: grew beyond {MAX_RESULT_BYTES} bytes while read")
+    try:
+        data = read_capped(resolved, MAX_RESULT_BYTES)
+    except FileTooLarge:
+        grew = f"{what} {path}: grew beyond {MAX_RESULT_BYTES} bytes while read"
+        raise StageError(grew) from None
     return ResultFile(path=path, data=data)
 
 
 def read_run_file(path: Path, *, what: str) -> bytes:
     """A result file the stage had its command write into the run directory (size-capped)."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_RESULT_BYTES + 1)
+        return read_capped(path, MAX_RESULT_BYTES)
     except OSError as exc:
         raise StageError(f"{what} {path}: cannot be read: {exc}") from None
-    if len(data) > MAX_RESULT_BYTES:
-        raise StageError(f"{what} {path}: more than the {MAX_RESULT_BYTES} bytes releasegate reads")
-    return data
+    except FileTooLarge:
+        raise StageError(
+            f"{what} {path}: more than the {MAX_RESULT_BYTES} bytes releasegate reads"
+        ) from None

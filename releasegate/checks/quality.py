@@ -7,7 +7,9 @@ stage's check id is its name (``system``), its stage ``custom``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 from releasegate.checks.base import Check, CheckContext
 from releasegate.model import CheckResult, Stage, Status
@@ -16,6 +18,8 @@ from releasegate.stages.custom import run_custom_stage
 from releasegate.stages.functional import run_tests_stage
 from releasegate.stages.performance import run_performance
 from releasegate.stages.stability import run_stability
+
+D = TypeVar("D", bound="_Declared")
 
 
 def _not_declared(check_id: str, stage: Stage) -> CheckResult:
@@ -39,34 +43,30 @@ class FunctionalCheck:
         return run_tests_stage(ctx, self.id, self.stage, ctx.policy.stages.functional)
 
 
-@dataclass(frozen=True, kw_only=True)
-class PerformanceCheck:
-    id: str = "performance"
-    stage: Stage = Stage.PERFORMANCE
-
-    def enabled(self, policy: Policy) -> bool:
-        return policy.stages.performance is not None and policy.stages.performance.required
-
-    def run(self, ctx: CheckContext) -> CheckResult:
-        definition = ctx.policy.stages.performance
-        if definition is None:
-            return _not_declared(self.id, self.stage)
-        return run_performance(ctx, definition)
+class _Declared(Protocol):
+    @property
+    def required(self) -> bool: ...
 
 
 @dataclass(frozen=True, kw_only=True)
-class StabilityCheck:
-    id: str = "stability"
-    stage: Stage = Stage.STABILITY
+class DeclaredStageCheck(Generic[D]):
+    """A built-in stage the policy may declare (performance, stability): its definition
+    is read from the policy by ``declared``, and ``runner`` judges it."""
+
+    id: str
+    stage: Stage
+    declared: Callable[[Policy], D | None]
+    runner: Callable[[CheckContext, D], CheckResult]
 
     def enabled(self, policy: Policy) -> bool:
-        return policy.stages.stability is not None and policy.stages.stability.required
+        definition = self.declared(policy)
+        return definition is not None and definition.required
 
     def run(self, ctx: CheckContext) -> CheckResult:
-        definition = ctx.policy.stages.stability
+        definition = self.declared(ctx.policy)
         if definition is None:
             return _not_declared(self.id, self.stage)
-        return run_stability(ctx, definition)
+        return self.runner(ctx, definition)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,8 +88,18 @@ class CustomStageCheck:
 
 
 FUNCTIONAL = FunctionalCheck()
-PERFORMANCE = PerformanceCheck()
-STABILITY = StabilityCheck()
+PERFORMANCE = DeclaredStageCheck(
+    id="performance",
+    stage=Stage.PERFORMANCE,
+    declared=lambda policy: policy.stages.performance,
+    runner=run_performance,
+)
+STABILITY = DeclaredStageCheck(
+    id="stability",
+    stage=Stage.STABILITY,
+    declared=lambda policy: policy.stages.stability,
+    runner=run_stability,
+)
 
 
 def quality_checks(policy: Policy) -> list[Check]:

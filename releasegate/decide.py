@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ from typing_extensions import assert_never
 
 from releasegate.baseline import Baseline
 from releasegate.dedupe import merge_duplicates
+from releasegate.deps.model import canonical
 from releasegate.globs import matches
 from releasegate.model import (
     BaselineInfo,
@@ -62,17 +62,12 @@ def _waiver_matches(waiver: Waiver, finding: Finding) -> bool:
     if waiver.id != finding.rule_id and waiver.id not in finding.aliases:
         return False
     if waiver.package is not None and (
-        finding.package is None or _normalise(waiver.package) != _normalise(finding.package)
+        finding.package is None or canonical(waiver.package) != canonical(finding.package)
     ):
         return False
     if not waiver.paths:
         return True
     return matches(waiver.paths, finding.path)
-
-
-def _normalise(package: str) -> str:
-    """PEP 503 normalised name: Django, django and DJANGO are one package."""
-    return re.sub(r"[-_.]+", "-", package).lower()
 
 
 def _waiver_label(index: int, waiver: Waiver) -> str:

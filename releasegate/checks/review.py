@@ -43,16 +43,6 @@ from releasegate.review.github_mode import verify_range
 from releasegate.review.trailers import verify_trailers
 
 
-def _scrub(value: JSONValue, secret: Secret) -> JSONValue:
-    if isinstance(value, str):
-        return secret.scrub(value)
-    if isinstance(value, list):
-        return [_scrub(item, secret) for item in value]
-    if isinstance(value, dict):
-        return {key: _scrub(item, secret) for key, item in value.items()}
-    return value
-
-
 @dataclass(frozen=True, kw_only=True)
 class ReviewCheck:
     """The ``review`` check. Tests may inject the environment, a clock and settings."""
@@ -182,7 +172,7 @@ class ReviewCheck:
     @staticmethod
     def _scrubbed(done: CheckResult, token: Secret) -> CheckResult:
         """Defence in depth: no string of the result may contain the token."""
-        evidence = _scrub(dict(done.evidence), token)
+        evidence = token.scrub_json(dict(done.evidence))
         assert isinstance(evidence, dict)  # noqa: S101 - a dict stays a dict
         return CheckResult(
             id=done.id,

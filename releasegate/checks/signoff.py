@@ -158,10 +158,8 @@ class SignoffCheck:
         return dataclasses.replace(
             outcome,
             reasons=tuple(token.scrub(reason) for reason in outcome.reasons),
-            evidence={
-                key: token.scrub(value) if isinstance(value, str) else value
-                for key, value in outcome.evidence.items()
-            },
+            # Every string, at any depth (defence in depth: the token never shows).
+            evidence={key: token.scrub_json(value) for key, value in outcome.evidence.items()},
         )
 
 

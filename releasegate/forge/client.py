@@ -81,6 +81,16 @@ class Secret:
         and any other credential-shaped string."""
         return redact(text, [self._value] if self._value else [])
 
+    def scrub_json(self, value: JSONValue) -> JSONValue:
+        """``value`` (JSON data) with every string in it scrubbed, at any depth."""
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, list):
+            return [self.scrub_json(item) for item in value]
+        if isinstance(value, dict):
+            return {key: self.scrub_json(item) for key, item in value.items()}
+        return value
+
     def __repr__(self) -> str:
         return f"Secret({_MASK!r})"
 

@@ -297,9 +297,9 @@ def _suppressed(results: Sequence[CheckResult], judge: _Judge) -> list[CheckResu
     ]
 
 
-def _judge_check(
-    result: CheckResult, judge: _Judge, own: tuple[Finding, ...] | None = None
-) -> JudgedCheck:
+def _judge_check(result: CheckResult, judge: _Judge, own: tuple[Finding, ...]) -> JudgedCheck:
+    """``result`` judged; ``own`` are its findings as ``decide`` prepared them (in-code
+    suppressions applied, the same weakness from several tools merged)."""
     status = result.status
     if status is Status.SKIPPED:
         why = "; ".join(result.reasons) or "skipped"
@@ -310,9 +310,7 @@ def _judge_check(
     if status is Status.PASS or status is Status.FAIL or status is Status.ERROR:
         # An erroring check's findings (what it found before the error) are judged too:
         # the run shows everything that blocks, not only the error hiding it.
-        own = result.findings if own is None else own
         if result.stage is Stage.STATIC and judge.static.suppressions:
-            own = tuple(apply_suppressions(own, judge.static.suppressions))
             _note_waived_in_range(own, judge)
         judged = [_judge_finding(f, result.stage, judge) for f in own]
         findings = tuple(j.finding for j in judged)

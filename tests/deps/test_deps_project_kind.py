@@ -41,6 +41,15 @@ def _run(repo: GitRepo, *args: str) -> tuple[int, dict[str, Any], str]:
     return done.returncode, load_report(out), done.stdout
 
 
+def _errored(repo: GitRepo) -> tuple[dict[str, Any], str]:
+    """The dependencies check of a run that must block with the check in error, and its
+    reasons as one text."""
+    code, report, _ = _run(repo)
+    result = check(report, "dependencies")
+    assert code == 1 and result["status"] == "error", result
+    return result, " ".join(result["reasons"])
+
+
 def _library(repo: GitRepo, policy: str = POLICY, **files: str) -> None:
     repo.commit("policy", **{".releasegate.yml": policy})
     repo.tag("v1")
@@ -148,10 +157,7 @@ def test_other_local_paths_and_vcs_urls_stay_errors_naming_the_exclude_key(
 ) -> None:
     lines = ["-e ../elsewhere", "-e git+https://example.org/x.git#egg=x", "./vendor/thing"]
     _library(repo, **{"requirements-ci.txt": "\n".join(lines) + "\n"})
-    code, report, _ = _run(repo)
-    result = check(report, "dependencies")
-    assert code == 1 and result["status"] == "error"
-    text = " ".join(result["reasons"])
+    _, text = _errored(repo)
     assert "-e ../elsewhere" in text and "git+https://example.org/x.git" in text
     assert "./vendor/thing" in text
     assert text.count("dependencies.exclude: [requirements-ci.txt]") == 3, text
@@ -167,10 +173,7 @@ def test_a_local_project_in_a_directory_the_static_stage_skips_is_an_error(
             "scripts/helper/pyproject.toml": "[project]\nname = 'h'\nversion = '1'\n",
         },
     )
-    code, report, _ = _run(repo)
-    result = check(report, "dependencies")
-    assert code == 1 and result["status"] == "error"
-    text = " ".join(result["reasons"])
+    _, text = _errored(repo)
     assert "requirements-ci.txt:1: cannot audit the local project scripts/helper" in text
     assert "static.exclude" in text
 
@@ -290,10 +293,7 @@ def test_a_self_reference_whose_dependencies_cannot_be_read_stays_an_error(
             "app.py": "x = 1\n",
         },
     )
-    code, report, _ = _run(repo)
-    result = check(report, "dependencies")
-    assert code == 1 and result["status"] == "error"
-    text = " ".join(result["reasons"])
+    result, text = _errored(repo)
     assert "requirements.txt:1: cannot audit -e ." in text
     assert "deploy/requirements.txt:1: cannot audit -e ./tool" in text
     assert result["evidence"]["local_projects"] == []

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from typing_extensions import assert_never
 
 from releasegate.baseline import Baseline
-from releasegate.dedupe import merge_duplicates
+from releasegate.dedupe import merge_duplicates, reports
 from releasegate.deps.model import canonical
 from releasegate.globs import matches
 from releasegate.model import (
     BaselineInfo,
     CheckResult,
-    Confidence,
     Decision,
     Finding,
     JudgedCheck,
@@ -28,7 +27,6 @@ from releasegate.model import (
     PolicyInfo,
     Reason,
     ReleaseInfo,
-    Severity,
     Stage,
     Status,
     Verdict,
@@ -108,14 +106,6 @@ class _Judge:
     reported_only: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
-def _constituents(finding: Finding) -> list[tuple[str, Severity, Confidence]]:
-    """(rule id, severity, confidence) of each tool's report merged into ``finding``."""
-    return [
-        (finding.rule_id, finding.severity, finding.confidence),
-        *((a.rule_id, a.severity, a.confidence) for a in finding.also),
-    ]
-
-
 def _rule_blocks(rule_id: str, judge: _Judge) -> bool:
     """Whether a rule's findings may block: the policy's ``static.rule_blocking``, else the
     rule pack's default (``checks/blocking.toml``), else yes."""
@@ -191,9 +181,9 @@ def _judge_finding(finding: Finding, stage: Stage, judge: _Judge) -> _Judgement:
             return _Judgement(finding=dataclasses.replace(finding, blocking=False), reason=None)
         index, rule = match
         reached = [
-            (rule_id, _rule_blocks(rule_id, judge))
-            for rule_id, severity, confidence in _constituents(finding)
-            if rule.blocks(severity, confidence)
+            (report.rule_id, _rule_blocks(report.rule_id, judge))
+            for report in reports(finding)
+            if rule.blocks(report.severity, report.confidence)
         ]
         if not any(blocks for _, blocks in reached):
             for rule_id, _ in reached:

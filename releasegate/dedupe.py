@@ -31,6 +31,25 @@ from releasegate.model import AlsoReported, CheckResult, Finding, Stage
 from releasegate.rulepack_files import same_weakness
 
 
+def reports(finding: Finding) -> list[Finding]:
+    """Each tool's own report in ``finding``: itself, then one per ``also`` entry."""
+    return [
+        finding,
+        *(
+            dataclasses.replace(
+                finding,
+                tool=also.tool,
+                rule_id=also.rule_id,
+                fingerprint=also.fingerprint,
+                severity=also.severity,
+                confidence=also.confidence,
+                also=(),
+            )
+            for also in finding.also
+        ),
+    ]
+
+
 def _rank(finding: Finding) -> tuple[int, int, str, str, str]:
     return (
         -finding.severity.rank,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import tempfile
 from collections.abc import Callable, Sequence
@@ -21,12 +20,12 @@ from releasegate.checks.registry import REGISTRY
 from releasegate.checks.signoff import bind_signoff
 from releasegate.context import ReleaseContext, resolve_context
 from releasegate.decide import StaticInputs, decide
+from releasegate.dedupe import reports
 from releasegate.errors import ConfigError, ReleasegateError, ToolError, UsageError
 from releasegate.files import write_atomic
 from releasegate.model import (
     CheckResult,
     Decision,
-    Finding,
     Mode,
     PolicyInfo,
     ReleaseInfo,
@@ -418,21 +417,6 @@ def evaluate_full(options: RunOptions, progress: Progress | None = None) -> Eval
     )
 
 
-def _reports_merged_into(finding: Finding) -> list[Finding]:
-    return [
-        dataclasses.replace(
-            finding,
-            tool=also.tool,
-            rule_id=also.rule_id,
-            fingerprint=also.fingerprint,
-            severity=also.severity,
-            confidence=also.confidence,
-            also=(),
-        )
-        for also in finding.also
-    ]
-
-
 def finding_owners(
     release: ReleaseContext, results: Sequence[CheckResult]
 ) -> dict[str, tuple[str, ...]]:
@@ -488,7 +472,7 @@ def write_baseline(
         report
         for f in decision.findings
         if f.tool in BASELINED_TOOLS and not f.waived
-        for report in (f, *_reports_merged_into(f))
+        for report in reports(f)
         if report.tool in BASELINED_TOOLS
     ]
     who = owner or _git_user(release) or "unknown"

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from releasegate.dedupe import reports
 from releasegate.fingerprint import Located, fingerprints
 from releasegate.model import Confidence, Finding, Severity
 
@@ -142,11 +143,7 @@ def apply(findings: Sequence[Finding], suppressions: Sequence[Suppression]) -> l
         here = by_path.get(finding.path, ())
         # A finding several tools reported (releasegate.dedupe) is waived only when each
         # tool's report is suppressed: a `# nosec` does not silence semgrep's report.
-        reports = [
-            finding,
-            *(dataclasses.replace(finding, tool=a.tool, rule_id=a.rule_id) for a in finding.also),
-        ]
-        covered = all(any(s.covers(report) for s in here) for report in reports)
+        covered = all(any(s.covers(report) for s in here) for report in reports(finding))
         result.append(dataclasses.replace(finding, waived=True) if covered else finding)
     return result
 

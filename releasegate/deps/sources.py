@@ -629,8 +629,7 @@ class Collector:
         pyproject = posixpath.join(directory, "pyproject.toml")
         if not self.tree.has(pyproject) or not self._static_project(pyproject):
             return False
-        if pyproject not in self._order_paths():
-            self.read_pyproject(pyproject, f"-e from {found.path}")
+        self.read_pyproject(pyproject, f"-e from {found.path}")  # once: _new skips a reread
         found.local.append(
             LocalProject(name=directory or ".", directory=directory, location=location)
         )
@@ -646,9 +645,6 @@ class Collector:
             return False
         dynamic = project.get("dynamic", [])
         return not (isinstance(dynamic, list) and "dependencies" in dynamic)
-
-    def _order_paths(self) -> set[str]:
-        return {path for path, _ in self._order}
 
     def _include(
         self, found: _File, number: int, kind: SourceKind, value: str, stack: tuple[str, ...]

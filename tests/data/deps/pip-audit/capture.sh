@@ -26,8 +26,10 @@ capture pypi-proxy-refused pypi vulnerable.txt HTTPS_PROXY=http://127.0.0.1:9 HT
 # PyPI's JSON API answers 404 through this machine's proxy: every dependency is skipped,
 # pip-audit prints "No known vulnerabilities found" and exits 0.
 capture pypi-not-found pypi vulnerable.txt
-# A local OSV query service answering from the PyPA snapshot (tests/deps/deps_helpers.py).
-PYTHONPATH=tests/deps python -m deps_helpers ../shared/advisory-db/pypa >"$work/url" &
+# A local OSV query service answering from the PyPA advisories (tests/deps/deps_helpers.py):
+# by default the repository's own subset, which holds every advisory of django, pyyaml
+# and requests, so it answers these pins as the full snapshot does.
+PYTHONPATH=tests/deps python -m deps_helpers "${ADVISORY_DB:-tests/data/advisory-db/pypa}" >"$work/url" &
 server=$!
 for _ in $(seq 50); do [ -s "$work/url" ] && break; sleep 0.2; done
 url=$(head -1 "$work/url")

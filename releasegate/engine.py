@@ -47,7 +47,7 @@ from releasegate.review.codeowners import load_codeowners
 from releasegate.runner import Progress, not_supported, run_checks
 from releasegate.scope import select_files
 from releasegate.signoff.evidence import EvidenceSummary, summarise
-from releasegate.snapshot import Snapshot, TreeIssue
+from releasegate.snapshot import Snapshot, TreeIssue, tree_entries
 from releasegate.suppressions import find_suppressions
 
 if TYPE_CHECKING:
@@ -325,7 +325,9 @@ def evaluate(options: RunOptions, progress: Progress | None = None) -> Decision:
 
 def evaluate_full(options: RunOptions, progress: Progress | None = None) -> Evaluation:
     release, loaded = resolve(options)
-    policy = analyse_shipped_packages(loaded.policy, frozenset(release.tracked_files()))
+    # Every path of the head (a linked __init__.py makes a package too).
+    head_paths = frozenset(entry.path for entry in tree_entries(release.git_dir, release.head))
+    policy = analyse_shipped_packages(loaded.policy, head_paths)
     today = options.today or utc_today()
     checks, unavailable = select_checks(policy, options.only)
     if options.shard is not None:

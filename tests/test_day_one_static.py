@@ -155,3 +155,20 @@ def test_a_not_shipping_directory_that_is_a_package_is_analysed(
     assert any(f["blocking"] and f["path"] == "scripts/cli.py" for f in _findings(report))
     tree = next(c for c in report["checks"] if c["id"] == "tree")
     assert "scripts/**" not in tree["evidence"]["static_exclude"]
+
+
+def test_a_linked_package_marker_still_makes_the_directory_analysed(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    """A hostile head cannot keep a shipped `scripts/` package out of the analysis by
+    making its `__init__.py` a symbolic link."""
+    repo.commit("policy", **{".releasegate.yml": "version: 1\n"})
+    repo.tag("v1")
+    unsafe = "import yaml\n\n\ndef main(text):\n    return yaml.load(text, Loader=yaml.Loader)\n"
+    repo.write("scripts/cli.py", unsafe)
+    repo.write("marker.py", "")
+    (repo.root / "scripts" / "__init__.py").symlink_to("../marker.py")
+    repo.commit("cli")
+    code, report, _, _ = _run(repo, tmp_path)
+    assert code == 1
+    assert any(f["blocking"] and f["path"] == "scripts/cli.py" for f in _findings(report))

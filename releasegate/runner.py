@@ -18,6 +18,9 @@ from releasegate.errors import ReleasegateError
 from releasegate.model import CheckResult, Stage, Status
 from releasegate.procs import ToolRunner
 
+# After an interrupt: how long the checks get to clean up once their tools are killed.
+_SETTLE_SECONDS = 10.0
+
 
 class Progress(Protocol):
     def started(self, check_id: str) -> None: ...
@@ -40,6 +43,8 @@ class _Slot:
     started: float
     result: CheckResult | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Set when the check's own code (its ``finally`` included) has returned.
+    returned: threading.Event = field(default_factory=threading.Event)
 
     def outcome(self) -> CheckResult:
         with self.lock:
@@ -61,6 +66,13 @@ def _one_line(text: str) -> str:
 
 
 def _run_one(slot: _Slot, make_context: Callable[[ToolRunner], CheckContext]) -> None:
+    try:
+        _settle_run(slot, make_context)
+    finally:
+        slot.returned.set()
+
+
+def _settle_run(slot: _Slot, make_context: Callable[[ToolRunner], CheckContext]) -> None:
     check = slot.check
     try:
         result = check.run(make_context(slot.tools))
@@ -131,6 +143,13 @@ def run_checks(
         # Interrupted (SIGINT / SIGTERM): no tool of ours outlives the run.
         for slot in slots:
             slot.tools.cancel()
+        # Give each check's ``finally`` (scratch HOMEs, copies) the moment it needs to run
+        # once its tools are dead; a check stuck in pure Python is not waited for long.
+        # (An event, not ``Thread.join``: a join the interrupt broke into can report a live
+        # thread as finished.)
+        settle_by = time.monotonic() + _SETTLE_SECONDS
+        for slot in slots:
+            slot.returned.wait(timeout=max(settle_by - time.monotonic(), 0.0))
         raise
     return [slot.outcome() for slot in slots]
 

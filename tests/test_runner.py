@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import _thread
 import os
 import threading
 import time
@@ -39,6 +40,14 @@ class FakeCheck:
             # A shell that starts a grandchild writing its pid, then both sleep.
             script = f"sleep 60 & echo $! > {self.tmp / 'grandchild.pid'}; sleep 60"
             ctx.tools.run(["sh", "-c", script], tool="sh")
+        if self.behaviour == "clean-up-after-tool":
+            # Like a stage command's scratch HOME: removed only after the tool is killed.
+            try:
+                (self.tmp / "started").touch()
+                ctx.tools.run(["sleep", "60"], tool="sleep")
+            finally:
+                time.sleep(0.5)
+                (self.tmp / "cleaned").touch()
         if self.behaviour == "hang-in-python":
             time.sleep(30)
         if self.behaviour == "garbage":
@@ -127,3 +136,22 @@ def test_tool_runner_refuses_work_after_cancel() -> None:
     tools.cancel()
     with pytest.raises(ToolError, match="cancelled"):
         tools.run(["true"])
+
+
+def test_an_interrupt_waits_for_each_check_to_clean_up_after_its_killed_tool(
+    tmp_path: Path,
+) -> None:
+    # SIGINT / SIGTERM reach the main thread; the checks' ``finally`` run in theirs. An
+    # interrupt that propagated at once would let the process exit with a daemon thread
+    # still holding a scratch directory (seen in CI: a releasegate-home-* left behind).
+    def interrupt_when_started() -> None:
+        deadline = time.monotonic() + 10
+        while not (tmp_path / "started").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)
+        _thread.interrupt_main()
+
+    threading.Thread(target=interrupt_when_started, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        _run(FakeCheck("c", "clean-up-after-tool", tmp_path), timeout=30)
+    assert (tmp_path / "cleaned").exists()

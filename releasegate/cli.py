@@ -28,7 +28,6 @@ from rich.progress import SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from releasegate import __version__, adoption, hook
 from releasegate.annotations import render_annotations
-from releasegate.engine import Evaluation, RunOptions, evaluate_full, write_baseline
 from releasegate.errors import ConfigError, ReleasegateError, UsageError
 from releasegate.files import FileTooLarge, read_capped, write_atomic
 from releasegate.github_outputs import decision_outputs, write_outputs
@@ -41,6 +40,7 @@ from releasegate.model import (
     Stage,
     verdict_exit_code,
 )
+from releasegate.pipeline import Evaluation, RunOptions, evaluate_full, write_baseline
 from releasegate.policy import (
     DEFAULT_PERF_BASELINE,
     POLICY_FILE,
@@ -56,7 +56,9 @@ from releasegate.reports import (
     render_sarif,
     render_terminal,
 )
-from releasegate.shard import ShardSpec, describe_part, judge_merged, merge_parts, render_part
+from releasegate.sharding.merge import judge_merged, merge_parts
+from releasegate.sharding.part import describe_part, render_part
+from releasegate.sharding.partition import ShardSpec
 from releasegate.signoff import commands as signoff_commands
 from releasegate.snapshot import ENV_GIT_TIMEOUT, git_timeout
 from releasegate.stages.benchmark import parse_benchmark_json, render_perf_baseline

@@ -37,18 +37,18 @@ import stat
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
 
-from releasegate.context import is_zero_sha
+from releasegate.context import ReleaseContext, is_zero_sha
 from releasegate.deps.sources import kind_of
-from releasegate.engine import RunOptions, evaluate_full, resolve, stage_required
 from releasegate.errors import GitError, ReleasegateError, UsageError
 from releasegate.model import Mode, Stage, Verdict
-from releasegate.policy import Policy
+from releasegate.pipeline import RunOptions, evaluate_resolved, resolve, stage_required
+from releasegate.policy import LoadedPolicy, Policy
 from releasegate.reports import render_terminal
 from releasegate.reports.escape import terminal_text
 from releasegate.tags import TAG_PATTERN_KEY, describe_pattern, is_release_tag
@@ -258,10 +258,26 @@ class Plan:
     note: str = ""
 
 
-def _tag_pattern(repo: Path, update: Update) -> str | None:
-    """The release tag pattern of the policy that would govern releasing this tag."""
-    _, loaded = resolve(RunOptions(repo=repo, head=update.local_sha))
-    return loaded.policy.release.tag_pattern
+Resolved = tuple[ReleaseContext, LoadedPolicy]
+
+
+@dataclass
+class _Resolver:
+    """Each (head, base) of a push resolved once: the range and its trusted policy."""
+
+    repo: Path
+    seen: dict[tuple[str, str | None], Resolved] = field(default_factory=dict)
+
+    def __call__(self, head: str, base: str | None) -> Resolved:
+        key = (head, base)
+        if key not in self.seen:
+            self.seen[key] = resolve(RunOptions(repo=self.repo, head=head, base=base))
+        return self.seen[key]
+
+    def tag_pattern(self, update: Update) -> str | None:
+        """The release tag pattern of the policy that would govern releasing this tag."""
+        _, loaded = self(update.local_sha, None)
+        return loaded.policy.release.tag_pattern
 
 
 def plan_update(repo: Path, update: Update, *, tag_pattern: Callable[[], str | None]) -> Plan:
@@ -362,13 +378,16 @@ class _Out:
         print(text, file=self.stream)
 
 
-def _judge(repo: Path, plan: Plan, out: _Out, *, environ: Mapping[str, str], width: int) -> bool:
+def _judge(
+    resolver: _Resolver, plan: Plan, out: _Out, *, environ: Mapping[str, str], width: int
+) -> bool:
     """Judge one update; True when it may be pushed."""
     update = plan.update
     label = terminal_text(update.remote_ref, max_chars=200)
     head = update.local_sha
+    repo = resolver.repo
     options = RunOptions(repo=repo, head=head, base=plan.base, mode=plan.mode)
-    _, loaded = resolve(options)
+    release, loaded = resolver(head, plan.base)
     policy = loaded.policy
     unverified: dict[str, str] = {}
     if plan.release_preview:
@@ -386,7 +405,7 @@ def _judge(repo: Path, plan: Plan, out: _Out, *, environ: Mapping[str, str], wid
     out.say(f"releasegate: {label} ({span}): {what}: {', '.join(only)}")
     if plan.note:
         out.say(f"  {plan.note}")
-    evaluation = evaluate_full(dataclasses.replace(options, only=only))
+    evaluation = evaluate_resolved(dataclasses.replace(options, only=only), release, loaded)
     decision = evaluation.decision
     out.say(render_terminal(decision, width=width, color=False).rstrip("\n"))
     for stage, why in unverified.items():
@@ -450,17 +469,18 @@ def run_hook(
     _github_environment(environ, argv)
     width = Console(file=stream).width
     allowed = True
+    resolver = _Resolver(root)
     for update in updates:
         try:
             plan = plan_update(
-                root, update, tag_pattern=functools.partial(_tag_pattern, root, update)
+                root, update, tag_pattern=functools.partial(resolver.tag_pattern, update)
             )
             if plan.skip:
                 writer.say(
                     f"releasegate: {terminal_text(update.remote_ref, max_chars=200)}: {plan.skip}"
                 )
                 continue
-            allowed = _judge(root, plan, writer, environ=environ, width=width) and allowed
+            allowed = _judge(resolver, plan, writer, environ=environ, width=width) and allowed
         except ReleasegateError as exc:
             writer.say(
                 f"releasegate: {terminal_text(update.remote_ref, max_chars=200)}: cannot judge "

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from releasegate.checks.base import CheckContext
+from releasegate.checks.base import BaseCheck, CheckContext
 from releasegate.errors import ToolError
 from releasegate.model import CheckResult, Stage, Status
 from releasegate.policy import Policy
@@ -22,7 +22,7 @@ BARRIER = threading.Barrier(3, timeout=5)
 
 
 @dataclass(frozen=True)
-class FakeCheck:
+class FakeCheck(BaseCheck):
     id: str
     behaviour: str
     tmp: Path

@@ -58,7 +58,7 @@ from pathlib import Path
 from packaging.specifiers import SpecifierSet
 
 from releasegate.cache import FileResultCache, digest_of
-from releasegate.checks.base import CheckContext
+from releasegate.checks.base import BaseCheck, CheckContext
 from releasegate.errors import ToolError
 from releasegate.fingerprint import Located, fingerprints, read_source
 from releasegate.interpreters import (
@@ -853,7 +853,7 @@ def _results_evidence(
 
 
 @dataclass(frozen=True, kw_only=True)
-class BanditCheck:
+class BanditCheck(BaseCheck):
     """The ``bandit`` check: Python security lint of the files in static scope."""
 
     id: str = "bandit"

@@ -1,15 +1,29 @@
-"""The ``Check`` protocol and what a check is given to work with."""
+"""The ``Check`` protocol and what a check is given to work with.
+
+A check declares the phase of the pipeline it runs in (``releasegate.pipeline``):
+
+- ``Phase.CHECKS`` (every check but one): it reads the head's files, or runs the
+  head's code, and reports;
+- ``Phase.AFTER_CHECKS``: it judges the evidence of every other check of the run
+  (the sign-off). The pipeline gives it that evidence with ``bind`` before running
+  it; a sharded run defers it to the merge, which runs the same phase.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol
+
+from typing_extensions import Self
 
 from releasegate.context import ReleaseContext
 from releasegate.model import CheckResult, Stage
 from releasegate.policy import Policy
 from releasegate.procs import ToolRunner
+from releasegate.signoff.evidence import EvidenceSummary
 from releasegate.snapshot import TreeIssue
 from releasegate.suppressions import Suppression
 
@@ -35,12 +49,35 @@ class CheckContext:
     tree_issues: tuple[TreeIssue, ...] = ()
 
 
+class Phase(Enum):
+    CHECKS = "checks"
+    AFTER_CHECKS = "after-checks"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunEvidence:
+    """What an after-checks check is bound to: the evidence of the run's other checks."""
+
+    evidence: EvidenceSummary
+    today: dt.date
+    signoff_file: Path | None = None  # --signoff FILE: a sign-off kept in a file, not a note
+
+
 class Check(Protocol):
     @property
     def id(self) -> str: ...
 
     @property
     def stage(self) -> Stage: ...
+
+    @property
+    def phase(self) -> Phase:
+        """When the pipeline runs it (``Phase``)."""
+        ...
+
+    def bind(self, run: RunEvidence) -> Check:
+        """This check given the evidence of the others (after-checks phase only)."""
+        ...
 
     def enabled(self, policy: Policy) -> bool:
         """Whether the policy asks for this check at all."""
@@ -49,3 +86,12 @@ class Check(Protocol):
     def run(self, ctx: CheckContext) -> CheckResult:
         """Collect the evidence. Expected failures come back as ``error`` results."""
         ...
+
+
+class BaseCheck:
+    """What most checks share: the checks phase, and nothing to bind."""
+
+    phase: ClassVar[Phase] = Phase.CHECKS
+
+    def bind(self, run: RunEvidence) -> Self:
+        return self

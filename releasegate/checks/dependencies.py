@@ -34,7 +34,7 @@ from pathlib import Path
 
 from git.exc import GitError
 
-from releasegate.checks.base import CheckContext
+from releasegate.checks.base import BaseCheck, CheckContext
 from releasegate.decide import LIBRARY_RANGE_RULE, UNPINNED_RULE
 from releasegate.deps.model import (
     AdvisoryDBError,
@@ -465,7 +465,7 @@ def _audit(ctx: CheckContext, pins: Sequence[Pin]) -> _Audit:
 
 
 @dataclass(frozen=True, kw_only=True)
-class DependenciesCheck:
+class DependenciesCheck(BaseCheck):
     """The ``dependencies`` check: dependency files read, every pin audited."""
 
     id: str = "dependencies"

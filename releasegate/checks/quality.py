@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from releasegate.checks.base import Check, CheckContext
+from releasegate.checks.base import BaseCheck, Check, CheckContext
 from releasegate.model import CheckResult, Stage, Status
 from releasegate.policy import Policy
 from releasegate.stages.custom import run_custom_stage
@@ -32,7 +32,7 @@ def _not_declared(check_id: str, stage: Stage) -> CheckResult:
 
 
 @dataclass(frozen=True, kw_only=True)
-class FunctionalCheck:
+class FunctionalCheck(BaseCheck):
     id: str = "functional"
     stage: Stage = Stage.FUNCTIONAL
 
@@ -49,7 +49,7 @@ class _Declared(Protocol):
 
 
 @dataclass(frozen=True, kw_only=True)
-class DeclaredStageCheck(Generic[D]):
+class DeclaredStageCheck(BaseCheck, Generic[D]):
     """A built-in stage the policy may declare (performance, stability): its definition
     is read from the policy by ``declared``, and ``runner`` judges it."""
 
@@ -70,7 +70,7 @@ class DeclaredStageCheck(Generic[D]):
 
 
 @dataclass(frozen=True, kw_only=True)
-class CustomStageCheck:
+class CustomStageCheck(BaseCheck):
     """A stage the policy declares under its own name; the name is the check id."""
 
     id: str

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from releasegate.checks.base import CheckContext
+from releasegate.checks.base import BaseCheck, CheckContext
 from releasegate.errors import ReleasegateError
 from releasegate.forge.client import (
     ClientSettings,
@@ -44,7 +44,7 @@ from releasegate.review.trailers import verify_trailers
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReviewCheck:
+class ReviewCheck(BaseCheck):
     """The ``review`` check. Tests may inject the environment, a clock and settings."""
 
     id: str = "review"

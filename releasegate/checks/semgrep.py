@@ -39,7 +39,7 @@ import yaml
 
 from releasegate.boundedyaml import BoundedSafeLoader
 from releasegate.cache import FileResultCache, digest_of
-from releasegate.checks.base import CheckContext
+from releasegate.checks.base import BaseCheck, CheckContext
 from releasegate.errors import ToolError
 from releasegate.fingerprint import Located, fingerprints, read_source
 from releasegate.model import CheckResult, Confidence, Finding, JSONValue, Severity, Stage, Status
@@ -531,7 +531,7 @@ def to_findings(matches: Sequence[Match], rules: Mapping[str, Rule], tree: Path)
 
 
 @dataclass(frozen=True, kw_only=True)
-class SemgrepCheck:
+class SemgrepCheck(BaseCheck):
     """The ``semgrep`` check: releasegate's rule pack over the files in static scope."""
 
     id: str = "semgrep"

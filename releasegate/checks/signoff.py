@@ -1,9 +1,10 @@
 """The ``signoff`` check: a named member of the security team accepted this exact
 commit with this exact evidence, until a stated date.
 
-It judges the evidence of the other checks, so the engine runs it *after*
-them: ``bind`` gives it the evidence summary (``releasegate.signoff.evidence``)
-of the run, the date and an optional ``--signoff FILE``. Routes, either of
+It judges the evidence of the other checks, so it declares the after-checks
+phase: the pipeline runs it *after* them, and ``bind`` gives it the evidence
+summary (``releasegate.signoff.evidence``) of the run, the date and an optional
+``--signoff FILE``. Routes, either of
 which suffices:
 
 - SSH (``signoff.allowed_signers``): a statement signed with ``ssh-keygen -Y
@@ -30,8 +31,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
-from releasegate.checks.base import Check, CheckContext
+from releasegate.checks.base import BaseCheck, CheckContext, Phase, RunEvidence
 from releasegate.forge.client import (
     ClientSettings,
     Clock,
@@ -61,7 +63,8 @@ NOT_BOUND = (
 
 
 @dataclass(frozen=True, kw_only=True)
-class SignoffCheck:
+class SignoffCheck(BaseCheck):
+    phase: ClassVar[Phase] = Phase.AFTER_CHECKS
     id: str = "signoff"
     stage: Stage = Stage.SIGNOFF
     evidence: EvidenceSummary | None = None
@@ -74,10 +77,10 @@ class SignoffCheck:
     def enabled(self, policy: Policy) -> bool:
         return policy.signoff.required
 
-    def bind(
-        self, *, evidence: EvidenceSummary, today: dt.date, signoff_file: Path | None
-    ) -> SignoffCheck:
-        return dataclasses.replace(self, evidence=evidence, today=today, signoff_file=signoff_file)
+    def bind(self, run: RunEvidence) -> SignoffCheck:
+        return dataclasses.replace(
+            self, evidence=run.evidence, today=run.today, signoff_file=run.signoff_file
+        )
 
     def run(self, ctx: CheckContext) -> CheckResult:
         started = time.monotonic()
@@ -161,15 +164,6 @@ class SignoffCheck:
             # Every string, at any depth (defence in depth: the token never shows).
             evidence={key: token.scrub_json(value) for key, value in outcome.evidence.items()},
         )
-
-
-def bind_signoff(
-    check: Check, *, evidence: EvidenceSummary, today: dt.date, signoff_file: Path | None
-) -> Check:
-    """``check`` with the run's evidence when it is the sign-off check."""
-    if isinstance(check, SignoffCheck):
-        return check.bind(evidence=evidence, today=today, signoff_file=signoff_file)
-    return check
 
 
 SIGNOFF = SignoffCheck()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import git
 
-from releasegate.checks.base import CheckContext
+from releasegate.checks.base import BaseCheck, CheckContext
 from releasegate.model import CheckResult, JSONValue, Stage, Status
 from releasegate.policy import Policy
 from releasegate.scope import select_files
@@ -39,7 +39,7 @@ def _blame(ctx: CheckContext, suppression: Suppression) -> str | None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class SuppressionsCheck:
+class SuppressionsCheck(BaseCheck):
     id: str = "suppressions"
     stage: Stage = Stage.STATIC
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from releasegate.checks.base import CheckContext
+from releasegate.checks.base import BaseCheck, CheckContext
 from releasegate.globs import matches
 from releasegate.model import CheckResult, JSONValue, Stage, Status
 from releasegate.policy import Policy
@@ -30,7 +30,7 @@ def _allowed(ctx: CheckContext, issue: TreeIssue) -> bool:
 
 
 @dataclass(frozen=True, kw_only=True)
-class TreeCheck:
+class TreeCheck(BaseCheck):
     id: str = "tree"
     stage: Stage = Stage.STATIC
 

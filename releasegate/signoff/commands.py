@@ -41,11 +41,11 @@ from releasegate.audit import (
 )
 from releasegate.context import ReleaseContext, open_repo
 from releasegate.decide import SUPPRESSION_SIGNOFF_RULE
-from releasegate.engine import Evaluation, RunOptions, evaluate_full
 from releasegate.errors import ReleasegateError, UsageError
 from releasegate.evidence import INDEX, PackFile, index_markdown
 from releasegate.files import write_atomic
 from releasegate.model import EXIT_BLOCK, EXIT_PASS, Decision, Mode, Verdict, verdict_exit_code
+from releasegate.pipeline import Evaluation, RunOptions, evaluate_full
 from releasegate.policy import POLICY_FILE
 from releasegate.procs import ToolRunner
 from releasegate.reports import render_json, render_markdown, render_sarif

@@ -11,7 +11,7 @@ import pytest
 from rg_testlib import GitRepo, load_report, releasegate
 
 from releasegate.errors import UsageError
-from releasegate.shard import ShardSpec, shard_of
+from releasegate.sharding.partition import ShardSpec, shard_of
 
 FLASK_SQLI = """import sqlite3
 import subprocess
@@ -216,3 +216,21 @@ def test_the_partition_is_stable_disjoint_and_covering() -> None:
     sizes = [sum(1 for found in owners.values() if found == [k]) for k in range(1, 4)]
     assert min(sizes) > 60  # roughly balanced
     assert shard_of("src/pkg0/module_0.py", 3) == shard_of("src/pkg0/module_0.py", 3)
+
+
+@pytest.mark.slow
+def test_merged_parts_of_a_partial_run_do_not_certify_a_release(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    # The merge decides with the same phases as one run: `--only static` in every shard
+    # is a partial run, whatever the number of shards.
+    repo.commit("init", **{f"pkg/m{n}.py": f"def f{n}(x):\n    return x + {n}\n" for n in range(4)})
+    parts = _shards(repo, tmp_path, "static", count=2)
+    merged = tmp_path / "merged.json"
+    code, out, err = _merge(repo, parts, "--json", str(merged))
+    assert code == 0, out + err
+    report = load_report(merged)
+    assert report["decision"] == "partial-pass"
+    assert report["scope"] == "partial"
+    assert "dependencies" in report["not_run"]
+    assert "not a release certification" in out

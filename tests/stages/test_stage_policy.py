@@ -8,9 +8,9 @@ from importlib import resources
 import pytest
 
 from releasegate.checks.quality import CustomStageCheck
-from releasegate.engine import select_checks, stage_required
 from releasegate.errors import ConfigError, UsageError
 from releasegate.model import Stage, Status
+from releasegate.pipeline import select_checks, stage_required
 from releasegate.policy import Policy, default_policy, parse_policy, policy_json_schema
 
 

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import git
 
 from releasegate import __version__
 from releasegate.baseline import Baseline, parse_baseline, render_baseline
 from releasegate.cache import cache_disabled, default_cache_dir
-from releasegate.checks.base import Check, CheckContext
+from releasegate.checks.base import Check, CheckContext, Phase, RunEvidence
 from releasegate.checks.quality import quality_checks
 from releasegate.checks.registry import REGISTRY
-from releasegate.checks.signoff import bind_signoff
 from releasegate.context import ReleaseContext, resolve_context
 from releasegate.decide import StaticInputs, decide
 from releasegate.dedupe import reports
@@ -46,12 +44,10 @@ from releasegate.procs import ToolRunner
 from releasegate.review.codeowners import load_codeowners
 from releasegate.runner import Progress, not_supported, run_checks
 from releasegate.scope import select_files
+from releasegate.sharding.partition import ShardSpec
 from releasegate.signoff.evidence import EvidenceSummary, summarise
 from releasegate.snapshot import Snapshot, TreeIssue, tree_entries
 from releasegate.suppressions import find_suppressions
-
-if TYPE_CHECKING:
-    from releasegate.shard import ShardSpec
 
 # Stages the policy can require, and whether it does.
 # Stages whose commands are the head's own code: they run after the analysers.
@@ -79,7 +75,7 @@ class RunOptions:
     advisory_db: Path | None = None
     signoff_file: Path | None = None  # --signoff FILE: a sign-off kept in a file, not a note
     without_signoff: bool = False  # `releasegate signoff`: judge everything but the sign-off
-    shard: ShardSpec | None = None  # --shard K/N: this part of the static scope (shard.py)
+    shard: ShardSpec | None = None  # --shard K/N: this part of the static scope (sharding)
 
 
 def stage_required(policy: Policy, stage: Stage) -> bool:
@@ -323,21 +319,73 @@ def evaluate(options: RunOptions, progress: Progress | None = None) -> Decision:
     return evaluate_full(options, progress).decision
 
 
+@dataclass(frozen=True, kw_only=True)
+class CheckPlan:
+    """The checks of one run, by when they run."""
+
+    analysers: tuple[Check, ...]  # read the private snapshot of the head
+    head_code: tuple[Check, ...]  # run the head's own code, once every analyser is done
+    after: tuple[Check, ...]  # the after-checks phase: judge the evidence of the others
+    unavailable: tuple[CheckResult, ...]  # stages that cannot run (results already)
+
+
+def plan_checks(policy: Policy, options: RunOptions) -> CheckPlan:
+    checks, unavailable = select_checks(policy, options.only)
+    if options.shard is not None:
+        checks, unavailable = options.shard.select(checks, unavailable)
+    after = [c for c in checks if c.phase is Phase.AFTER_CHECKS]
+    if options.without_signoff:
+        after = []
+    checks = [c for c in checks if c.phase is not Phase.AFTER_CHECKS]
+    return CheckPlan(
+        analysers=tuple(c for c in checks if c.stage not in HEAD_CODE_STAGES),
+        head_code=tuple(c for c in checks if c.stage in HEAD_CODE_STAGES),
+        after=tuple(after),
+        unavailable=tuple(unavailable),
+    )
+
+
+ContextFactory = Callable[[Path], Callable[[ToolRunner], CheckContext]]
+
+
+def run_after_checks(
+    after: Sequence[Check],
+    run: RunEvidence,
+    contexts: ContextFactory,
+    *,
+    timeout_seconds: float,
+    progress: Progress | None = None,
+) -> list[CheckResult]:
+    """The after-checks phase: each such check bound to the evidence of the others."""
+    if not after:
+        return []
+    bound = [check.bind(run) for check in after]
+    # They read git and the evidence, no files: they get an empty tree.
+    with tempfile.TemporaryDirectory(prefix="releasegate-signoff-") as empty:
+        return run_checks(
+            bound, contexts(Path(empty)), timeout_seconds=timeout_seconds, progress=progress
+        )
+
+
 def evaluate_full(options: RunOptions, progress: Progress | None = None) -> Evaluation:
+    """One run: resolve the range and its trusted policy, prepare the workspace, run the
+    checks, then the after-checks phase, then decide."""
     release, loaded = resolve(options)
+    return evaluate_resolved(options, release, loaded, progress)
+
+
+def evaluate_resolved(
+    options: RunOptions,
+    release: ReleaseContext,
+    loaded: LoadedPolicy,
+    progress: Progress | None = None,
+) -> Evaluation:
+    """``evaluate_full`` from the range and policy ``resolve(options)`` gave."""
     # Every path of the head (a linked __init__.py makes a package too).
     head_paths = frozenset(entry.path for entry in tree_entries(release.git_dir, release.head))
     policy = analyse_shipped_packages(loaded.policy, head_paths)
     today = options.today or utc_today()
-    checks, unavailable = select_checks(policy, options.only)
-    if options.shard is not None:
-        checks, unavailable = options.shard.select(checks, unavailable)
-    # The sign-off judges the other checks' evidence: it runs after them.
-    after = [c for c in checks if c.stage is Stage.SIGNOFF and not options.without_signoff]
-    checks = [c for c in checks if c.stage is not Stage.SIGNOFF]
-    # The head's own code runs only after every analyser has read the snapshot.
-    head_code = [c for c in checks if c.stage in HEAD_CODE_STAGES]
-    checks = [c for c in checks if c.stage not in HEAD_CODE_STAGES]
+    plan = plan_checks(policy, options)
     cache_dir = options.cache_dir or default_cache_dir()
     use_cache = options.use_cache and not cache_disabled()
 
@@ -363,50 +411,52 @@ def evaluate_full(options: RunOptions, progress: Progress | None = None) -> Eval
     with release.analysis_snapshot() as snapshot:
         workspace = prepare(release, policy, options.mode, snapshot)
         results = run_checks(
-            checks, contexts(snapshot.root, workspace), timeout_seconds=timeout, progress=progress
+            plan.analysers,
+            contexts(snapshot.root, workspace),
+            timeout_seconds=timeout,
+            progress=progress,
         )
-    if head_code:
+    if plan.head_code:
         with release.checkout() as tree:
             results += run_checks(
-                head_code, contexts(tree, workspace), timeout_seconds=timeout, progress=progress
+                plan.head_code,
+                contexts(tree, workspace),
+                timeout_seconds=timeout,
+                progress=progress,
             )
-        order = {c.id: n for n, c in enumerate([*checks, *head_code])}
+        order = {c.id: n for n, c in enumerate([*plan.analysers, *plan.head_code])}
         results.sort(key=lambda r: order.get(r.id, len(order)))
-    evidence = summarise(
-        commit=release.head,
-        base=release.base,
-        mode=options.mode,
+    info = release_info(release, options.mode)
+    evidence = run_evidence(
+        info,
         policy_digest=loaded.digest,
         policy=policy,
-        results=[*results, *unavailable],
+        results=[*results, *plan.unavailable],
         static=workspace.static,
         today=today,
     )
-    if after:
-        bound = [
-            bind_signoff(c, evidence=evidence, today=today, signoff_file=options.signoff_file)
-            for c in after
-        ]
-        # The sign-off reads git and the evidence, no files: it gets an empty tree.
-        with tempfile.TemporaryDirectory(prefix="releasegate-signoff-") as empty:
-            results += run_checks(
-                bound, contexts(Path(empty), workspace), timeout_seconds=timeout, progress=progress
-            )
+    results += run_after_checks(
+        plan.after,
+        RunEvidence(evidence=evidence, today=today, signoff_file=options.signoff_file),
+        lambda tree: contexts(tree, workspace),
+        timeout_seconds=timeout,
+        progress=progress,
+    )
     policy_info = PolicyInfo(
         source=loaded.source,
         trusted=loaded.trusted,
         digest=loaded.digest,
         changed_in_range=release.changed_in_range(POLICY_FILE),
     )
-    decision = decide(
+    decision = judge(
         policy=policy,
         policy_info=policy_info,
-        results=[*results, *unavailable],
-        release=release_info(release, options.mode),
+        results=[*results, *plan.unavailable],
+        release=info,
         today=today,
         tool_version=__version__,
         static=workspace.static,
-        not_run=not_evaluated(policy, [*results, *unavailable], options.shard),
+        shard=options.shard,
         owners=finding_owners(release, results),
     )
     return Evaluation(
@@ -416,6 +466,54 @@ def evaluate_full(options: RunOptions, progress: Progress | None = None) -> Eval
         evidence=evidence,
         today=today,
         static=workspace.static,
+    )
+
+
+def run_evidence(
+    release: ReleaseInfo,
+    *,
+    policy_digest: str,
+    policy: Policy,
+    results: Sequence[CheckResult],
+    static: StaticInputs,
+    today: dt.date,
+) -> EvidenceSummary:
+    """The evidence of the checks phase, which the after-checks phase judges."""
+    return summarise(
+        commit=release.commit,
+        base=release.base,
+        mode=release.mode,
+        policy_digest=policy_digest,
+        policy=policy,
+        results=results,
+        static=static,
+        today=today,
+    )
+
+
+def judge(
+    *,
+    policy: Policy,
+    policy_info: PolicyInfo,
+    results: Sequence[CheckResult],
+    release: ReleaseInfo,
+    today: dt.date,
+    tool_version: str,
+    static: StaticInputs,
+    shard: ShardSpec | None = None,
+    owners: Mapping[str, tuple[str, ...]] | None = None,
+) -> Decision:
+    """The decide phase: the verdict, partial when a complete run has more checks."""
+    return decide(
+        policy=policy,
+        policy_info=policy_info,
+        results=results,
+        release=release,
+        today=today,
+        tool_version=tool_version,
+        static=static,
+        not_run=not_evaluated(policy, results, shard),
+        owners=owners,
     )
 
 

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from releasegate.canonical import canonical_bytes, digest_of
 from releasegate.errors import ConfigError, GitError
 from releasegate.model import Decision, JSONValue
-from releasegate.signoff.canonical import canonical_bytes, digest_of
 from releasegate.snapshot import run_git
 
 if sys.platform != "win32":

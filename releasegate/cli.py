@@ -27,10 +27,8 @@ from rich.progress import Progress as RichProgress
 from rich.progress import SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from releasegate import __version__, adoption, hook
-from releasegate.annotations import render_annotations
 from releasegate.errors import ConfigError, ReleasegateError, UsageError
 from releasegate.files import FileTooLarge, read_capped, write_atomic
-from releasegate.github_outputs import decision_outputs, write_outputs
 from releasegate.model import (
     EXIT_INTERNAL,
     EXIT_PASS,
@@ -56,6 +54,8 @@ from releasegate.reports import (
     render_sarif,
     render_terminal,
 )
+from releasegate.reports.annotations import render_annotations
+from releasegate.reports.github_outputs import decision_outputs, write_outputs
 from releasegate.sharding.merge import judge_merged, merge_parts
 from releasegate.sharding.part import describe_part, render_part
 from releasegate.sharding.partition import ShardSpec

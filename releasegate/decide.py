@@ -15,7 +15,7 @@ from typing_extensions import assert_never
 
 from releasegate.baseline import Baseline
 from releasegate.dedupe import merge_duplicates, reports
-from releasegate.deps.model import canonical
+from releasegate.deps.pins import canonical
 from releasegate.globs import matches
 from releasegate.model import (
     BaselineInfo,
@@ -33,8 +33,8 @@ from releasegate.model import (
 )
 from releasegate.policy import EMBEDDED_POLICY, Policy, Waiver, expiring
 from releasegate.rulepack_files import blocking_defaults
-from releasegate.suppressions import Suppression
-from releasegate.suppressions import apply as apply_suppressions
+from releasegate.suppression_comments import Suppression
+from releasegate.suppression_comments import apply as apply_suppressions
 
 WAIVER_WARNING_DAYS = 14
 UNPINNED_RULE = "releasegate.unpinned-dependency"

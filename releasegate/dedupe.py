@@ -18,7 +18,7 @@ every tool's own report, and is unchanged).
 Reports that something accepts are never merged: one a justified in-code
 suppression waives, one in the baseline, one a policy waiver matches. Each is
 judged on its own, so accepting one tool's report never accepts another tool's
-(``releasegate.suppressions.apply`` also waives a merged finding only when every
+(``releasegate.suppression_comments.apply`` also waives a merged finding only when every
 tool's report is suppressed).
 """
 

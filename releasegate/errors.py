@@ -1,4 +1,9 @@
-"""One error base class; every error a user can hit says what to do about it."""
+"""One error base class; every error a user can hit says what to do about it.
+
+The exit code of each kind is ``exit_code`` (the CLI returns it): 2 when releasegate
+cannot judge (usage, configuration, repository), 1 when the evidence could not be
+collected (a tool, a stage command, the forge).
+"""
 
 from __future__ import annotations
 
@@ -39,3 +44,53 @@ class ToolError(ReleasegateError):
     """
 
     exit_code = 1
+
+
+# --- the quality stages: both become an ``error`` result, which blocks ---------------------
+
+
+class StageError(ToolError):
+    """A stage could not produce trustworthy evidence.
+
+    Its command could not run or timed out, or its results are missing, too
+    large, committed in the change under judgement, or left over from an
+    earlier run.
+    """
+
+
+class ResultFormatError(StageError):
+    """A result file is not what its format says, or is hostile (an XML entity bomb)."""
+
+
+# --- the forge (GitHub): messages never carry the token; each is scrubbed of it before
+# it is raised (``forge.client.Secret.scrub``) ---------------------------------------------
+
+
+class ForgeError(ReleasegateError):
+    """Base class: the forge could not give the evidence a check needs."""
+
+    exit_code = 1
+
+
+class ForgeConfigError(ForgeError):
+    """The environment does not say how to reach the forge (no token, no repository)."""
+
+
+class ForgeUnavailable(ForgeError):
+    """Connection errors, persistent 5xx or rate limits beyond the capped wait."""
+
+
+class ForgeAuthError(ForgeError):
+    """The token was rejected (401) or lacks a permission (403)."""
+
+
+class ForgeNotFound(ForgeError):
+    """404: the resource does not exist, or the token may not see it."""
+
+
+class ForgeResponseError(ForgeError):
+    """An answer that does not have the documented shape, or an unexpected status."""
+
+
+class ForgeUnprocessable(ForgeResponseError):
+    """422: GitHub understood the request but cannot answer it (e.g. an unknown commit)."""

@@ -13,13 +13,14 @@ import git
 from releasegate import __version__
 from releasegate.baseline import Baseline, parse_baseline, render_baseline
 from releasegate.cache import cache_disabled, default_cache_dir
-from releasegate.checks.base import Check, CheckContext, Phase, RunEvidence
+from releasegate.checkapi import Check, CheckContext, Phase, RunEvidence
 from releasegate.checks.quality import quality_checks
 from releasegate.checks.registry import REGISTRY
 from releasegate.context import ReleaseContext, resolve_context
 from releasegate.decide import StaticInputs, decide
 from releasegate.dedupe import reports
 from releasegate.errors import ConfigError, ReleasegateError, ToolError, UsageError
+from releasegate.evidence import EvidenceSummary, summarise
 from releasegate.files import write_atomic
 from releasegate.model import (
     CheckResult,
@@ -45,9 +46,8 @@ from releasegate.review.codeowners import load_codeowners
 from releasegate.runner import Progress, not_supported, run_checks
 from releasegate.scope import select_files
 from releasegate.sharding.partition import ShardSpec
-from releasegate.signoff.evidence import EvidenceSummary, summarise
 from releasegate.snapshot import Snapshot, TreeIssue, tree_entries
-from releasegate.suppressions import find_suppressions
+from releasegate.suppression_comments import find_suppressions
 
 # Stages the policy can require, and whether it does.
 # Stages whose commands are the head's own code: they run after the analysers.

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from releasegate.checks.base import Check, CheckContext
+from releasegate.checkapi import Check, CheckContext
 from releasegate.errors import ReleasegateError
 from releasegate.model import CheckResult, Stage, Status
 from releasegate.procs import ToolRunner

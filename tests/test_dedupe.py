@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from releasegate.dedupe import merge_duplicates
 from releasegate.model import CheckResult, Confidence, Finding, Severity, Stage, Status
-from releasegate.suppressions import Suppression
-from releasegate.suppressions import apply as apply_suppressions
+from releasegate.suppression_comments import Suppression
+from releasegate.suppression_comments import apply as apply_suppressions
 
 
 def _finding(tool: str, rule: str, line: int, cwe: tuple[int, ...], **kw: object) -> Finding:

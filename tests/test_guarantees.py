@@ -41,8 +41,8 @@ from rg_testlib import (
 )
 
 from releasegate.audit import append_record
+from releasegate.errors import ForgeError
 from releasegate.forge.client import ClientSettings, GitHubClient, config_from_env
-from releasegate.forge.errors import ForgeError
 
 # --- helpers ------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from releasegate.checks.base import BaseCheck, CheckContext
+from releasegate.checkapi import BaseCheck, CheckContext
 from releasegate.errors import ToolError
 from releasegate.model import CheckResult, Stage, Status
 from releasegate.policy import Policy

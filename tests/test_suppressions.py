@@ -8,7 +8,7 @@ import pytest
 from rg_testlib import VULNERABLE_APP, GitRepo, check, load_report, releasegate
 
 from releasegate.model import Confidence, Finding, Severity
-from releasegate.suppressions import apply, find_suppressions, parse_comment
+from releasegate.suppression_comments import apply, find_suppressions, parse_comment
 
 
 @pytest.mark.parametrize(

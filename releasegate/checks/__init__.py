@@ -6,7 +6,7 @@ A check never decides the release; ``decide()`` does.
 
 from __future__ import annotations
 
-from releasegate.checks.base import Check, CheckContext
+from releasegate.checkapi import Check, CheckContext
 from releasegate.checks.registry import REGISTRY, checks_for_stage
 
 __all__ = ["REGISTRY", "Check", "CheckContext", "checks_for_stage"]

@@ -58,7 +58,7 @@ from pathlib import Path
 from packaging.specifiers import SpecifierSet
 
 from releasegate.cache import FileResultCache, digest_of
-from releasegate.checks.base import BaseCheck, CheckContext
+from releasegate.checkapi import BaseCheck, CheckContext
 from releasegate.errors import ToolError
 from releasegate.fingerprint import Located, fingerprints, read_source
 from releasegate.interpreters import (

@@ -34,9 +34,11 @@ from pathlib import Path
 
 from git.exc import GitError
 
-from releasegate.checks.base import BaseCheck, CheckContext
+from releasegate.checkapi import BaseCheck, CheckContext
 from releasegate.decide import LIBRARY_RANGE_RULE, UNPINNED_RULE
-from releasegate.deps.model import (
+from releasegate.deps.online import PipAudit
+from releasegate.deps.osv import OfflineService, Unevaluated, load_database
+from releasegate.deps.pins import (
     AdvisoryDBError,
     IndexUse,
     Inventory,
@@ -51,8 +53,6 @@ from releasegate.deps.model import (
     normalise_index,
     trusted_host_matches,
 )
-from releasegate.deps.online import PipAudit
-from releasegate.deps.osv import OfflineService, Unevaluated, load_database
 from releasegate.deps.project import DetectedKind, ProjectKind, detect
 from releasegate.deps.sources import REGISTRY, Tree, collect, kind_of
 from releasegate.errors import ReleasegateError

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from releasegate.checks.base import BaseCheck, Check, CheckContext
+from releasegate.checkapi import BaseCheck, Check, CheckContext
 from releasegate.model import CheckResult, Stage, Status
 from releasegate.policy import Policy
 from releasegate.stages.custom import run_custom_stage

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from releasegate.checkapi import Check
 from releasegate.checks.bandit import BANDIT
-from releasegate.checks.base import Check
 from releasegate.checks.dependencies import DEPENDENCIES
 from releasegate.checks.review import REVIEW
 from releasegate.checks.semgrep import SEMGREP

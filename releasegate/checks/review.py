@@ -23,8 +23,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from releasegate.checks.base import BaseCheck, CheckContext
-from releasegate.errors import ReleasegateError
+from releasegate.checkapi import BaseCheck, CheckContext
+from releasegate.errors import ForgeError, ReleasegateError
 from releasegate.forge.client import (
     ClientSettings,
     Clock,
@@ -33,7 +33,6 @@ from releasegate.forge.client import (
     config_from_env,
     settings_from_env,
 )
-from releasegate.forge.errors import ForgeError
 from releasegate.forge.github import GitHubReviews
 from releasegate.model import CheckResult, JSONValue, Stage, Status
 from releasegate.policy import Policy

@@ -39,7 +39,7 @@ import yaml
 
 from releasegate.boundedyaml import BoundedSafeLoader
 from releasegate.cache import FileResultCache, digest_of
-from releasegate.checks.base import BaseCheck, CheckContext
+from releasegate.checkapi import BaseCheck, CheckContext
 from releasegate.errors import ToolError
 from releasegate.fingerprint import Located, fingerprints, read_source
 from releasegate.model import CheckResult, Confidence, Finding, JSONValue, Severity, Stage, Status

@@ -3,7 +3,7 @@ commit with this exact evidence, until a stated date.
 
 It judges the evidence of the other checks, so it declares the after-checks
 phase: the pipeline runs it *after* them, and ``bind`` gives it the evidence
-summary (``releasegate.signoff.evidence``) of the run, the date and an optional
+summary (``releasegate.evidence``) of the run, the date and an optional
 ``--signoff FILE``. Routes, either of
 which suffices:
 
@@ -12,7 +12,7 @@ which suffices:
   commit and the current evidence digest, not expired
   (``releasegate.signoff.verify``);
 - GitHub (``signoff.github_team``): an approval by an active team member
-  (``releasegate.signoff.github``).
+  (``releasegate.signoff.team``).
 
 ``pass``: a route accepted the release. ``fail``: one reason per failure
 (missing, unknown signer, bad signature, stale commit, stale evidence naming
@@ -33,7 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from releasegate.checks.base import BaseCheck, CheckContext, Phase, RunEvidence
+from releasegate.checkapi import BaseCheck, CheckContext, Phase, RunEvidence
+from releasegate.errors import ForgeError
+from releasegate.evidence import EvidenceSummary
 from releasegate.forge.client import (
     ClientSettings,
     Clock,
@@ -41,12 +43,10 @@ from releasegate.forge.client import (
     config_from_env,
     settings_from_env,
 )
-from releasegate.forge.errors import ForgeError
 from releasegate.model import CheckResult, JSONValue, Stage, Status
 from releasegate.policy import Policy, utc_today
-from releasegate.signoff.evidence import EvidenceSummary
-from releasegate.signoff.github import GitHubSignoffForge, verify_github
 from releasegate.signoff.requirements import signoff_requirements
+from releasegate.signoff.team import GitHubSignoffForge, verify_github
 from releasegate.signoff.verify import RouteOutcome, verify_ssh
 
 NO_SIGNERS = (

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import git
 
-from releasegate.checks.base import BaseCheck, CheckContext
+from releasegate.checkapi import BaseCheck, CheckContext
 from releasegate.model import CheckResult, JSONValue, Stage, Status
 from releasegate.policy import Policy
 from releasegate.scope import select_files
-from releasegate.suppressions import Suppression, suppression_findings
+from releasegate.suppression_comments import Suppression, suppression_findings
 
 MAX_BLAMES = 100
 

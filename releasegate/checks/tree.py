@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from releasegate.checks.base import BaseCheck, CheckContext
+from releasegate.checkapi import BaseCheck, CheckContext
 from releasegate.globs import matches
 from releasegate.model import CheckResult, JSONValue, Stage, Status
 from releasegate.policy import Policy

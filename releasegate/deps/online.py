@@ -52,7 +52,8 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from releasegate.deps.model import (
+from releasegate.deps.osv import DEFAULT_SEVERITY, preferred_id
+from releasegate.deps.pins import (
     PackageAudit,
     ServiceAudit,
     ServiceError,
@@ -62,7 +63,6 @@ from releasegate.deps.model import (
     canonical,
     redact,
 )
-from releasegate.deps.osv import DEFAULT_SEVERITY, preferred_id
 from releasegate.errors import ToolError
 from releasegate.model import JSONValue
 from releasegate.procs import Completed, ToolRunner, first_line

@@ -65,7 +65,7 @@ import yaml
 from packaging.version import InvalidVersion, Version
 
 from releasegate.deps.cvss import base_score, rating
-from releasegate.deps.model import (
+from releasegate.deps.pins import (
     AdvisoryDBError,
     PackageAudit,
     ServiceAudit,

@@ -27,7 +27,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from releasegate.deps.model import SourceError
+from releasegate.deps.pins import SourceError
 from releasegate.deps.sources import parse_toml
 
 # The text of a root file, or None when there is none (or it cannot be read as text).

@@ -77,7 +77,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from releasegate.deps.model import (
+from releasegate.deps.pins import (
     PYPI_INDEX_URLS,
     IndexUse,
     Inventory,

@@ -42,8 +42,7 @@ from urllib.parse import urldefrag, urlencode, urljoin, urlsplit
 import requests
 
 from releasegate import __version__
-from releasegate.forge.errors import (
-    PERMISSIONS_NEEDED,
+from releasegate.errors import (
     ForgeAuthError,
     ForgeConfigError,
     ForgeError,
@@ -55,6 +54,13 @@ from releasegate.forge.errors import (
 from releasegate.model import JSONValue
 from releasegate.redact import MASK as _MASK
 from releasegate.redact import redact
+
+PERMISSIONS_NEEDED = (
+    "the token needs read access to the repository's contents and pull requests "
+    "(fine-grained token or GitHub App: contents: read, pull-requests: read; classic "
+    "token: repo) and, when CODEOWNERS names teams, organization members: read "
+    "(the Actions GITHUB_TOKEN cannot read team members: use a GitHub App token)"
+)
 
 DEFAULT_API_URL = "https://api.github.com"
 ENV_MAX_WAIT = "RELEASEGATE_GITHUB_MAX_WAIT"

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from releasegate.errors import ForgeNotFound, ForgeResponseError, ForgeUnprocessable
 from releasegate.forge.client import GitHubClient
-from releasegate.forge.errors import ForgeNotFound, ForgeResponseError, ForgeUnprocessable
 
 _SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from releasegate.baseline import Baseline
 from releasegate.cache import cache_disabled, default_cache_dir
-from releasegate.checks.base import Check, CheckContext, Phase, RunEvidence
+from releasegate.checkapi import Check, CheckContext, Phase, RunEvidence
 from releasegate.checks.registry import REGISTRY
 from releasegate.context import ReleaseContext, resolve_context
 from releasegate.decide import StaticInputs
@@ -34,7 +34,7 @@ from releasegate.policy import (
 from releasegate.procs import ToolRunner
 from releasegate.sharding.part import Part, load_part
 from releasegate.sharding.partition import PARTITION, sharded
-from releasegate.suppressions import Suppression
+from releasegate.suppression_comments import Suppression
 
 
 def _check_same_run(parts: Sequence[Part]) -> None:

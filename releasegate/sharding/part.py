@@ -11,7 +11,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from releasegate.baseline import Baseline, BaselineEntry
-from releasegate.checks.base import Phase
+from releasegate.canonical import digest_of, sha256_digest
+from releasegate.checkapi import Phase
 from releasegate.errors import UsageError
 from releasegate.files import FileTooLarge, read_capped
 from releasegate.model import (
@@ -33,8 +34,7 @@ from releasegate.policy import (
 )
 from releasegate.reports.json_report import finding_dict
 from releasegate.sharding.partition import ShardSpec
-from releasegate.signoff.canonical import digest_of, sha256_digest
-from releasegate.suppressions import Suppression
+from releasegate.suppression_comments import Suppression
 
 PART_SCHEMA = "releasegate-shard/1"
 MAX_PART_BYTES = 256 * 1024 * 1024

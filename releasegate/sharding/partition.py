@@ -8,7 +8,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from releasegate.checks.base import BaseCheck, Check, CheckContext, Phase
+from releasegate.checkapi import BaseCheck, Check, CheckContext, Phase
 from releasegate.checks.tree import TREE
 from releasegate.errors import UsageError
 from releasegate.model import (

@@ -22,7 +22,6 @@ from urllib.parse import urlsplit, urlunsplit
 import git
 
 from releasegate import __version__
-from releasegate.attestation import build_vsa
 from releasegate.audit import (
     DEFAULT_AUDIT_LOG,
     Anchor,
@@ -42,14 +41,15 @@ from releasegate.audit import (
 from releasegate.context import ReleaseContext, open_repo
 from releasegate.decide import SUPPRESSION_SIGNOFF_RULE
 from releasegate.errors import ReleasegateError, UsageError
-from releasegate.evidence import INDEX, PackFile, index_markdown
 from releasegate.files import write_atomic
 from releasegate.model import EXIT_BLOCK, EXIT_PASS, Decision, Mode, Verdict, verdict_exit_code
 from releasegate.pipeline import Evaluation, RunOptions, evaluate_full
 from releasegate.policy import POLICY_FILE
 from releasegate.procs import ToolRunner
 from releasegate.reports import render_json, render_markdown, render_sarif
+from releasegate.reports.attestation import build_vsa
 from releasegate.reports.escape import terminal_text
+from releasegate.reports.evidence_index import INDEX, PackFile, index_markdown
 from releasegate.signoff.notes import NOTES_REF, read_note, write_note
 from releasegate.signoff.requirements import signoff_requirements
 from releasegate.signoff.ssh import ATTESTATION_NAMESPACE, public_key, sign, verify

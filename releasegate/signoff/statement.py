@@ -29,15 +29,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from releasegate.errors import ReleasegateError
-from releasegate.model import JSONValue
-from releasegate.signoff.canonical import (
+from releasegate.canonical import (
     canonical_bytes,
     digest_of,
     hex_of,
     is_sha256_digest,
     sha256_digest,
 )
+from releasegate.errors import ReleasegateError
+from releasegate.model import JSONValue
 from releasegate.signoff.ssh import armor, unarmor
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from releasegate.context import ReleaseContext
 from releasegate.errors import ConfigError, ReleasegateError
+from releasegate.evidence import EvidenceSummary, describe_changes, summarise_changes
 from releasegate.model import JSONValue
 from releasegate.procs import ToolRunner
-from releasegate.signoff.evidence import EvidenceSummary, describe_changes, summarise_changes
 from releasegate.signoff.notes import FETCH_HINT, NOTES_REF, noted_commits, read_blob
 from releasegate.signoff.ssh import Outcome, verify
 from releasegate.signoff.statement import (

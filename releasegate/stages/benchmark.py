@@ -40,8 +40,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from releasegate.errors import ResultFormatError
 from releasegate.model import JSONValue
-from releasegate.stages.errors import ResultFormatError
 
 BASELINE_FORMAT = "releasegate-perf-baseline"
 BASELINE_VERSION = 1

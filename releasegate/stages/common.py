@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from releasegate.checks.base import CheckContext
+from releasegate.checkapi import CheckContext
 from releasegate.errors import ReleasegateError
 from releasegate.model import CheckResult, JSONValue, Stage, Status
 from releasegate.policy import StageDefinition

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from releasegate.checks.base import CheckContext
+from releasegate.checkapi import CheckContext
+from releasegate.errors import StageError
 from releasegate.fingerprint import Located, fingerprints, read_source
 from releasegate.model import CheckResult, Confidence, Finding, JSONValue, Severity, Stage, Status
 from releasegate.policy import CustomStage
 from releasegate.stages.common import MAX_LISTED, Evidence, collect, guarded, plural
-from releasegate.stages.errors import StageError
 from releasegate.stages.functional import run_tests_stage
-from releasegate.stages.sarif import LEVELS, SarifResult, parse_sarif
+from releasegate.stages.sarif_input import LEVELS, SarifResult, parse_sarif
 
 
 def severity_of(result: SarifResult) -> Severity:

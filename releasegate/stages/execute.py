@@ -27,13 +27,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from releasegate.checks.base import CheckContext
-from releasegate.errors import ToolError
+from releasegate.checkapi import CheckContext
+from releasegate.errors import StageError, ToolError
 from releasegate.files import FileTooLarge, read_capped
 from releasegate.model import JSONValue
 from releasegate.redact import redact
 from releasegate.stages.environment import stage_environment
-from releasegate.stages.errors import StageError
 
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 TAIL_LINES = 20

@@ -10,7 +10,8 @@
 
 from __future__ import annotations
 
-from releasegate.checks.base import CheckContext
+from releasegate.checkapi import CheckContext
+from releasegate.errors import StageError
 from releasegate.model import CheckResult, JSONValue, Stage, Status
 from releasegate.policy import CustomStage, FunctionalStage
 from releasegate.stages.common import (
@@ -22,7 +23,6 @@ from releasegate.stages.common import (
     named,
     plural,
 )
-from releasegate.stages.errors import StageError
 from releasegate.stages.execute import ResultFile, read_run_file, run_command, run_directory
 from releasegate.stages.junit import CaseResult, JUnitReport, Outcome, parse_junit
 from releasegate.stages.suite import find_test_suite, pytest_argv

@@ -24,7 +24,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as _defused  # type: ignore[import-untyped]
 from defusedxml import DefusedXmlException
 
-from releasegate.stages.errors import ResultFormatError
+from releasegate.errors import ResultFormatError
 
 MESSAGE_CHARS = 300
 _RERUN_TAGS = frozenset({"rerunFailure", "rerunError", "flakyFailure", "flakyError"})

@@ -8,7 +8,8 @@ the rule that separates a regression from noise.
 
 from __future__ import annotations
 
-from releasegate.checks.base import CheckContext
+from releasegate.checkapi import CheckContext
+from releasegate.errors import StageError
 from releasegate.model import CheckResult, Stage, Status
 from releasegate.policy import PerformanceStage
 from releasegate.stages.benchmark import (
@@ -18,7 +19,6 @@ from releasegate.stages.benchmark import (
     parse_perf_baseline,
 )
 from releasegate.stages.common import Evidence, collect, guarded
-from releasegate.stages.errors import StageError
 
 NAME = "performance"
 RULE = (

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from releasegate.checks.base import CheckContext
+from releasegate.checkapi import CheckContext
+from releasegate.errors import StageError
 from releasegate.model import CheckResult, JSONValue, Stage, Status
 from releasegate.policy import StabilityStage
 from releasegate.stages.common import MAX_LISTED, MAX_NAMED_IN_REASON, Evidence, guarded, plural
-from releasegate.stages.errors import StageError
 from releasegate.stages.execute import (
     read_result_file,
     read_run_file,

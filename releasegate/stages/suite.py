@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from releasegate.stages.errors import StageError
+from releasegate.errors import StageError
 
 _CONFIG_MARKERS: dict[str, tuple[bytes, ...]] = {
     "pytest.ini": (),

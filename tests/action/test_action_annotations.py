@@ -9,15 +9,6 @@ from pathlib import Path
 
 from rg_testlib import GitRepo, releasegate
 
-from releasegate.annotations import (
-    MAX_ERRORS,
-    MAX_WARNINGS,
-    Annotation,
-    escape_data,
-    escape_property,
-    render_annotations,
-)
-from releasegate.github_outputs import format_outputs
 from releasegate.model import (
     CheckResult,
     Confidence,
@@ -33,6 +24,15 @@ from releasegate.model import (
     Status,
     Verdict,
 )
+from releasegate.reports.annotations import (
+    MAX_ERRORS,
+    MAX_WARNINGS,
+    Annotation,
+    escape_data,
+    escape_property,
+    render_annotations,
+)
+from releasegate.reports.github_outputs import format_outputs
 
 HOSTILE = '"; echo pwned # ::set-output name=x::y %0A::error::injected\r\n::warning::two'
 # A workflow command: "::name" then optional " props" then "::" then data, one line.

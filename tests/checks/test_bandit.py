@@ -19,6 +19,7 @@ import pytest
 from rg_testlib import newer_python
 
 from releasegate.cache import FileResultCache
+from releasegate.checkapi import CheckContext
 from releasegate.checks import bandit as bandit_check
 from releasegate.checks.bandit import (
     BANDIT,
@@ -30,7 +31,6 @@ from releasegate.checks.bandit import (
     parse_report,
     shard_count,
 )
-from releasegate.checks.base import CheckContext
 from releasegate.context import resolve_context
 from releasegate.interpreters import ENV_VAR
 from releasegate.model import (

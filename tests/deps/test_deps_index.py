@@ -23,7 +23,7 @@ import pytest
 from deps_helpers import snapshot
 from rg_testlib import GitRepo, check, load_report, releasegate
 
-from releasegate.deps.model import redact
+from releasegate.deps.pins import redact
 
 RULE = "releasegate.nondefault-index"
 TOKEN = "s3cr3t-t0ken"

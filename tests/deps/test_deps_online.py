@@ -8,7 +8,6 @@ import pytest
 from deps_helpers import DATA, closed_port, osv_service, reference_audit, snapshot
 from packaging.version import Version
 
-from releasegate.deps.model import ServiceError, ServiceUnreachable
 from releasegate.deps.online import (
     PipAudit,
     Reported,
@@ -17,6 +16,7 @@ from releasegate.deps.online import (
     smallest_upgrade,
     to_vulnerabilities,
 )
+from releasegate.deps.pins import ServiceError, ServiceUnreachable
 from releasegate.procs import Completed, ToolRunner
 
 CAPTURED = DATA / "pip-audit"

@@ -14,8 +14,8 @@ from deps_helpers import reference_audit, snapshot
 from packaging.version import Version
 
 from releasegate.deps.cvss import base_score, rating
-from releasegate.deps.model import AdvisoryDBError
 from releasegate.deps.osv import AdvisoryDatabase, load_database, preferred_id
+from releasegate.deps.pins import AdvisoryDBError
 from releasegate.model import Severity
 
 

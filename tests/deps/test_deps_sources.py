@@ -10,7 +10,7 @@ import pytest
 from deps_helpers import copy_project
 from packaging.version import Version
 
-from releasegate.deps.model import Inventory, SourceKind
+from releasegate.deps.pins import Inventory, SourceKind
 from releasegate.deps.sources import collect, kind_of, logical_lines
 
 if sys.version_info >= (3, 11):

@@ -27,21 +27,21 @@ from fakegithub import (
 )
 from rg_testlib import GitRepo
 
-from releasegate.checks.base import CheckContext
+from releasegate.checkapi import CheckContext
 from releasegate.checks.review import ReviewCheck
 from releasegate.context import resolve_context
-from releasegate.forge.client import (
-    ClientSettings,
-    GitHubClient,
-    Secret,
-    config_from_env,
-)
-from releasegate.forge.errors import (
+from releasegate.errors import (
     ForgeAuthError,
     ForgeConfigError,
     ForgeError,
     ForgeResponseError,
     ForgeUnavailable,
+)
+from releasegate.forge.client import (
+    ClientSettings,
+    GitHubClient,
+    Secret,
+    config_from_env,
 )
 from releasegate.model import CheckResult, Stage, Status
 from releasegate.policy import parse_policy

@@ -13,11 +13,11 @@ import pytest
 from fakegithub import ALICE, BOB, TOKEN, FakeGitHub, FakePull, Fault, Forge, policy_text
 from rg_testlib import GitRepo
 
-from releasegate.checks.base import CheckContext
+from releasegate.checkapi import CheckContext
 from releasegate.checks.review import ReviewCheck
 from releasegate.context import resolve_context
+from releasegate.errors import ForgeResponseError
 from releasegate.forge.client import ClientSettings, GitHubClient, config_from_env
-from releasegate.forge.errors import ForgeResponseError
 from releasegate.model import Status
 from releasegate.policy import parse_policy
 from releasegate.procs import ToolRunner

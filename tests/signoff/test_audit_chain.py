@@ -12,7 +12,7 @@ import pytest
 from rg_testlib import GitRepo, releasegate
 
 from releasegate.audit import GENESIS, seal, verify_chain
-from releasegate.signoff.canonical import canonical_bytes, digest_of
+from releasegate.canonical import canonical_bytes, digest_of
 
 
 def gate_run(repo: GitRepo, log: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -8,7 +8,9 @@ import json
 
 import pytest
 
+from releasegate.canonical import canonical_bytes, digest_of
 from releasegate.decide import StaticInputs
+from releasegate.evidence import describe_changes, summarise
 from releasegate.model import (
     CheckResult,
     Confidence,
@@ -20,8 +22,6 @@ from releasegate.model import (
     Status,
 )
 from releasegate.policy import parse_policy
-from releasegate.signoff.canonical import canonical_bytes, digest_of
-from releasegate.signoff.evidence import describe_changes, summarise
 from releasegate.signoff.ssh import armor
 from releasegate.signoff.statement import SignedSignoff, SignoffFormatError, SignoffStatement
 

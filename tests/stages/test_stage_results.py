@@ -14,10 +14,10 @@ import rg_cli
 from rg_testlib import GitRepo, releasegate
 from stage_helpers import stage, with_policy, write_untracked
 
+from releasegate.errors import ResultFormatError
 from releasegate.stages.benchmark import parse_benchmark_json, parse_perf_baseline
-from releasegate.stages.errors import ResultFormatError
 from releasegate.stages.junit import parse_junit
-from releasegate.stages.sarif import parse_sarif
+from releasegate.stages.sarif_input import parse_sarif
 
 # "Billion laughs": expanding &lol9; would take about 3 GB.
 BILLION_LAUGHS = b"""<?xml version="1.0"?>

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from releasegate.stages.errors import ResultFormatError
+from releasegate.errors import ResultFormatError
 
 LEVELS = ("none", "note", "warning", "error")
 _TEXT_CHARS = 500

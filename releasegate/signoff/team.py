@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import quote
 
+from releasegate.errors import ForgeError, ForgeResponseError
 from releasegate.forge.client import GitHubClient
-from releasegate.forge.errors import ForgeError, ForgeResponseError
 from releasegate.forge.github import GitHubReviews, Membership, PullRequest, Review, ReviewState
 from releasegate.model import JSONValue
 from releasegate.signoff.verify import MISSING, UNKNOWN_SIGNER, RouteOutcome

@@ -20,12 +20,12 @@ from typing import ClassVar, Protocol
 from typing_extensions import Self
 
 from releasegate.context import ReleaseContext
+from releasegate.evidence import EvidenceSummary
 from releasegate.model import CheckResult, Stage
 from releasegate.policy import Policy
 from releasegate.procs import ToolRunner
-from releasegate.signoff.evidence import EvidenceSummary
 from releasegate.snapshot import TreeIssue
-from releasegate.suppressions import Suppression
+from releasegate.suppression_comments import Suppression
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,8 +18,8 @@ import datetime as dt
 from collections.abc import Sequence
 
 from releasegate import __version__
+from releasegate.canonical import hex_of
 from releasegate.model import Decision, JSONValue, Stage, Status, Verdict
-from releasegate.signoff.canonical import hex_of
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 VSA_PREDICATE_TYPE = "https://slsa.dev/verification_summary/v1"

@@ -1,17 +1,21 @@
 """One error base class; every error a user can hit says what to do about it.
 
-The exit code of each kind is ``exit_code`` (the CLI returns it): 2 when releasegate
-cannot judge (usage, configuration, repository), 1 when the evidence could not be
-collected (a tool, a stage command, the forge).
+The CLI exits with the ``exit_code`` of the error that stopped a command (the codes
+are ``releasegate.model``'s): 2 (``EXIT_USAGE``) when releasegate cannot judge
+(usage, configuration, the repository); 1 (``EXIT_BLOCK``) when evidence could not be
+collected (a tool, the forge). Inside a check, a ``ToolError`` or ``ForgeError``
+becomes an ``error`` result instead, which blocks the release.
 """
 
 from __future__ import annotations
+
+from releasegate.model import EXIT_BLOCK, EXIT_USAGE
 
 
 class ReleasegateError(Exception):
     """Base class. ``str(err)`` is a one-line cause; ``diagnostics()`` adds what to do."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -40,10 +44,10 @@ class GitError(ReleasegateError):
 class ToolError(ReleasegateError):
     """An external tool is missing, crashed, timed out or printed something unusable.
 
-    Raised inside checks only; the runner turns it into an ``error`` result.
+    Inside a check, the runner turns it into an ``error`` result.
     """
 
-    exit_code = 1
+    exit_code = EXIT_BLOCK
 
 
 # --- the quality stages: both become an ``error`` result, which blocks ---------------------
@@ -69,7 +73,7 @@ class ResultFormatError(StageError):
 class ForgeError(ReleasegateError):
     """Base class: the forge could not give the evidence a check needs."""
 
-    exit_code = 1
+    exit_code = EXIT_BLOCK
 
 
 class ForgeConfigError(ForgeError):

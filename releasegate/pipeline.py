@@ -8,20 +8,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import git
-
 from releasegate import __version__
-from releasegate.baseline import Baseline, parse_baseline, render_baseline
+from releasegate.baseline import Baseline, parse_baseline
 from releasegate.cache import cache_disabled, default_cache_dir
 from releasegate.checkapi import Check, CheckContext, Phase, RunEvidence
 from releasegate.checks.quality import quality_checks
 from releasegate.checks.registry import REGISTRY
 from releasegate.context import ReleaseContext, resolve_context
 from releasegate.decide import StaticInputs, decide
-from releasegate.dedupe import reports
-from releasegate.errors import ConfigError, ReleasegateError, ToolError, UsageError
+from releasegate.errors import ConfigError, ReleasegateError, UsageError
 from releasegate.evidence import EvidenceSummary, summarise
-from releasegate.files import write_atomic
 from releasegate.model import (
     CheckResult,
     Decision,
@@ -536,66 +532,3 @@ def finding_owners(
         if found:
             owners[path] = found
     return owners
-
-
-BASELINED_TOOLS = frozenset({"bandit", "semgrep"})
-
-
-@dataclass(frozen=True, kw_only=True)
-class BaselineWritten:
-    path: Path
-    entries: int
-    added: int
-    dropped: int
-
-
-def write_baseline(
-    options: RunOptions, *, reason: str, owner: str | None, output: Path | None
-) -> BaselineWritten:
-    """Run the static stage on the head and record its findings as the baseline."""
-    evaluation = evaluate_full(options)
-    decision, release, loaded = evaluation.decision, evaluation.release, evaluation.loaded
-    failed = [c for c in decision.checks if c.stage is Stage.STATIC and c.status is Status.ERROR]
-    if failed:
-        causes = "; ".join(r.message for c in failed for r in c.reasons)
-        raise ToolError(f"cannot write a baseline while a static check errors: {causes}")
-    target = output or release.root / loaded.policy.static.baseline
-    previous = None
-    if target.is_file():
-        try:
-            previous = parse_baseline(target.read_bytes(), str(target))
-        except ConfigError:
-            previous = None  # unreadable: rewritten from scratch
-    # A finding several tools reported is one finding, but each tool's report is
-    # recorded: a later run of one tool alone (--only bandit) still matches it.
-    findings = [
-        report
-        for f in decision.findings
-        if f.tool in BASELINED_TOOLS and not f.waived
-        for report in reports(f)
-        if report.tool in BASELINED_TOOLS
-    ]
-    who = owner or _git_user(release) or "unknown"
-    text = render_baseline(
-        findings,
-        previous=previous,
-        owner=who,
-        reason=reason,
-        today=options.today or utc_today(),
-        commit=release.head,
-        generated_by=f"releasegate {__version__}",
-    )
-    write_atomic(target, text)
-    old = set(previous.entries) if previous else set()
-    new = {f.fingerprint for f in findings}
-    return BaselineWritten(
-        path=target, entries=len(new), added=len(new - old), dropped=len(old - new)
-    )
-
-
-def _git_user(release: ReleaseContext) -> str | None:
-    try:
-        email = str(release.repo.git.config("user.email")).strip()
-    except git.GitCommandError:
-        return None
-    return email or None

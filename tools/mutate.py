@@ -156,7 +156,7 @@ MUTANTS = (
     ),
     Mutant(
         "an untrusted base's policy governs",
-        "releasegate/engine.py",
+        "releasegate/pipeline.py",
         "    if not release.base_trusted:\n",
         "    if False:\n",
         ("tests/test_failopen_tree.py::test_an_orphan_branch_does_not_govern_itself",),
@@ -170,10 +170,10 @@ MUTANTS = (
     ),
     Mutant(
         "head code runs with the analysers",
-        "releasegate/engine.py",
-        "    head_code = [c for c in checks if c.stage in HEAD_CODE_STAGES]\n"
-        "    checks = [c for c in checks if c.stage not in HEAD_CODE_STAGES]\n",
-        "    head_code: list[Check] = []\n",
+        "releasegate/pipeline.py",
+        "        analysers=tuple(c for c in checks if c.stage not in HEAD_CODE_STAGES),\n"
+        "        head_code=tuple(c for c in checks if c.stage in HEAD_CODE_STAGES),\n",
+        "        analysers=tuple(checks),\n        head_code=(),\n",
         ("tests/test_failopen_tree.py::test_a_stage_command_cannot_change_what_the_scanners_read",),
     ),
     Mutant(
@@ -233,7 +233,7 @@ MUTANTS = (
     ),
     Mutant(
         "a truncated audit log verifies",
-        "releasegate/signoff/commands.py",
+        "releasegate/cli/signing.py",
         "            problem = anchor_problem(lines, expected, source)\n",
         "            problem = None\n",
         (
@@ -242,7 +242,7 @@ MUTANTS = (
     ),
     Mutant(
         "the verdict is lost when an output fails",
-        "releasegate/cli.py",
+        "releasegate/cli/outputs.py",
         "    return EXIT_USAGE if failures else verdict_exit_code(decision.verdict)\n",
         "    return verdict_exit_code(decision.verdict)\n",
         (

@@ -1,33 +1,22 @@
-"""The CLI layer of sign-off, audit trail, attestation and evidence pack.
-
-``releasegate signoff``, ``releasegate audit verify``, ``releasegate evidence``,
-and what ``releasegate run`` does after judging (``--attestation``, the audit
-record). Like ``releasegate.cli``, this layer is the only one that writes files.
-"""
+"""``releasegate signoff``, ``releasegate audit verify | repair`` and
+``releasegate evidence``."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import datetime as dt
-import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
-from urllib.parse import urlsplit, urlunsplit
-
-import git
 
 from releasegate import __version__
 from releasegate.audit import (
     DEFAULT_AUDIT_LOG,
     Anchor,
     anchor_problem,
-    append_record,
-    gate_record,
     parse_expected,
     read_anchor,
     read_lines,
@@ -36,23 +25,31 @@ from releasegate.audit import (
     signoff_used,
     torn_tail,
     verify_chain,
-    who_and_where,
 )
+from releasegate.cli.options import Parser, add_range_arguments, audit_arguments, run_options
+from releasegate.cli.outputs import attestation_text, git_config, record, write_attestation_file
 from releasegate.context import ReleaseContext, open_repo
 from releasegate.decide import SUPPRESSION_SIGNOFF_RULE
 from releasegate.errors import ReleasegateError, UsageError
 from releasegate.files import write_atomic
-from releasegate.model import EXIT_BLOCK, EXIT_PASS, Decision, Mode, Verdict, verdict_exit_code
-from releasegate.pipeline import Evaluation, RunOptions, evaluate_full
-from releasegate.policy import POLICY_FILE
+from releasegate.model import (
+    EXIT_BLOCK,
+    EXIT_PASS,
+    Verdict,
+    verdict_exit_code,
+)
+from releasegate.pipeline import Evaluation, evaluate_full
 from releasegate.procs import ToolRunner
-from releasegate.reports import render_json, render_markdown, render_sarif
-from releasegate.reports.attestation import build_vsa
+from releasegate.reports import (
+    render_json,
+    render_markdown,
+    render_sarif,
+)
 from releasegate.reports.escape import terminal_text
 from releasegate.reports.evidence_index import INDEX, PackFile, index_markdown
 from releasegate.signoff.notes import NOTES_REF, read_note, write_note
 from releasegate.signoff.requirements import signoff_requirements
-from releasegate.signoff.ssh import ATTESTATION_NAMESPACE, public_key, sign, verify
+from releasegate.signoff.ssh import public_key, sign, verify
 from releasegate.signoff.statement import (
     SignedSignoff,
     SignoffFormatError,
@@ -62,88 +59,10 @@ from releasegate.signoff.statement import (
 )
 from releasegate.signoff.verify import allowed_signers_at_base
 
-_Parser = TypeVar("_Parser", bound=argparse.ArgumentParser)
-
 DEFAULT_DAYS = 14
 
 
-# --- arguments -----------------------------------------------------------------------------
-
-
-def add_range_arguments(parser: argparse.ArgumentParser) -> None:
-    """What a run judges and how: shared by run, signoff and evidence, which must agree.
-
-    (The check selection and mode are part of the evidence a sign-off binds.)
-    """
-    parser.add_argument("--repo", type=Path, default=Path(), help="repository (default: .)")
-    parser.add_argument("--base", help="base of the range (default: previous release tag, ...)")
-    parser.add_argument("--head", help="commit to judge (default: HEAD)")
-    parser.add_argument(
-        "--only",
-        default="",
-        help="comma-separated check ids or stage names (static, dependencies, review, "
-        "functional, performance, stability, signoff, custom) or names of custom stages "
-        "of the policy",
-    )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        help="policy file for local experiments (untrusted; releases are judged by the "
-        f"{POLICY_FILE} of the base commit)",
-    )
-    parser.add_argument(
-        "--mode",
-        choices=[mode.value for mode in Mode],
-        default=Mode.RELEASE.value,
-        help="release (default): judge the whole head tree; pull-request: judge the files "
-        "changed in base..head, and block only on findings not in the baseline",
-    )
-    parser.add_argument(
-        "--advisory-db",
-        type=Path,
-        help="audit dependencies offline against this OSV advisory directory "
-        "(overrides dependencies.advisory_db)",
-    )
-    parser.add_argument(
-        "--no-cache", action="store_true", help="do not read or write the per-file result cache"
-    )
-
-
-def _audit_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--audit-log",
-        type=Path,
-        help="append the decision to this hash-chained JSON-lines log "
-        "(default: releasegate/audit.jsonl inside the repository's git directory)",
-    )
-    parser.add_argument(
-        "--no-audit", action="store_true", help="do not record the decision in the audit log"
-    )
-
-
-def add_run_arguments(run: argparse.ArgumentParser) -> None:
-    """The sign-off, attestation and audit options of ``releasegate run``."""
-    run.add_argument(
-        "--signoff",
-        type=Path,
-        help="a sign-off file (`releasegate signoff --output FILE`) instead of the git note "
-        f"in {NOTES_REF}",
-    )
-    run.add_argument(
-        "--attestation",
-        type=Path,
-        help="write an in-toto Statement with a SLSA verification summary (VSA) here",
-    )
-    run.add_argument(
-        "--attestation-key",
-        type=Path,
-        help="sign the attestation with this SSH key (ssh-keygen -Y sign, namespace "
-        f"{ATTESTATION_NAMESPACE}) into ATTESTATION.sig",
-    )
-    _audit_arguments(run)
-
-
-def add_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
+def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     signoff = sub.add_parser(
         "signoff",
         help="sign off the release as a security reviewer (SSH-signed, stored as a git note)",
@@ -199,140 +118,14 @@ def add_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
     evidence.add_argument(
         "--attestation-key", type=Path, help="sign the attestation with this SSH key"
     )
-    _audit_arguments(evidence)
-
-
-# --- helpers -------------------------------------------------------------------------------
-
-
-def run_options(args: argparse.Namespace, *, without_signoff: bool = False) -> RunOptions:
-    """The RunOptions of a `run`-like command line (run, signoff, evidence)."""
-    only = tuple(part.strip() for part in args.only.split(",") if part.strip())
-    return RunOptions(
-        repo=args.repo,
-        base=args.base,
-        head=args.head,
-        only=only,
-        config=args.config,
-        mode=Mode(args.mode),
-        use_cache=not args.no_cache,
-        advisory_db=args.advisory_db,
-        signoff_file=getattr(args, "signoff", None),
-        without_signoff=without_signoff,
-    )
-
-
-def _git_config(release: ReleaseContext, key: str) -> str | None:
-    try:
-        value = str(release.repo.git.config("--get", key)).strip()
-    except git.GitCommandError:
-        return None
-    return value or None
-
-
-def _strip_credentials(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme and parts.netloc and "@" in parts.netloc:
-        host = parts.netloc.rsplit("@", 1)[1]
-        return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-    return url
-
-
-def repository_uri(release: ReleaseContext, environ: Mapping[str, str]) -> str:
-    """Where the repository lives: GitHub's URL in Actions, else origin's, else the path."""
-    server, repository = environ.get("GITHUB_SERVER_URL"), environ.get("GITHUB_REPOSITORY")
-    if server and repository:
-        return f"{server.rstrip('/')}/{repository}"
-    origin = _git_config(release, "remote.origin.url")
-    if origin:
-        return _strip_credentials(origin)
-    return str(release.root)
-
-
-def _policy_uri(evaluation: Evaluation, repo_uri: str) -> str:
-    release, loaded = evaluation.release, evaluation.loaded
-    if not loaded.trusted:
-        return "file:" + loaded.source.removesuffix(" (--config, untrusted)")
-    if release.base is not None and release.show(release.base, POLICY_FILE) is not None:
-        return f"git+{repo_uri}@{release.base}#{POLICY_FILE}"
-    return f"releasegate:embedded-default-policy@{__version__}"
-
-
-def _signoff_source(decision: Decision) -> tuple[str, str] | None:
-    used = signoff_used(decision)
-    if not isinstance(used, dict):
-        return None
-    digest = used.get("statement_digest")
-    if not isinstance(digest, str):
-        return None
-    source = str(used.get("source") or "")
-    if source.startswith("file "):
-        return "file:" + source.removeprefix("file "), digest
-    return f"git+notes:{NOTES_REF}@{decision.release.commit}", digest
-
-
-def _attestation(evaluation: Evaluation, now: dt.datetime) -> str:
-    decision = evaluation.decision
-    repo_uri = repository_uri(evaluation.release, os.environ)
-    signoff = _signoff_source(decision)
-    document = build_vsa(
-        decision,
-        resource_uri=f"git+{repo_uri}@{decision.release.commit}",
-        policy_uri=_policy_uri(evaluation, repo_uri),
-        evidence_digest=evaluation.evidence.digest,
-        time_verified=now,
-        input_attestations=[signoff] if signoff is not None else [],
-    )
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
-
-
-def _write_attestation(path: Path, text: str, key: Path | None) -> None:
-    data = text.encode("utf-8")
-    write_atomic(path, data)
-    if key is not None:
-        write_atomic(
-            path.with_name(path.name + ".sig"),
-            sign(key, data, namespace=ATTESTATION_NAMESPACE),
-        )
-
-
-def _audit_path(args: argparse.Namespace, repo: git.Repo) -> Path:
-    explicit: Path | None = args.audit_log
-    if explicit is not None:
-        return explicit
-    return Path(repo.common_dir).resolve() / DEFAULT_AUDIT_LOG
-
-
-def record(args: argparse.Namespace, evaluation: Evaluation) -> Path | None:
-    """Append the run's audit record (unless ``--no-audit``)."""
-    if args.no_audit:
-        return None
-    now = dt.datetime.now(dt.timezone.utc)
-    path = _audit_path(args, evaluation.release.repo)
-    body = gate_record(
-        evaluation.decision,
-        evidence_digest=evaluation.evidence.digest,
-        time=now,
-        who=who_and_where(os.environ),
-    )
-    append_record(path, body, anchor_in=evaluation.release.git_dir)
-    return path
-
-
-def write_attestation(args: argparse.Namespace, evaluation: Evaluation) -> None:
-    """``--attestation FILE`` (signed with ``--attestation-key`` when given)."""
-    now = dt.datetime.now(dt.timezone.utc)
-    _write_attestation(args.attestation, _attestation(evaluation, now), args.attestation_key)
-
-
-# --- releasegate signoff -------------------------------------------------------------------
+    audit_arguments(evidence)
 
 
 def _signing_key(args: argparse.Namespace, release: ReleaseContext) -> tuple[Path, bool]:
     """(key file, whether it is a temporary file holding a ``key::`` literal)."""
     if args.key is not None:
         return Path(args.key).expanduser(), False
-    configured = _git_config(release, "user.signingkey")
+    configured = git_config(release, "user.signingkey")
     if configured is None:
         raise UsageError(
             "no signing key: pass --key FILE or set git config user.signingkey",
@@ -364,7 +157,7 @@ def _expiry(args: argparse.Namespace, today: dt.date) -> dt.date:
 
 def _principal(args: argparse.Namespace, comment: str, release: ReleaseContext) -> str:
     candidates = [args.principal, comment.split(maxsplit=1)[0] if comment.strip() else None]
-    candidates.append(_git_config(release, "user.email"))
+    candidates.append(git_config(release, "user.email"))
     for candidate in candidates:
         if candidate:
             try:
@@ -536,9 +329,6 @@ def cmd_signoff(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
-# --- releasegate audit verify --------------------------------------------------------------
-
-
 def cmd_audit(args: argparse.Namespace) -> int:
     git_dir: Path | None
     path = args.audit_log
@@ -586,8 +376,6 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(f"{path}: not intact: {report.records} records do not match what was recorded")
     return EXIT_BLOCK
 
-
-# --- releasegate evidence ------------------------------------------------------------------
 
 _PROVES = {
     "report.json": "The decision and every reason for it: the checks that ran, their "
@@ -644,8 +432,8 @@ def cmd_evidence(args: argparse.Namespace) -> int:
         if signed is not None:
             put("signoff-statement.json", signed.payload)
             put("signoff-statement.json.sig", signed.signature)
-    attestation = _attestation(evaluation, now)
-    _write_attestation(out / "attestation.json", attestation, args.attestation_key)
+    attestation = attestation_text(evaluation, now)
+    write_attestation_file(out / "attestation.json", attestation, args.attestation_key)
     written.append("attestation.json")
     if args.attestation_key is not None:
         written.append("attestation.json.sig")

@@ -1,0 +1,321 @@
+"""What a judging command writes after the verdict: the reports, the GitHub Actions
+summary and outputs, the attestation and the audit record. Nothing an output can do
+loses the verdict or the record."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import git
+from rich.console import Console
+from rich.progress import Progress as RichProgress
+from rich.progress import SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
+from releasegate import __version__
+from releasegate.audit import (
+    DEFAULT_AUDIT_LOG,
+    append_record,
+    gate_record,
+    signoff_used,
+    who_and_where,
+)
+from releasegate.context import ReleaseContext
+from releasegate.errors import ReleasegateError, UsageError
+from releasegate.files import write_atomic
+from releasegate.model import (
+    EXIT_USAGE,
+    CheckResult,
+    Decision,
+    verdict_exit_code,
+)
+from releasegate.pipeline import Evaluation
+from releasegate.policy import (
+    POLICY_FILE,
+)
+from releasegate.reports import (
+    LinkBase,
+    render_json,
+    render_markdown,
+    render_sarif,
+    render_terminal,
+)
+from releasegate.reports.annotations import render_annotations
+from releasegate.reports.attestation import build_vsa
+from releasegate.reports.github_outputs import decision_outputs, write_outputs
+from releasegate.signoff.notes import NOTES_REF
+from releasegate.signoff.ssh import ATTESTATION_NAMESPACE, sign
+
+
+class LiveProgress:
+    """Live per-check progress on stderr while checks run."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = RichProgress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> LiveProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def started(self, check_id: str) -> None:
+        self._tasks[check_id] = self._progress.add_task(f"{check_id}: running", total=1)
+
+    def finished(self, result: CheckResult) -> None:
+        task = self._tasks.get(result.id)
+        if task is not None:
+            self._progress.update(
+                task, completed=1, description=f"{result.id}: {result.status.value}"
+            )
+
+
+def _links(decision: Decision) -> LinkBase | None:
+    server = os.environ.get("GITHUB_SERVER_URL")
+    repository = os.environ.get("GITHUB_REPOSITORY")
+    if server and repository:
+        return LinkBase(server_url=server, repository=repository, commit=decision.release.commit)
+    return None
+
+
+_OUTPUT_FLAGS = ("json", "sarif", "summary", "attestation")
+
+
+def preflight(args: argparse.Namespace) -> None:
+    """Refuse what cannot work before judging anything; drop stale outputs.
+
+    A report left at ``--json`` by an earlier run must never pass for this
+    run's: every output file is removed now and written anew at the end.
+    """
+    if args.github_output and not os.environ.get("GITHUB_OUTPUT"):
+        raise UsageError(
+            "--github-output: $GITHUB_OUTPUT is not set (not in GitHub Actions?)",
+            hint="drop --github-output outside GitHub Actions",
+        )
+    if getattr(args, "attestation_key", None) is not None and args.attestation is None:
+        raise UsageError("--attestation-key needs --attestation FILE")
+    for flag in _OUTPUT_FLAGS:
+        path: Path | None = getattr(args, flag, None)
+        if path is None:
+            continue
+        with contextlib.suppress(OSError):  # a directory or unwritable: reported at the end
+            path.unlink()
+
+
+def _outputs(
+    decision: Decision, args: argparse.Namespace, evaluation: Evaluation | None
+) -> list[tuple[str, Callable[[], None]]]:
+    """Each output the command line asks for, as (what, how to write it)."""
+    outputs: list[tuple[str, Callable[[], None]]] = []
+    if args.json:
+        outputs.append(
+            (f"--json {args.json}", lambda: write_atomic(args.json, render_json(decision)))
+        )
+    if args.sarif:
+        links = _links(decision)
+        repository_uri = f"{links.server_url}/{links.repository}" if links else None
+        outputs.append(
+            (
+                f"--sarif {args.sarif}",
+                lambda: write_atomic(
+                    args.sarif, render_sarif(decision, repository_uri=repository_uri)
+                ),
+            )
+        )
+    summary_needed = args.summary or os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_needed:
+        summary = render_markdown(decision, links=_links(decision))
+        if args.summary:
+            outputs.append(
+                (f"--summary {args.summary}", lambda: write_atomic(args.summary, summary))
+            )
+        step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if step_summary:
+
+            def append_summary() -> None:
+                with Path(step_summary).open("a", encoding="utf-8") as handle:
+                    handle.write(summary + "\n")
+
+            outputs.append((f"$GITHUB_STEP_SUMMARY {step_summary}", append_summary))
+    if args.annotations:
+        pointer = str(args.json) if args.json else None
+
+        def annotate() -> None:
+            sys.stdout.write(render_annotations(decision, report=pointer))
+            sys.stdout.flush()
+
+        outputs.append(("--annotations", annotate))
+    if args.github_output:
+        values = decision_outputs(
+            decision, report=args.json, sarif=args.sarif, summary=args.summary
+        )
+        outputs.append(("--github-output", lambda: github_output_file(values)))
+    if evaluation is not None and args.attestation is not None:
+        outputs.append(
+            (
+                f"--attestation {args.attestation}",
+                lambda: write_attestation(args, evaluation),
+            )
+        )
+    return outputs
+
+
+def conclude(decision: Decision, args: argparse.Namespace, evaluation: Evaluation | None) -> int:
+    """Print the verdict, append the audit record, then write each output.
+
+    Nothing an output can do loses the verdict or the record: a file that cannot
+    be written is reported on its own line afterwards, and the exit code is 2.
+    """
+    out = Console(file=sys.stdout, soft_wrap=False)
+    print(render_terminal(decision, width=out.width, color=out.is_terminal), end="")
+    sys.stdout.flush()
+    failures: list[str] = []
+    if evaluation is not None:
+        try:
+            record(args, evaluation)
+        except (OSError, ReleasegateError) as exc:
+            failures.append(f"the audit record was not written: {_cause(exc)}")
+    for what, write in _outputs(decision, args, evaluation):
+        try:
+            write()
+        except (OSError, ReleasegateError) as exc:
+            failures.append(f"{what}: not written: {_cause(exc)}")
+    for failure in failures:
+        print(f"releasegate: error: {failure}", file=sys.stderr)
+    return EXIT_USAGE if failures else verdict_exit_code(decision.verdict)
+
+
+def _cause(exc: BaseException) -> str:
+    if isinstance(exc, ReleasegateError):
+        return exc.diagnostics()
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return str(exc) or type(exc).__name__
+
+
+def github_output_file(outputs: dict[str, str]) -> None:
+    target = os.environ.get("GITHUB_OUTPUT")
+    if not target:
+        raise UsageError("--github-output: $GITHUB_OUTPUT is not set (not in GitHub Actions?)")
+    write_outputs(Path(target), outputs)
+
+
+def git_config(release: ReleaseContext, key: str) -> str | None:
+    try:
+        value = str(release.repo.git.config("--get", key)).strip()
+    except git.GitCommandError:
+        return None
+    return value or None
+
+
+def _strip_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme and parts.netloc and "@" in parts.netloc:
+        host = parts.netloc.rsplit("@", 1)[1]
+        return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    return url
+
+
+def repository_uri(release: ReleaseContext, environ: Mapping[str, str]) -> str:
+    """Where the repository lives: GitHub's URL in Actions, else origin's, else the path."""
+    server, repository = environ.get("GITHUB_SERVER_URL"), environ.get("GITHUB_REPOSITORY")
+    if server and repository:
+        return f"{server.rstrip('/')}/{repository}"
+    origin = git_config(release, "remote.origin.url")
+    if origin:
+        return _strip_credentials(origin)
+    return str(release.root)
+
+
+def _policy_uri(evaluation: Evaluation, repo_uri: str) -> str:
+    release, loaded = evaluation.release, evaluation.loaded
+    if not loaded.trusted:
+        return "file:" + loaded.source.removesuffix(" (--config, untrusted)")
+    if release.base is not None and release.show(release.base, POLICY_FILE) is not None:
+        return f"git+{repo_uri}@{release.base}#{POLICY_FILE}"
+    return f"releasegate:embedded-default-policy@{__version__}"
+
+
+def _signoff_source(decision: Decision) -> tuple[str, str] | None:
+    used = signoff_used(decision)
+    if not isinstance(used, dict):
+        return None
+    digest = used.get("statement_digest")
+    if not isinstance(digest, str):
+        return None
+    source = str(used.get("source") or "")
+    if source.startswith("file "):
+        return "file:" + source.removeprefix("file "), digest
+    return f"git+notes:{NOTES_REF}@{decision.release.commit}", digest
+
+
+def attestation_text(evaluation: Evaluation, now: dt.datetime) -> str:
+    decision = evaluation.decision
+    repo_uri = repository_uri(evaluation.release, os.environ)
+    signoff = _signoff_source(decision)
+    document = build_vsa(
+        decision,
+        resource_uri=f"git+{repo_uri}@{decision.release.commit}",
+        policy_uri=_policy_uri(evaluation, repo_uri),
+        evidence_digest=evaluation.evidence.digest,
+        time_verified=now,
+        input_attestations=[signoff] if signoff is not None else [],
+    )
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
+
+
+def write_attestation_file(path: Path, text: str, key: Path | None) -> None:
+    data = text.encode("utf-8")
+    write_atomic(path, data)
+    if key is not None:
+        write_atomic(
+            path.with_name(path.name + ".sig"),
+            sign(key, data, namespace=ATTESTATION_NAMESPACE),
+        )
+
+
+def _audit_path(args: argparse.Namespace, repo: git.Repo) -> Path:
+    explicit: Path | None = args.audit_log
+    if explicit is not None:
+        return explicit
+    return Path(repo.common_dir).resolve() / DEFAULT_AUDIT_LOG
+
+
+def record(args: argparse.Namespace, evaluation: Evaluation) -> Path | None:
+    """Append the run's audit record (unless ``--no-audit``)."""
+    if args.no_audit:
+        return None
+    now = dt.datetime.now(dt.timezone.utc)
+    path = _audit_path(args, evaluation.release.repo)
+    body = gate_record(
+        evaluation.decision,
+        evidence_digest=evaluation.evidence.digest,
+        time=now,
+        who=who_and_where(os.environ),
+    )
+    append_record(path, body, anchor_in=evaluation.release.git_dir)
+    return path
+
+
+def write_attestation(args: argparse.Namespace, evaluation: Evaluation) -> None:
+    """``--attestation FILE`` (signed with ``--attestation-key`` when given)."""
+    now = dt.datetime.now(dt.timezone.utc)
+    write_attestation_file(
+        args.attestation, attestation_text(evaluation, now), args.attestation_key
+    )

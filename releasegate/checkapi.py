@@ -75,6 +75,18 @@ class Check(Protocol):
         """When the pipeline runs it (``Phase``)."""
         ...
 
+    @property
+    def per_file(self) -> bool:
+        """It analyses the static scope file by file: each shard of a sharded run runs it
+        on its own files. Otherwise (the whole tree, files outside the static scope, any
+        other stage) only shard 1 runs it."""
+        ...
+
+    @property
+    def baselined_tools(self) -> frozenset[str]:
+        """The tools whose findings of this check ``releasegate baseline`` records."""
+        ...
+
     def bind(self, run: RunEvidence) -> Check:
         """This check given the evidence of the others (after-checks phase only)."""
         ...
@@ -92,6 +104,8 @@ class BaseCheck:
     """What most checks share: the checks phase, and nothing to bind."""
 
     phase: ClassVar[Phase] = Phase.CHECKS
+    per_file: ClassVar[bool] = False
+    baselined_tools: ClassVar[frozenset[str]] = frozenset()
 
     def bind(self, run: RunEvidence) -> Self:
         return self

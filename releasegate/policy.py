@@ -246,6 +246,22 @@ class SemgrepSection(_Section):
         return self
 
 
+class WorkflowsSection(_Section):
+    enabled: Literal["auto"] | StrictBool = Field(
+        default="auto",
+        description="zizmor on the head's GitHub Actions workflows (.github/workflows/*.yml, "
+        "*.yaml) and action definitions (action.yml, action.yaml at the root and under "
+        ".github/actions/). auto: run when the head has any (else the check is skipped as "
+        "not applicable); true: run always (with none it passes, saying so; zizmor must be "
+        "installed either way); false: do not run.",
+    )
+    persona: Literal["regular", "pedantic", "auditor"] = Field(
+        default="regular",
+        description="zizmor --persona: regular (few false positives), pedantic (adds code "
+        "smells) or auditor (everything, false positives included).",
+    )
+
+
 class StaticSection(_Section):
     required: StrictBool = True
     include: list[Glob] = Field(default_factory=lambda: ["**/*.py"])
@@ -269,6 +285,7 @@ class StaticSection(_Section):
     )
     bandit: BanditSection = Field(default_factory=BanditSection)
     semgrep: SemgrepSection = Field(default_factory=SemgrepSection)
+    workflows: WorkflowsSection = Field(default_factory=WorkflowsSection)
     baseline: Glob = Field(
         default=".releasegate-baseline.json",
         description="Repository path of the baseline file (`releasegate baseline` writes it).",

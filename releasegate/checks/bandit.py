@@ -54,6 +54,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import ClassVar
 
 from packaging.specifiers import SpecifierSet
 
@@ -855,6 +856,9 @@ def _results_evidence(
 @dataclass(frozen=True, kw_only=True)
 class BanditCheck(BaseCheck):
     """The ``bandit`` check: Python security lint of the files in static scope."""
+
+    per_file: ClassVar[bool] = True
+    baselined_tools: ClassVar[frozenset[str]] = frozenset({"bandit"})
 
     id: str = "bandit"
     stage: Stage = Stage.STATIC

@@ -10,6 +10,7 @@ from releasegate.checks.semgrep import SEMGREP
 from releasegate.checks.signoff import SIGNOFF
 from releasegate.checks.suppressions import SUPPRESSIONS
 from releasegate.checks.tree import TREE
+from releasegate.checks.workflows import WORKFLOWS
 from releasegate.model import Stage
 
 REGISTRY: dict[str, Check] = {
@@ -20,6 +21,7 @@ REGISTRY: dict[str, Check] = {
     SIGNOFF.id: SIGNOFF,
     SUPPRESSIONS.id: SUPPRESSIONS,
     TREE.id: TREE,
+    WORKFLOWS.id: WORKFLOWS,
 }
 
 

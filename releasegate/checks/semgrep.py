@@ -33,7 +33,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import yaml
 
@@ -533,6 +533,9 @@ def to_findings(matches: Sequence[Match], rules: Mapping[str, Rule], tree: Path)
 @dataclass(frozen=True, kw_only=True)
 class SemgrepCheck(BaseCheck):
     """The ``semgrep`` check: releasegate's rule pack over the files in static scope."""
+
+    per_file: ClassVar[bool] = True
+    baselined_tools: ClassVar[frozenset[str]] = frozenset({"semgrep"})
 
     id: str = "semgrep"
     stage: Stage = Stage.STATIC

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import ClassVar
 
 import git
 
@@ -40,6 +41,7 @@ def _blame(ctx: CheckContext, suppression: Suppression) -> str | None:
 
 @dataclass(frozen=True, kw_only=True)
 class SuppressionsCheck(BaseCheck):
+    per_file: ClassVar[bool] = True
     id: str = "suppressions"
     stage: Stage = Stage.STATIC
 

@@ -14,6 +14,7 @@ import git
 
 from releasegate import __version__, adoption
 from releasegate.baseline import parse_baseline, render_baseline
+from releasegate.checks.registry import REGISTRY
 from releasegate.cli.options import Parser
 from releasegate.context import ReleaseContext
 from releasegate.dedupe import reports
@@ -104,7 +105,8 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     schema.add_argument("which", choices=["policy", "report"])
 
 
-BASELINED_TOOLS = frozenset({"bandit", "semgrep"})
+# The analysers whose findings `releasegate baseline` records (each check declares them).
+BASELINED_TOOLS = frozenset(tool for c in REGISTRY.values() for tool in c.baselined_tools)
 
 
 @dataclass(frozen=True, kw_only=True)

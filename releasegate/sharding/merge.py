@@ -147,26 +147,20 @@ def merge_parts(paths: Sequence[Path]) -> MergedRun:
             if getattr(part.model, key) != getattr(first, key):
                 raise UsageError(f"{part.label} disagrees with shard 1/{count} about {key}")
     unavailable_ids = set(first.unavailable)
-    static_ids = [
-        r.id for r in first.results if sharded(r.stage, r.id) and r.id not in unavailable_ids
-    ]
+    static_ids = [r.id for r in first.results if sharded(r.id) and r.id not in unavailable_ids]
     by_part: list[dict[str, CheckResult]] = []
     for part in parts:
         results = {r.id: r.result() for r in part.model.results}
         if len(results) != len(part.model.results):
             raise UsageError(f"{part.label}: a check has more than one result")
-        own_static = [
-            i for i, r in results.items() if sharded(r.stage, i) and i not in unavailable_ids
-        ]
+        own_static = [i for i, r in results.items() if sharded(i) and i not in unavailable_ids]
         if sorted(own_static) != sorted(static_ids):
             raise UsageError(
                 f"{part.label}: static checks {sorted(own_static)} differ from shard 1's "
                 f"{sorted(static_ids)}"
             )
         if part.model.shard.index > 1:
-            extra = sorted(
-                i for i, r in results.items() if not sharded(r.stage, i) or i in unavailable_ids
-            )
+            extra = sorted(i for i, r in results.items() if not sharded(i) or i in unavailable_ids)
             if extra:
                 raise UsageError(
                     f"{part.label}: results for {', '.join(extra)}, which only shard 1 runs"
@@ -178,7 +172,7 @@ def merge_parts(paths: Sequence[Path]) -> MergedRun:
         if model.id in unavailable_ids:
             unavailable.append(by_part[0][model.id])
             continue
-        if sharded(model.stage, model.id):
+        if sharded(model.id):
             merged.append(
                 _merge_static(
                     model.id, [(p, r[model.id]) for p, r in zip(parts, by_part, strict=True)]

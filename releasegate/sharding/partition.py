@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from releasegate.checkapi import BaseCheck, Check, CheckContext, Phase
-from releasegate.checks.tree import TREE
+from releasegate.checks.registry import REGISTRY
 from releasegate.errors import UsageError
 from releasegate.model import (
     CheckResult,
@@ -24,13 +24,12 @@ from releasegate.scope import select_files
 MAX_SHARDS = 256
 PARTITION = "by file: sha256 of the path, first 8 bytes as an integer, modulo the shard count"
 
-# Checks that judge the tree as a whole: one shard runs them.
-WHOLE_TREE_CHECKS = frozenset({TREE.id})
 
-
-def sharded(stage: Stage, check_id: str) -> bool:
-    """Whether each shard runs this check on its own part of the static scope."""
-    return stage is Stage.STATIC and check_id not in WHOLE_TREE_CHECKS
+def sharded(check_id: str) -> bool:
+    """Whether each shard runs this check on its own part of the static scope (the check
+    declares it: ``per_file``)."""
+    check = REGISTRY.get(check_id)
+    return check is not None and check.per_file
 
 
 # --- the partition -------------------------------------------------------------------------
@@ -78,7 +77,7 @@ class ShardSpec:
         for check in checks:
             if check.phase is Phase.AFTER_CHECKS:
                 continue
-            if sharded(check.stage, check.id):
+            if check.per_file:
                 selected.append(ShardedCheck(inner=check, shard=self))
             elif self.index == 1:
                 selected.append(check)

@@ -168,7 +168,7 @@ def run_semgrep(rules_dir: Path, targets: Iterable[Path]) -> dict[str, Any]:
             command,
             capture_output=True,
             text=True,
-            env=offline_env(Path(scratch)),
+            env=offline_env(Path(scratch), os.environ),
             timeout=SEMGREP_TIMEOUT_S,
             check=False,
         )

@@ -47,19 +47,19 @@ _KEY_BYTES = 32
 _CHUNK = 1 << 20
 
 
-def default_cache_dir() -> Path:
-    configured = os.environ.get(ENV_CACHE_DIR)
+def default_cache_dir(environ: Mapping[str, str]) -> Path:
+    configured = environ.get(ENV_CACHE_DIR)
     if configured:
         return Path(configured)
     return Path(platformdirs.user_cache_dir("releasegate"))
 
 
-def cache_disabled() -> bool:
-    return os.environ.get(ENV_NO_CACHE, "") not in ("", "0")
+def cache_disabled(environ: Mapping[str, str]) -> bool:
+    return environ.get(ENV_NO_CACHE, "") not in ("", "0")
 
 
-def default_config_dir() -> Path:
-    configured = os.environ.get(ENV_CONFIG_DIR)
+def default_config_dir(environ: Mapping[str, str]) -> Path:
+    configured = environ.get(ENV_CONFIG_DIR)
     if configured:
         return Path(configured)
     return Path(platformdirs.user_config_dir("releasegate"))
@@ -73,16 +73,16 @@ class CacheKey:
     source: str
 
 
-def cache_key(cache_root: Path) -> CacheKey | None:
+def cache_key(cache_root: Path, environ: Mapping[str, str]) -> CacheKey | None:
     """The MAC key: ``RELEASEGATE_CACHE_KEY``, else the per-user key file (made on first use).
 
     None when neither can be had (the cache is then off: an unauthenticated cache
     would be believed). A key file inside the cache directory is never used.
     """
-    configured = os.environ.get(ENV_CACHE_KEY, "")
+    configured = environ.get(ENV_CACHE_KEY, "")
     if configured:
         return CacheKey(secret=configured.encode("utf-8"), source=ENV_CACHE_KEY)
-    path = default_config_dir() / "cache.key"
+    path = default_config_dir(environ) / "cache.key"
     try:
         if path.resolve().is_relative_to(cache_root.resolve()):
             return None
@@ -149,11 +149,9 @@ class FileResultCache:
     stats: dict[str, int] = field(
         default_factory=lambda: {"hits": 0, "misses": 0, "writes": 0, "rejected": 0}
     )
-    key: CacheKey | None = None
+    key: CacheKey | None = None  # cache_key(root, environ); None: the cache is off
 
     def __post_init__(self) -> None:
-        if self.enabled and self.key is None:
-            self.key = cache_key(self.root)
         if self.key is None:
             self.enabled = False
 

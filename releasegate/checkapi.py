@@ -12,18 +12,20 @@ A check declares the phase of the pipeline it runs in (``releasegate.pipeline``)
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import ClassVar, Protocol
 
 from typing_extensions import Self
 
+from releasegate.cache import CacheKey
 from releasegate.context import ReleaseContext
 from releasegate.evidence import EvidenceSummary
 from releasegate.model import CheckResult, Stage
 from releasegate.policy import Policy
 from releasegate.procs import ToolRunner
+from releasegate.runenv import RunEnvironment
 from releasegate.snapshot import TreeIssue
 from releasegate.suppression_comments import Suppression
 
@@ -47,6 +49,10 @@ class CheckContext:
     # and what the snapshot could not represent (links leaving the tree, submodules, ...).
     all_files: tuple[str, ...] = ()
     tree_issues: tuple[TreeIssue, ...] = ()
+    # What the run sees of the process environment (read once by the CLI), and the key
+    # the result cache authenticates its entries with (None: the cache is off).
+    environment: RunEnvironment = field(default_factory=RunEnvironment)
+    cache_key: CacheKey | None = None
 
 
 class Phase(Enum):

@@ -7,11 +7,10 @@ missing merge base, and a work tree with uncommitted changes.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -362,8 +361,10 @@ def _dirty(repo: git.Repo) -> tuple[str, ...]:
     return tuple(sorted(set(files)))
 
 
-def _ref_name(repo: git.Repo, head: str, head_is_checked_out: bool) -> str | None:
-    github_ref = os.environ.get("GITHUB_REF")
+def _ref_name(
+    repo: git.Repo, head: str, head_is_checked_out: bool, environ: Mapping[str, str]
+) -> str | None:
+    github_ref = environ.get("GITHUB_REF")
     if github_ref:
         return github_ref
     if head_is_checked_out and not repo.head.is_detached:
@@ -381,8 +382,11 @@ def resolve_context(
     base: str | None = None,
     tag_pattern: str | None = None,
     default_branch: str | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> ReleaseContext:
-    """Resolve the range under judgement. Raises ``GitError`` with a remedy."""
+    """Resolve the range under judgement. Raises ``GitError`` with a remedy.
+
+    ``environ``: the run's environment; its ``GITHUB_REF`` names the ref in Actions."""
     repo = open_repo(path)
     root = Path(repo.working_tree_dir or path).resolve()
     try:
@@ -418,7 +422,7 @@ def resolve_context(
         head=head_sha,
         base=base_sha,
         base_source=base_source,
-        ref=_ref_name(repo, head_sha, head_is_checked_out),
+        ref=_ref_name(repo, head_sha, head_is_checked_out, environ or {}),
         commits=_commits(repo, base_sha, head_sha),
         changed_files=_changed(repo, base_sha, head_sha),
         dirty_files=_dirty(repo) if head_is_checked_out else (),

@@ -51,6 +51,7 @@ from releasegate.pipeline import RunOptions, evaluate_resolved, resolve, stage_r
 from releasegate.policy import LoadedPolicy, Policy
 from releasegate.reports import render_terminal
 from releasegate.reports.escape import terminal_text
+from releasegate.runenv import RunEnvironment
 from releasegate.tags import TAG_PATTERN_KEY, describe_pattern, is_release_tag
 
 HOOK_NAME = "pre-push"
@@ -266,12 +267,14 @@ class _Resolver:
     """Each (head, base) of a push resolved once: the range and its trusted policy."""
 
     repo: Path
+    environment: RunEnvironment
     seen: dict[tuple[str, str | None], Resolved] = field(default_factory=dict)
 
     def __call__(self, head: str, base: str | None) -> Resolved:
         key = (head, base)
         if key not in self.seen:
-            self.seen[key] = resolve(RunOptions(repo=self.repo, head=head, base=base))
+            options = RunOptions(repo=self.repo, head=head, base=base, environment=self.environment)
+            self.seen[key] = resolve(options)
         return self.seen[key]
 
     def tag_pattern(self, update: Update) -> str | None:
@@ -386,7 +389,9 @@ def _judge(
     label = terminal_text(update.remote_ref, max_chars=200)
     head = update.local_sha
     repo = resolver.repo
-    options = RunOptions(repo=repo, head=head, base=plan.base, mode=plan.mode)
+    options = RunOptions(
+        repo=repo, head=head, base=plan.base, mode=plan.mode, environment=resolver.environment
+    )
     release, loaded = resolver(head, plan.base)
     policy = loaded.policy
     unverified: dict[str, str] = {}
@@ -419,18 +424,22 @@ def _judge(
     return False
 
 
-def _github_environment(environ: Mapping[str, str], argv: Sequence[str]) -> None:
-    """Let the checks of this hook process find GitHub: ``GH_TOKEN`` as ``GITHUB_TOKEN``,
-    and the repository from a github.com remote URL (git passes it as the 2nd argument)."""
+def hook_environment(environ: Mapping[str, str], argv: Sequence[str]) -> RunEnvironment:
+    """What the checks of a push see: ``environ``, with ``GH_TOKEN`` as ``GITHUB_TOKEN``
+    and the repository from a github.com remote URL (git passes it as the 2nd argument).
+    The process environment itself is left as it is."""
+    environment = RunEnvironment.of(environ)
     token = _token(environ)
     if token is None:
-        return
+        return environment
+    found: dict[str, str] = {}
     if not environ.get("GITHUB_TOKEN"):
-        os.environ["GITHUB_TOKEN"] = token
+        found["GITHUB_TOKEN"] = token
     if not environ.get("GITHUB_REPOSITORY") and len(argv) > 1:
         detected = github_repository(argv[1])
         if detected:
-            os.environ["GITHUB_REPOSITORY"] = detected
+            found["GITHUB_REPOSITORY"] = detected
+    return environment.with_values(found)
 
 
 def _run_previous(previous: Path, argv: Sequence[str], stdin: str, repo: Path) -> int:
@@ -466,10 +475,9 @@ def run_hook(
     if updates is None:
         updates = parse_updates(stdin)
     root = Path(_git(repo, "rev-parse", "--show-toplevel"))
-    _github_environment(environ, argv)
     width = Console(file=stream).width
     allowed = True
-    resolver = _Resolver(root)
+    resolver = _Resolver(root, hook_environment(environ, argv))
     for update in updates:
         try:
             plan = plan_update(

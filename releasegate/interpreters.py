@@ -172,18 +172,18 @@ def _dedupe(paths: Iterable[str]) -> list[str]:
     return out
 
 
-def from_environment(environ: Mapping[str, str] | None = None) -> list[str] | None:
+def from_environment(environ: Mapping[str, str]) -> list[str] | None:
     """The interpreters ``RELEASEGATE_PYTHONS`` names, or None when it is unset or blank."""
-    env = os.environ if environ is None else environ
+    env = environ
     value = env.get(ENV_VAR, "")
     if not value.strip():
         return None
     return _dedupe(part.strip() for part in value.split(os.pathsep))
 
 
-def candidate_paths(environ: Mapping[str, str] | None = None) -> list[str]:
+def candidate_paths(environ: Mapping[str, str]) -> list[str]:
     """Interpreter paths to probe, most preferred first (not yet proven to work)."""
-    env = os.environ if environ is None else environ
+    env = environ
     given = from_environment(env)
     if given is not None:
         return given
@@ -425,9 +425,7 @@ class Selection:
 class BanditPythons:
     """The candidate interpreters of this machine, probed lazily (and in parallel)."""
 
-    def __init__(
-        self, runner: ToolRunner, cache_dir: Path, *, environ: Mapping[str, str] | None = None
-    ) -> None:
+    def __init__(self, runner: ToolRunner, cache_dir: Path, *, environ: Mapping[str, str]) -> None:
         self.runner = runner
         self.cache_dir = cache_dir
         self.paths = candidate_paths(environ)

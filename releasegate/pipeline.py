@@ -10,7 +10,7 @@ from pathlib import Path
 
 from releasegate import __version__
 from releasegate.baseline import Baseline, parse_baseline
-from releasegate.cache import cache_disabled, default_cache_dir
+from releasegate.cache import cache_disabled, cache_key, default_cache_dir
 from releasegate.checkapi import Check, CheckContext, Phase, RunEvidence
 from releasegate.checks.quality import quality_checks
 from releasegate.checks.registry import REGISTRY
@@ -39,6 +39,7 @@ from releasegate.policy import (
 )
 from releasegate.procs import ToolRunner
 from releasegate.review.codeowners import load_codeowners
+from releasegate.runenv import RunEnvironment
 from releasegate.runner import Progress, not_supported, run_checks
 from releasegate.scope import select_files
 from releasegate.sharding.partition import ShardSpec
@@ -72,6 +73,8 @@ class RunOptions:
     signoff_file: Path | None = None  # --signoff FILE: a sign-off kept in a file, not a note
     without_signoff: bool = False  # `releasegate signoff`: judge everything but the sign-off
     shard: ShardSpec | None = None  # --shard K/N: this part of the static scope (sharding)
+    # What the run sees of the process environment; the CLI reads it once.
+    environment: RunEnvironment
 
 
 def stage_required(policy: Policy, stage: Stage) -> bool:
@@ -146,6 +149,7 @@ def resolve(options: RunOptions) -> tuple[ReleaseContext, LoadedPolicy]:
             base=options.base,
             tag_pattern=loaded.policy.release.tag_pattern,
             default_branch=loaded.policy.release.default_branch,
+            environ=options.environment.variables,
         )
 
     if options.config is not None:
@@ -382,8 +386,10 @@ def evaluate_resolved(
     policy = analyse_shipped_packages(loaded.policy, head_paths)
     today = options.today or utc_today()
     plan = plan_checks(policy, options)
-    cache_dir = options.cache_dir or default_cache_dir()
-    use_cache = options.use_cache and not cache_disabled()
+    environ = options.environment.variables
+    cache_dir = options.cache_dir or default_cache_dir(environ)
+    use_cache = options.use_cache and not cache_disabled(environ)
+    key = cache_key(cache_dir, environ) if use_cache else None
 
     def contexts(tree: Path, workspace: Workspace) -> Callable[[ToolRunner], CheckContext]:
         def make_context(tools: ToolRunner) -> CheckContext:
@@ -399,6 +405,8 @@ def evaluate_resolved(
                 use_cache=use_cache,
                 suppressions=workspace.static.suppressions,
                 advisory_db=options.advisory_db,
+                environment=options.environment,
+                cache_key=key,
             )
 
         return make_context

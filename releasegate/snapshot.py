@@ -28,7 +28,6 @@ from __future__ import annotations
 import codecs
 import enum
 import io
-import os
 import posixpath
 import re
 import shutil
@@ -48,14 +47,27 @@ ENV_GIT_TIMEOUT = "RELEASEGATE_GIT_TIMEOUT"
 DEFAULT_GIT_TIMEOUT = 600.0
 
 
-def git_timeout() -> float:
-    """Seconds any one git command may take (``RELEASEGATE_GIT_TIMEOUT``, default 600)."""
-    raw = os.environ.get(ENV_GIT_TIMEOUT, "")
+_git_timeout = DEFAULT_GIT_TIMEOUT
+
+
+def parse_git_timeout(raw: str | None) -> float:
+    """``RELEASEGATE_GIT_TIMEOUT`` as seconds (600 when unset, unreadable or not positive)."""
     try:
         value = float(raw) if raw else DEFAULT_GIT_TIMEOUT
     except ValueError:
         value = DEFAULT_GIT_TIMEOUT
     return value if value > 0 else DEFAULT_GIT_TIMEOUT
+
+
+def set_git_timeout(seconds: float) -> None:
+    """The limit of every git command of this process (the CLI sets it once, at start)."""
+    global _git_timeout  # noqa: PLW0603 - one process-wide setting, set at the edge
+    _git_timeout = seconds
+
+
+def git_timeout() -> float:
+    """Seconds any one git command may take (``RELEASEGATE_GIT_TIMEOUT``, default 600)."""
+    return _git_timeout
 
 
 def run_git(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from releasegate.cache import (
     ENV_NO_CACHE,
     FileResultCache,
     cache_disabled,
+    cache_key,
     default_cache_dir,
     digest_of,
     file_digest,
@@ -33,7 +35,9 @@ def make_tree(where: Path, files: dict[str, str]) -> Path:
 
 
 def make_cache(where: Path, *, salt: str = "salt-1", enabled: bool = True) -> FileResultCache:
-    return FileResultCache(root=where / "cache", tool="bandit", salt=salt, enabled=enabled)
+    root = where / "cache"
+    key = cache_key(root, os.environ)
+    return FileResultCache(root=root, tool="bandit", salt=salt, enabled=enabled, key=key)
 
 
 def entries(cache: FileResultCache) -> list[Path]:
@@ -89,7 +93,10 @@ def test_another_salt_is_a_miss(tmp_path: Path) -> None:
 def test_another_tool_is_a_miss(tmp_path: Path) -> None:
     tree = make_tree(tmp_path, {"a.py": "a = 1\n"})
     put_file(make_cache(tmp_path), tree, "a.py")
-    other = FileResultCache(root=tmp_path / "cache", tool="semgrep", salt="salt-1")
+    root = tmp_path / "cache"
+    other = FileResultCache(
+        root=root, tool="semgrep", salt="salt-1", key=cache_key(root, os.environ)
+    )
     assert other.lookup(tree, ["a.py"]).misses == ("a.py",)
 
 
@@ -228,14 +235,14 @@ def test_cache_dir_and_switch_come_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(ENV_CACHE_DIR, str(tmp_path / "here"))
-    assert default_cache_dir() == tmp_path / "here"
+    assert default_cache_dir(os.environ) == tmp_path / "here"
     monkeypatch.delenv(ENV_CACHE_DIR)
-    assert default_cache_dir().name == "releasegate"
+    assert default_cache_dir(os.environ).name == "releasegate"
     for value, disabled in (("", False), ("0", False), ("1", True), ("yes", True)):
         monkeypatch.setenv(ENV_NO_CACHE, value)
-        assert cache_disabled() is disabled
+        assert cache_disabled(os.environ) is disabled
     monkeypatch.delenv(ENV_NO_CACHE)
-    assert cache_disabled() is False
+    assert cache_disabled(os.environ) is False
 
 
 # --- forgery --------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from releasegate.errors import ConfigError, ToolError
 from releasegate.model import Stage, Status, Verdict
 from releasegate.pipeline import RunOptions, evaluate
 from releasegate.policy import parse_policy
+from releasegate.runenv import RunEnvironment
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -547,8 +548,10 @@ def test_zizmor_missing_from_path_is_an_error_naming_it(
     monkeypatch.setenv("PATH", _path_without_zizmor(tmp_path / "path"))
     monkeypatch.delenv(workflows.ENV_ZIZMOR, raising=False)
     with pytest.raises(ToolError, match="zizmor: not found"):
-        workflows.zizmor_command()
-    decision = evaluate(RunOptions(repo=repo.root, only=("workflows",)))
+        workflows.zizmor_command(os.environ)
+    decision = evaluate(
+        RunOptions(repo=repo.root, only=("workflows",), environment=RunEnvironment.of(os.environ))
+    )
     assert decision.verdict is Verdict.BLOCK
     [judged] = [c for c in decision.checks if c.id == "workflows"]
     assert judged.status is Status.ERROR
@@ -684,8 +687,10 @@ def test_a_fake_zizmor_earlier_on_path_is_the_one_run(
     monkeypatch.setattr(sys, "executable", str(tmp_path / "venv" / "bin" / "python3"))
     monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.delenv(workflows.ENV_ZIZMOR, raising=False)
-    assert workflows.zizmor_command() == str(fake)
-    decision = evaluate(RunOptions(repo=repo.root, only=("workflows",)))
+    assert workflows.zizmor_command(os.environ) == str(fake)
+    decision = evaluate(
+        RunOptions(repo=repo.root, only=("workflows",), environment=RunEnvironment.of(os.environ))
+    )
     [judged] = [c for c in decision.checks if c.id == "workflows"]
     assert judged.status is Status.ERROR and judged.findings == ()
     assert "unusable output" in judged.result.reasons[0]

@@ -705,7 +705,7 @@ def _analyse_misses(
     ctx: CheckContext, requires: SpecifierSet | None, skips: tuple[str, ...], files: list[str]
 ) -> _Fresh:
     """Pick the interpreters (probing them) and analyse ``files``; raises ``ToolError``."""
-    pythons = BanditPythons(ctx.tools, ctx.cache_dir)
+    pythons = BanditPythons(ctx.tools, ctx.cache_dir, environ=ctx.environment.variables)
     selection = pythons.select(requires)
     ctx.cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bandit-", dir=ctx.cache_dir) as scratch:
@@ -763,12 +763,15 @@ class _Stored:
         version = installed_bandit_version()
         salt = cache_salt(version or "", skips, requires_python)
         enabled = ctx.use_cache and version is not None
+        key = ctx.cache_key
         return cls(
             bandit_version=version,
             salt=salt,
-            files=FileResultCache(root=ctx.cache_dir, tool=TOOL, salt=salt, enabled=enabled),
+            files=FileResultCache(
+                root=ctx.cache_dir, tool=TOOL, salt=salt, enabled=enabled, key=key
+            ),
             selection=FileResultCache(
-                root=ctx.cache_dir, tool=SELECTION_TOOL, salt=salt, enabled=enabled
+                root=ctx.cache_dir, tool=SELECTION_TOOL, salt=salt, enabled=enabled, key=key
             ),
         )
 

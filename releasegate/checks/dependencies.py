@@ -407,6 +407,7 @@ def _service(ctx: CheckContext, run: _Audit) -> VulnerabilityService:
             runner=ctx.tools,
             service=settings.service,
             cache_dir=ctx.cache_dir / "pip-audit" if ctx.use_cache else None,
+            environ=ctx.environment.variables,
         )
     started = time.perf_counter()
     database, cached = load_database(path)

@@ -18,7 +18,6 @@ malformed answers, an unreadable CODEOWNERS): that blocks as well.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -112,7 +111,7 @@ class ReviewCheck(BaseCheck):
     ) -> CheckResult:
         review = ctx.policy.review
         release = ctx.release
-        environ = self.environ if self.environ is not None else os.environ
+        environ = self.environ if self.environ is not None else ctx.environment.variables
         try:
             config = config_from_env(environ)
             settings = settings_from_env(environ, self.settings)

@@ -250,13 +250,13 @@ def resolve_rules(ctx: CheckContext, scratch: Path) -> RuleSet:
 ENV_SEMGREP = "RELEASEGATE_SEMGREP"
 
 
-def semgrep_command() -> tuple[str, str | None]:
+def semgrep_command(environ: Mapping[str, str]) -> tuple[str, str | None]:
     """The semgrep executable, and its version when known without running it.
 
     ``RELEASEGATE_SEMGREP`` names one explicitly; else the semgrep installed
     beside this Python (its version is the package's), else ``semgrep`` on PATH.
     """
-    configured = os.environ.get(ENV_SEMGREP)
+    configured = environ.get(ENV_SEMGREP)
     if configured:
         return configured, None
     beside = Path(sys.executable).parent / "semgrep"
@@ -265,17 +265,19 @@ def semgrep_command() -> tuple[str, str | None]:
             return str(beside), metadata.version("semgrep")
         except metadata.PackageNotFoundError:
             return str(beside), None
-    found = shutil.which("semgrep")
+    found = shutil.which("semgrep", path=environ.get("PATH", ""))
     if found is None:
         raise ToolError("semgrep: not found", hint="pip install semgrep")
     return found, None
 
 
-def semgrep_version(tools: ToolRunner, exe: str, known: str | None, scratch: Path) -> str:
+def semgrep_version(
+    tools: ToolRunner, exe: str, known: str | None, scratch: Path, environ: Mapping[str, str]
+) -> str:
     if known is not None:
         return known
     done = tools.run(
-        [exe, "--version", "--disable-version-check"], env=offline_env(scratch), tool=TOOL
+        [exe, "--version", "--disable-version-check"], env=offline_env(scratch, environ), tool=TOOL
     )
     version = first_line(done.stdout)
     if done.returncode != 0 or not re.match(r"^\d+\.\d+", version):
@@ -283,13 +285,13 @@ def semgrep_version(tools: ToolRunner, exe: str, known: str | None, scratch: Pat
     return version
 
 
-def offline_env(scratch: Path) -> dict[str, str]:
+def offline_env(scratch: Path, environ: Mapping[str, str]) -> dict[str, str]:
     """semgrep's environment: no version check, no metrics, settings and logs of its own.
 
     Each run gets its own settings file and log directory, so concurrent runs
     never race on ``~/.semgrep`` (semgrep rewrites its settings file).
     """
-    env = dict(os.environ)
+    env = dict(environ)
     env.update(
         {
             "SEMGREP_ENABLE_VERSION_CHECK": "0",
@@ -445,7 +447,9 @@ def _invoke(ctx: CheckContext, files: Sequence[str], s: _Settings) -> Scan:
     argv = scan_argv(
         s.exe, s.configs, files, timeout=s.timeout, max_memory=s.max_memory, jobs=s.jobs
     )
-    done = ctx.tools.run(argv, cwd=ctx.tree, env=offline_env(s.scratch), tool=TOOL)
+    done = ctx.tools.run(
+        argv, cwd=ctx.tree, env=offline_env(s.scratch, ctx.environment.variables), tool=TOOL
+    )
     try:
         scan = parse_output(done.stdout, set(files))
     except OutputError as exc:
@@ -571,7 +575,7 @@ class SemgrepCheck(BaseCheck):
             ruleset = resolve_rules(ctx, Path(scratch))
             evidence["rules"] = list(ruleset.described)
             evidence["rule_count"] = len(ruleset.rules)
-            exe, known_version = semgrep_command()
+            exe, known_version = semgrep_command(ctx.environment.variables)
             too_big = [
                 path
                 for path in scope.included
@@ -586,7 +590,9 @@ class SemgrepCheck(BaseCheck):
                         "exclude them in static.exclude"
                     ],
                 )
-            version = semgrep_version(ctx.tools, exe, known_version, Path(scratch))
+            version = semgrep_version(
+                ctx.tools, exe, known_version, Path(scratch), ctx.environment.variables
+            )
             evidence["semgrep_version"] = version
             cache = FileResultCache(
                 root=ctx.cache_dir,
@@ -600,6 +606,7 @@ class SemgrepCheck(BaseCheck):
                 ),
                 # Network rules can change under us: their results are never cached.
                 enabled=ctx.use_cache and ruleset.offline,
+                key=ctx.cache_key,
             )
             lookup = cache.lookup(ctx.tree, scope.included)
             matches: list[Match] = []

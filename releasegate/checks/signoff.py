@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -136,7 +135,7 @@ class SignoffCheck(BaseCheck):
         return result(status, reasons)
 
     def _github(self, ctx: CheckContext, team: str, environment: str | None) -> RouteOutcome:
-        environ = self.environ if self.environ is not None else os.environ
+        environ = self.environ if self.environ is not None else ctx.environment.variables
         try:
             config = config_from_env(environ)
             settings = settings_from_env(environ, self.settings)

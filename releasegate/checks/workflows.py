@@ -297,16 +297,16 @@ def parse_output(stdout: bytes, requested: Collection[str]) -> list[Report]:
 # --- running zizmor -------------------------------------------------------------------
 
 
-def zizmor_command() -> str:
+def zizmor_command(environ: Mapping[str, str]) -> str:
     """The zizmor executable: ``RELEASEGATE_ZIZMOR``, else the one installed beside this
     Python (``pip install releasegate`` puts it there), else ``zizmor`` on PATH."""
-    configured = os.environ.get(ENV_ZIZMOR)
+    configured = environ.get(ENV_ZIZMOR)
     if configured:
         return configured
     beside = Path(sys.executable).parent / "zizmor"
     if beside.is_file() and os.access(beside, os.X_OK):
         return str(beside)
-    found = shutil.which("zizmor")
+    found = shutil.which("zizmor", path=environ.get("PATH", ""))
     if found is None:
         raise ToolError(
             "zizmor: not found (neither beside releasegate's Python nor on PATH)",
@@ -315,16 +315,16 @@ def zizmor_command() -> str:
     return found
 
 
-def environment(scratch: Path) -> dict[str, str]:
+def environment(scratch: Path, environ: Mapping[str, str]) -> dict[str, str]:
     """zizmor's environment: an allow-list, with a home and caches of its own.
 
     No token (``GH_TOKEN``, ``GITHUB_TOKEN``...), no ``ZIZMOR_*`` setting (a
     ``ZIZMOR_CONFIG`` would name a configuration), no proxy: it runs offline.
     """
     env = {
-        name: os.environ[name]
+        name: environ[name]
         for name in ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR")
-        if name in os.environ
+        if name in environ
     }
     env.update(
         {
@@ -386,7 +386,7 @@ def failure_cause(stderr: bytes) -> str:
 
 
 def _audit(ctx: CheckContext, files: Sequence[str], exe: str, scratch: Path) -> list[Report]:
-    env = environment(scratch)
+    env = environment(scratch, ctx.environment.variables)
     argv = scan_argv(exe, ctx.policy.static.workflows.persona, scratch / "http-cache", files)
     done = ctx.tools.run(argv, cwd=ctx.tree, env=env, tool=TOOL)
     if done.returncode != 0:
@@ -516,11 +516,13 @@ class WorkflowsCheck(BaseCheck):
             evidence["unanalysed"] = [
                 {"path": i.path, "kind": i.kind.value, "detail": i.detail} for i in unanalysed
             ]
-        exe = zizmor_command()
+        exe = zizmor_command(ctx.environment.variables)
         ctx.cache_dir.mkdir(parents=True, exist_ok=True)
         reports: list[Report] = []
         with tempfile.TemporaryDirectory(prefix="zizmor-", dir=ctx.cache_dir) as scratch:
-            evidence["zizmor_version"] = zizmor_version(ctx.tools, exe, environment(Path(scratch)))
+            evidence["zizmor_version"] = zizmor_version(
+                ctx.tools, exe, environment(Path(scratch), ctx.environment.variables)
+            )
             for chunk in chunked(targets):
                 reports.extend(_audit(ctx, chunk, exe, Path(scratch)))
         if not targets and head:

@@ -174,7 +174,11 @@ def _git_user(release: ReleaseContext) -> str | None:
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
     options = RunOptions(
-        repo=args.repo, head=args.head, only=(Stage.STATIC.value,), config=args.config
+        repo=args.repo,
+        head=args.head,
+        only=(Stage.STATIC.value,),
+        config=args.config,
+        environment=args.environment,
     )
     written = write_baseline(options, reason=args.reason, owner=args.owner, output=args.output)
     print(
@@ -256,7 +260,12 @@ def _cmd_init(args: argparse.Namespace) -> int:
     baseline = None
     if args.baseline:
         written = write_baseline(
-            RunOptions(repo=root, only=(Stage.STATIC.value,), config=policy),
+            RunOptions(
+                repo=root,
+                only=(Stage.STATIC.value,),
+                config=policy,
+                environment=args.environment,
+            ),
             reason=args.baseline,
             owner=None,
             output=None,

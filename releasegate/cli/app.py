@@ -22,7 +22,8 @@ from releasegate.model import (
     EXIT_USAGE,
 )
 from releasegate.procs import cancel_all
-from releasegate.snapshot import ENV_GIT_TIMEOUT, git_timeout
+from releasegate.runenv import RunEnvironment
+from releasegate.snapshot import ENV_GIT_TIMEOUT, git_timeout, parse_git_timeout, set_git_timeout
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,6 +71,9 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # The one read of the process environment: every command hands this copy down.
+    args.environment = RunEnvironment.of(os.environ)
+    set_git_timeout(parse_git_timeout(args.environment.get(ENV_GIT_TIMEOUT)))
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
     if shutil.which("git") is None:
@@ -103,6 +107,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             "(this is a bug; set RELEASEGATE_DEBUG=1 for the traceback and report it)",
             file=sys.stderr,
         )
-        if os.environ.get("RELEASEGATE_DEBUG"):
+        if args.environment.get("RELEASEGATE_DEBUG"):
             traceback.print_exc()
         return EXIT_INTERNAL

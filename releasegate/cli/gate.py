@@ -105,7 +105,9 @@ def _run_shard(args: argparse.Namespace, options: RunOptions) -> int:
     write_atomic(args.json, render_part(evaluation, options))
     print(describe_part(evaluation, spec) + f" Wrote {args.json}.")
     if args.github_output:
-        github_output_file({"report-path": str(args.json), "shard": str(spec)})
+        github_output_file(
+            {"report-path": str(args.json), "shard": str(spec)}, args.environment.variables
+        )
     return EXIT_PASS
 
 
@@ -116,6 +118,7 @@ def _cmd_merge(args: argparse.Namespace) -> int:
         merged,
         repo=args.repo,
         need_repository=args.attestation is not None or not args.no_audit,
+        environment=args.environment,
         signoff_file=args.signoff,
     )
     return conclude(outcome.decision, args, outcome.evaluation)

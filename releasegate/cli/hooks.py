@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -51,12 +50,13 @@ def _cmd_hook(args: argparse.Namespace) -> int:
         back = "; restored the hook it had replaced" if restored else ""
         print(f"removed releasegate's {path}{back}")
         return EXIT_PASS
-    stdin = "" if hook.under_pre_commit(os.environ) else sys.stdin.read()
+    environ = args.environment.variables
+    stdin = "" if hook.under_pre_commit(environ) else sys.stdin.read()
     return hook.run_hook(
         args.repo,
         argv=args.git_args,
         stdin=stdin,
-        environ=os.environ,
+        environ=environ,
         previous=args.previous,
     )
 

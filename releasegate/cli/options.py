@@ -132,4 +132,5 @@ def run_options(args: argparse.Namespace, *, without_signoff: bool = False) -> R
         advisory_db=args.advisory_db,
         signoff_file=getattr(args, "signoff", None),
         without_signoff=without_signoff,
+        environment=args.environment,
     )

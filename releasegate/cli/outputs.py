@@ -8,7 +8,6 @@ import argparse
 import contextlib
 import datetime as dt
 import json
-import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -85,9 +84,9 @@ class LiveProgress:
             )
 
 
-def _links(decision: Decision) -> LinkBase | None:
-    server = os.environ.get("GITHUB_SERVER_URL")
-    repository = os.environ.get("GITHUB_REPOSITORY")
+def _links(decision: Decision, environ: Mapping[str, str]) -> LinkBase | None:
+    server = environ.get("GITHUB_SERVER_URL")
+    repository = environ.get("GITHUB_REPOSITORY")
     if server and repository:
         return LinkBase(server_url=server, repository=repository, commit=decision.release.commit)
     return None
@@ -102,7 +101,7 @@ def preflight(args: argparse.Namespace) -> None:
     A report left at ``--json`` by an earlier run must never pass for this
     run's: every output file is removed now and written anew at the end.
     """
-    if args.github_output and not os.environ.get("GITHUB_OUTPUT"):
+    if args.github_output and not args.environment.get("GITHUB_OUTPUT"):
         raise UsageError(
             "--github-output: $GITHUB_OUTPUT is not set (not in GitHub Actions?)",
             hint="drop --github-output outside GitHub Actions",
@@ -121,13 +120,14 @@ def _outputs(
     decision: Decision, args: argparse.Namespace, evaluation: Evaluation | None
 ) -> list[tuple[str, Callable[[], None]]]:
     """Each output the command line asks for, as (what, how to write it)."""
+    environ = args.environment.variables
     outputs: list[tuple[str, Callable[[], None]]] = []
     if args.json:
         outputs.append(
             (f"--json {args.json}", lambda: write_atomic(args.json, render_json(decision)))
         )
     if args.sarif:
-        links = _links(decision)
+        links = _links(decision, environ)
         repository_uri = f"{links.server_url}/{links.repository}" if links else None
         outputs.append(
             (
@@ -137,14 +137,14 @@ def _outputs(
                 ),
             )
         )
-    summary_needed = args.summary or os.environ.get("GITHUB_STEP_SUMMARY")
+    summary_needed = args.summary or environ.get("GITHUB_STEP_SUMMARY")
     if summary_needed:
-        summary = render_markdown(decision, links=_links(decision))
+        summary = render_markdown(decision, links=_links(decision, environ))
         if args.summary:
             outputs.append(
                 (f"--summary {args.summary}", lambda: write_atomic(args.summary, summary))
             )
-        step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        step_summary = environ.get("GITHUB_STEP_SUMMARY")
         if step_summary:
 
             def append_summary() -> None:
@@ -164,7 +164,7 @@ def _outputs(
         values = decision_outputs(
             decision, report=args.json, sarif=args.sarif, summary=args.summary
         )
-        outputs.append(("--github-output", lambda: github_output_file(values)))
+        outputs.append(("--github-output", lambda: github_output_file(values, environ)))
     if evaluation is not None and args.attestation is not None:
         outputs.append(
             (
@@ -209,8 +209,8 @@ def _cause(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def github_output_file(outputs: dict[str, str]) -> None:
-    target = os.environ.get("GITHUB_OUTPUT")
+def github_output_file(outputs: dict[str, str], environ: Mapping[str, str]) -> None:
+    target = environ.get("GITHUB_OUTPUT")
     if not target:
         raise UsageError("--github-output: $GITHUB_OUTPUT is not set (not in GitHub Actions?)")
     write_outputs(Path(target), outputs)
@@ -265,9 +265,9 @@ def _signoff_source(decision: Decision) -> tuple[str, str] | None:
     return f"git+notes:{NOTES_REF}@{decision.release.commit}", digest
 
 
-def attestation_text(evaluation: Evaluation, now: dt.datetime) -> str:
+def attestation_text(evaluation: Evaluation, now: dt.datetime, environ: Mapping[str, str]) -> str:
     decision = evaluation.decision
-    repo_uri = repository_uri(evaluation.release, os.environ)
+    repo_uri = repository_uri(evaluation.release, environ)
     signoff = _signoff_source(decision)
     document = build_vsa(
         decision,
@@ -307,7 +307,7 @@ def record(args: argparse.Namespace, evaluation: Evaluation) -> Path | None:
         evaluation.decision,
         evidence_digest=evaluation.evidence.digest,
         time=now,
-        who=who_and_where(os.environ),
+        who=who_and_where(args.environment.variables),
     )
     append_record(path, body, anchor_in=evaluation.release.git_dir)
     return path
@@ -317,5 +317,7 @@ def write_attestation(args: argparse.Namespace, evaluation: Evaluation) -> None:
     """``--attestation FILE`` (signed with ``--attestation-key`` when given)."""
     now = dt.datetime.now(dt.timezone.utc)
     write_attestation_file(
-        args.attestation, attestation_text(evaluation, now), args.attestation_key
+        args.attestation,
+        attestation_text(evaluation, now, args.environment.variables),
+        args.attestation_key,
     )

@@ -432,7 +432,7 @@ def cmd_evidence(args: argparse.Namespace) -> int:
         if signed is not None:
             put("signoff-statement.json", signed.payload)
             put("signoff-statement.json.sig", signed.signature)
-    attestation = attestation_text(evaluation, now)
+    attestation = attestation_text(evaluation, now, args.environment.variables)
     write_attestation_file(out / "attestation.json", attestation, args.attestation_key)
     written.append("attestation.json")
     if args.attestation_key is not None:

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 import shutil
 import sys
@@ -108,10 +107,10 @@ def pip_audit_version() -> str | None:
         return None
 
 
-def _environment() -> dict[str, str]:
+def _environment(environ: Mapping[str, str]) -> dict[str, str]:
     env = {
         key: value
-        for key, value in os.environ.items()
+        for key, value in environ.items()
         if not key.startswith("PIP_AUDIT_") or (key == OSV_URL_VARIABLE and value)
     }
     env["PYTHONIOENCODING"] = "utf-8"
@@ -310,6 +309,7 @@ class PipAudit:
     runner: ToolRunner
     service: str  # osv or pypi
     cache_dir: Path | None  # pip-audit's HTTP cache; None: a scratch one for this run
+    environ: Mapping[str, str]  # the run's environment (its proxies, PIP_AUDIT_OSV_URL)
     tool: str = TOOL
     socket_timeout: int = SOCKET_TIMEOUT_SECONDS
     run_timeout: float = RUN_TIMEOUT_SECONDS
@@ -344,7 +344,11 @@ class PipAudit:
         ]
         try:
             return self.runner.run(
-                argv, cwd=scratch, env=_environment(), timeout=self.run_timeout, tool=TOOL
+                argv,
+                cwd=scratch,
+                env=_environment(self.environ),
+                timeout=self.run_timeout,
+                tool=TOOL,
             )
         except ToolError as exc:
             raise ServiceError(exc.message, hint=exc.hint) from None
@@ -425,7 +429,7 @@ class PipAudit:
             "runs": len(runs),
             "seconds": round(seconds, 3),
         }
-        osv_url = os.environ.get(OSV_URL_VARIABLE)
+        osv_url = self.environ.get(OSV_URL_VARIABLE)
         if osv_url and self.service == "osv":
             evidence["osv_url"] = redact(osv_url)
         return ServiceAudit(audits=audits, skipped=tuple(skipped), evidence=evidence)

@@ -32,6 +32,7 @@ from releasegate.policy import (
     utc_today,
 )
 from releasegate.procs import ToolRunner
+from releasegate.runenv import RunEnvironment
 from releasegate.sharding.part import Part, load_part
 from releasegate.sharding.partition import PARTITION, sharded
 from releasegate.suppression_comments import Suppression
@@ -243,7 +244,7 @@ class MergeOutcome:
     evaluation: Evaluation | None  # None when the repository was not needed or not there
 
 
-def _release_context(merged: MergedRun, repo: Path) -> ReleaseContext:
+def _release_context(merged: MergedRun, repo: Path, environment: RunEnvironment) -> ReleaseContext:
     policy = merged.loaded.policy
     release = resolve_context(
         repo,
@@ -251,6 +252,7 @@ def _release_context(merged: MergedRun, repo: Path) -> ReleaseContext:
         base=merged.release.base,
         tag_pattern=policy.release.tag_pattern,
         default_branch=policy.release.default_branch,
+        environ=environment.variables,
     )
     if release.head != merged.release.commit:
         raise UsageError(f"{repo}: resolves the parts' commit to {release.head}: not the same")
@@ -263,6 +265,7 @@ def _deferred_results(
     run: RunEvidence,
     *,
     why_no_repo: str,
+    environment: RunEnvironment,
 ) -> list[CheckResult]:
     """The after-checks phase the parts deferred, run as a single run runs it."""
     checks: list[Check] = []
@@ -286,7 +289,8 @@ def _deferred_results(
             for c in checks
         ]
     policy = merged.loaded.policy
-    cache_dir = default_cache_dir()
+    environ = environment.variables
+    cache_dir = default_cache_dir(environ)
     found = release
 
     def contexts(tree: Path) -> Callable[[ToolRunner], CheckContext]:
@@ -298,7 +302,8 @@ def _deferred_results(
                 files=(),
                 tools=tools,
                 cache_dir=cache_dir,
-                use_cache=not cache_disabled(),
+                use_cache=not cache_disabled(environ),
+                environment=environment,
             )
 
         return make_context
@@ -311,6 +316,7 @@ def judge_merged(
     *,
     repo: Path | None,
     need_repository: bool,
+    environment: RunEnvironment,
     today: dt.date | None = None,
     signoff_file: Path | None = None,
 ) -> MergeOutcome:
@@ -325,7 +331,7 @@ def judge_merged(
     why_no_repo = "no --repo given"
     if repo is not None and (merged.deferred or need_repository):
         try:
-            release = _release_context(merged, repo)
+            release = _release_context(merged, repo, environment)
         except ReleasegateError as exc:
             if need_repository:
                 raise UsageError(
@@ -345,7 +351,9 @@ def judge_merged(
         today=day,
     )
     run = RunEvidence(evidence=evidence, today=day, signoff_file=signoff_file)
-    deferred = _deferred_results(merged, release, run, why_no_repo=why_no_repo)
+    deferred = _deferred_results(
+        merged, release, run, why_no_repo=why_no_repo, environment=environment
+    )
     decision = judge(
         policy=policy,
         policy_info=merged.policy_info,

@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import stat
 import tempfile
@@ -114,7 +113,7 @@ def run_command(
         raise StageError(f"{label}: ran out of time waiting for another stage's command")
     try:
         with tempfile.TemporaryDirectory(prefix="releasegate-home-") as home:
-            stage_env = stage_environment(os.environ, Path(home))
+            stage_env = stage_environment(ctx.environment.variables, Path(home))
             env = {**stage_env.env, **(extra_env or {})}
             done = ctx.tools.run(argv, cwd=ctx.tree, env=env, timeout=timeout, tool=label)
     except ToolError as exc:

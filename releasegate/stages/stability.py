@@ -120,7 +120,7 @@ def _one_run(
     before = None
     if suite.command is None:
         argv = pytest_argv(junit, "-p", "no:randomly", "-p", PLUGIN_MODULE)
-        existing = os.environ.get("PYTHONPATH")
+        existing = ctx.environment.get("PYTHONPATH")
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(setup.plugin_dir), existing) if p)
     else:
         argv = list(suite.command)

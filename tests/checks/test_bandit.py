@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 import pytest
 from rg_testlib import newer_python
 
-from releasegate.cache import FileResultCache
+from releasegate.cache import FileResultCache, cache_key
 from releasegate.checkapi import CheckContext
 from releasegate.checks import bandit as bandit_check
 from releasegate.checks.bandit import (
@@ -44,6 +44,7 @@ from releasegate.model import (
 )
 from releasegate.policy import Policy, default_policy, parse_policy
 from releasegate.procs import Completed, ToolRunner, chunked
+from releasegate.runenv import RunEnvironment
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "bandit"
 
@@ -124,6 +125,8 @@ def make_ctx(
         tools=tools or ToolRunner(deadline=time.monotonic() + 600),
         cache_dir=where / "cache",
         use_cache=use_cache,
+        environment=RunEnvironment.of(os.environ),
+        cache_key=cache_key(where / "cache", os.environ),
     )
 
 
@@ -830,7 +833,8 @@ def _reseal(entry: Path, result: dict[str, Any]) -> None:
     with the same key could have written (a forged entry is tests/test_cache.py's)."""
     stored = json.loads(entry.read_text("utf-8"))
     body = json.dumps(result, separators=(",", ":"), sort_keys=True)
-    sealer = FileResultCache(root=entry.parents[3], tool="bandit", salt="-")
+    root = entry.parents[3]
+    sealer = FileResultCache(root=root, tool="bandit", salt="-", key=cache_key(root, os.environ))
     stored["result"] = body
     stored["mac"] = sealer._mac(entry.stem, body)
     entry.write_text(json.dumps(stored), encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,9 @@ def captured(name: str) -> Completed:
 
 
 def service(tmp_path: Path, name: str = "osv") -> PipAudit:
-    return PipAudit(runner=ToolRunner(), service=name, cache_dir=tmp_path / "cache")
+    return PipAudit(
+        runner=ToolRunner(), service=name, cache_dir=tmp_path / "cache", environ=os.environ
+    )
 
 
 # --- real captured outputs ----------------------------------------------------------------

@@ -152,6 +152,8 @@ class FileResultCache:
     key: CacheKey | None = None  # cache_key(root, environ); None: the cache is off
 
     def __post_init__(self) -> None:
+        if not self.enabled:
+            self.key = None
         if self.key is None:
             self.enabled = False
 

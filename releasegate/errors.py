@@ -1,10 +1,13 @@
 """One error base class; every error a user can hit says what to do about it.
 
 The CLI exits with the ``exit_code`` of the error that stopped a command (the codes
-are ``releasegate.model``'s): 2 (``EXIT_USAGE``) when releasegate cannot judge
-(usage, configuration, the repository); 1 (``EXIT_BLOCK``) when evidence could not be
-collected (a tool, the forge). Inside a check, a ``ToolError`` or ``ForgeError``
-becomes an ``error`` result instead, which blocks the release.
+are ``releasegate.model``'s): 2 (``EXIT_USAGE``) whenever releasegate cannot do what
+it was asked (usage, configuration, the repository, a tool missing or broken outside a
+check, such as a damaged rule pack or no ssh-keygen for ``releasegate signoff``): the
+GitHub Action fails the step on 2 whatever ``fail-on-block`` says, so a gate that
+could not judge never reads as a judged block. Inside a check, a ``ToolError`` or
+``ForgeError`` becomes an ``error`` result instead, which blocks the release (1, with
+the verdict). A ``ForgeError`` is raised inside checks only; its code is 1.
 """
 
 from __future__ import annotations
@@ -46,8 +49,6 @@ class ToolError(ReleasegateError):
 
     Inside a check, the runner turns it into an ``error`` result.
     """
-
-    exit_code = EXIT_BLOCK
 
 
 # --- the quality stages: both become an ``error`` result, which blocks ---------------------

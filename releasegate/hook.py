@@ -264,23 +264,31 @@ Resolved = tuple[ReleaseContext, LoadedPolicy]
 
 @dataclass
 class _Resolver:
-    """Each (head, base) of a push resolved once: the range and its trusted policy."""
+    """The range and trusted policy of each judgement, resolved once.
+
+    A tag's policy is resolved to read its release-tag pattern; the judgement of that
+    same update then takes that resolution instead of resolving again. It is taken,
+    not kept: another judgement of the same commit resolves afresh, so it sees the
+    work tree as it is then (a preview's tests may have changed it)."""
 
     repo: Path
     environment: RunEnvironment
-    seen: dict[tuple[str, str | None], Resolved] = field(default_factory=dict)
+    pending: dict[tuple[str, str | None], Resolved] = field(default_factory=dict)
+
+    def _resolve(self, head: str, base: str | None) -> Resolved:
+        return resolve(
+            RunOptions(repo=self.repo, head=head, base=base, environment=self.environment)
+        )
 
     def __call__(self, head: str, base: str | None) -> Resolved:
-        key = (head, base)
-        if key not in self.seen:
-            options = RunOptions(repo=self.repo, head=head, base=base, environment=self.environment)
-            self.seen[key] = resolve(options)
-        return self.seen[key]
+        found = self.pending.pop((head, base), None)
+        return found if found is not None else self._resolve(head, base)
 
     def tag_pattern(self, update: Update) -> str | None:
         """The release tag pattern of the policy that would govern releasing this tag."""
-        _, loaded = self(update.local_sha, None)
-        return loaded.policy.release.tag_pattern
+        resolved = self._resolve(update.local_sha, None)
+        self.pending[(update.local_sha, None)] = resolved
+        return resolved[1].policy.release.tag_pattern
 
 
 def plan_update(repo: Path, update: Update, *, tag_pattern: Callable[[], str | None]) -> Plan:
@@ -479,6 +487,7 @@ def run_hook(
     allowed = True
     resolver = _Resolver(root, hook_environment(environ, argv))
     for update in updates:
+        resolver.pending.clear()  # a resolution serves the update it was made for only
         try:
             plan = plan_update(
                 root, update, tag_pattern=functools.partial(resolver.tag_pattern, update)

@@ -271,9 +271,15 @@ def prepare(release: ReleaseContext, policy: Policy, mode: Mode, snapshot: Snaps
     files = snapshot.files
     if mode is Mode.PULL_REQUEST:
         # Diff-aware: a pull request is judged on the files it changes (a changed link or
-        # submodule changes every file judged under its name).
+        # submodule changes every file judged under its name, and so does a change to
+        # the file a link points at).
         changed = set(release.changed_files)
-        files = tuple(path for path in files if _changed_under(path, changed))
+        files = tuple(
+            path
+            for path in files
+            if _changed_under(path, changed)
+            or (path in snapshot.origins and _changed_under(snapshot.origins[path], changed))
+        )
     static_scope = select_files(files, policy.static.include, policy.static.exclude)
     tree = snapshot.root
     baseline = _load_baseline(tree, policy) if policy.static.required else None

@@ -36,7 +36,7 @@ import subprocess
 import tempfile
 import threading
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,6 +139,9 @@ class Snapshot:
     root: Path
     files: tuple[str, ...]
     issues: tuple[TreeIssue, ...]
+    # A path that a symbolic link placed -> the link-free path its bytes come from (a
+    # change to that file changes what is judged under the link's name).
+    origins: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -409,8 +412,9 @@ class _Walk:
             for entry, text in zip(entries, _blob_texts(git_dir, entries), strict=True):
                 self.tree.links[entry.path] = text
 
-    def place_links(self, plan: dict[str, tuple[Path, str]]) -> None:
-        """Add each in-repository link's target bytes to ``plan`` under the link's name."""
+    def place_links(self, plan: dict[str, tuple[Path, str]], origins: dict[str, str]) -> None:
+        """Add each in-repository link's target bytes to ``plan`` under the link's name,
+        and to ``origins`` the path they come from."""
         tree = self.tree
         for link, raw in sorted(tree.links.items()):
             shown = raw if raw.isprintable() else repr(raw)
@@ -431,6 +435,7 @@ class _Walk:
                 continue
             if target in tree.files:
                 plan[link] = tree.files[target]
+                origins[link] = target
             elif target == "" or link.startswith(target + "/"):
                 self._issue(
                     IssueKind.LINK_LOOP,
@@ -442,6 +447,7 @@ class _Walk:
                 for path, blob in tree.files.items():
                     if path.startswith(target + "/"):
                         plan[link + path[len(target) :]] = blob
+                        origins[link + path[len(target) :]] = path
             else:
                 self._issue(
                     IssueKind.LINK_DANGLING,
@@ -459,7 +465,8 @@ def build_snapshot(git_dir: Path, rev: str, dest: Path) -> Snapshot:
     walk.collect(git_dir, rev, "", 0)
     walk.read_link_targets()
     plan: dict[str, tuple[Path, str]] = dict(walk.tree.files)
-    walk.place_links(plan)
+    origins: dict[str, str] = {}
+    walk.place_links(plan, origins)
     made: set[Path] = set()
     by_dir: dict[Path, list[tuple[str, Path]]] = {}
     for path, (owner, sha) in sorted(plan.items()):
@@ -475,6 +482,7 @@ def build_snapshot(git_dir: Path, rev: str, dest: Path) -> Snapshot:
         root=dest,
         files=tuple(sorted(plan)),
         issues=tuple(sorted(walk.issues, key=lambda i: (i.path, i.kind.value))),
+        origins=origins,
     )
 
 

@@ -25,8 +25,10 @@ from releasegate.model import EXIT_BLOCK, EXIT_INTERNAL, EXIT_USAGE
         (UsageError("bad flag"), EXIT_USAGE),
         (ConfigError("bad policy"), EXIT_USAGE),
         (GitError("no such commit"), EXIT_USAGE),
-        (ToolError("ssh-keygen: not found"), EXIT_BLOCK),
-        (StageError("stage command timed out"), EXIT_BLOCK),
+        # Outside a check, a broken tool means the command could not judge: never a
+        # block that `fail-on-block: false` would let pass (review of 0be1088).
+        (ToolError("ssh-keygen: not found"), EXIT_USAGE),
+        (StageError("stage command timed out"), EXIT_USAGE),
         (ForgeAuthError("GitHub rejected the token"), EXIT_BLOCK),
     ],
 )

@@ -259,7 +259,9 @@ def test_pull_request_target_checking_out_the_pr_head_is_a_finding(repo: GitRepo
     assert "pull_request_target" in finding["message"]
 
 
-def test_action_definitions_are_audited_at_the_root_and_under_github_actions(
+def test_action_definitions_are_audited_wherever_they_are(
+    # A workflow runs a local action from any directory `uses: ./DIR` names: one under
+    # ci/ or docs/ is audited like one under .github/actions/ (review of 2b0140a).
     repo: GitRepo,
 ) -> None:
     repo.commit(
@@ -267,13 +269,17 @@ def test_action_definitions_are_audited_at_the_root_and_under_github_actions(
         **{
             "action.yml": COMPOSITE,
             ".github/actions/setup/action.yaml": COMPOSITE,
-            "docs/example/action.yml": COMPOSITE,  # not an action this repository runs
+            "ci/greet/action.yml": COMPOSITE,
         },
     )
     done, report = _gate(repo)
     assert done.returncode == 1, done.stdout + done.stderr
     found = _by_rule(check(report, "workflows"), "zizmor.template-injection")
-    assert sorted(f["path"] for f in found) == [".github/actions/setup/action.yaml", "action.yml"]
+    assert sorted(f["path"] for f in found) == [
+        ".github/actions/setup/action.yaml",
+        "action.yml",
+        "ci/greet/action.yml",
+    ]
     assert all(f["line"] == _line(COMPOSITE, "pull_request.title") for f in found)
 
 
@@ -292,11 +298,11 @@ def test_no_workflows_is_not_applicable_and_the_report_says_so(repo: GitRepo) ->
     done, report = _gate(repo, only="tree,workflows")
     assert done.returncode == 0, done.stdout + done.stderr
     result = check(report, "workflows")
-    assert result["status"] == "skipped" and result["findings"] == []
-    [reason] = result["reasons"]
-    assert "not applicable" in reason and ".github/workflows" in reason
-    assert any(n.startswith("workflows: skipped: not applicable") for n in report["notes"])
-    assert "workflows: skipped: not applicable" in " ".join(done.stdout.split())
+    assert result["status"] == "pass" and result["findings"] == []
+    assert result["reasons"] == []
+    note = result["evidence"]["note"]
+    assert "not applicable" in note and ".github/workflows" in note
+    assert "zizmor_version" not in result["evidence"]  # nothing was run
     assert "workflows" not in report["not_run"]
 
 
@@ -534,6 +540,27 @@ def test_pull_request_mode_audits_only_changed_workflows(repo: GitRepo) -> None:
     done, report = _gate(repo, "--mode", "pull-request", "--base", "main")
     assert done.returncode == 1, done.stdout + done.stderr
     assert _by_rule(check(report, "workflows"), "zizmor.template-injection")
+
+
+def test_pull_request_mode_audits_an_action_whose_link_target_changed(repo: GitRepo) -> None:
+    # The action runs as .github/actions/greet/action.yml, a link into ci/greet/: a range
+    # that changes only ci/greet/action.yml changes the action (review of 2b0140a).
+    repo.write(
+        "ci/greet/action.yml", COMPOSITE.replace("${{ github.event.pull_request.title }}", "hi")
+    )
+    (repo.root / ".github" / "actions").mkdir(parents=True)
+    (repo.root / ".github" / "actions" / "greet").symlink_to("../../ci/greet")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "safe action behind a link")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("inject", **{"ci/greet/action.yml": COMPOSITE})
+    done, report = _gate(repo, "--mode", "pull-request", "--base", "main")
+    assert done.returncode == 1, done.stdout + done.stderr
+    found = _by_rule(check(report, "workflows"), "zizmor.template-injection")
+    assert sorted(f["path"] for f in found) == [
+        ".github/actions/greet/action.yml",
+        "ci/greet/action.yml",
+    ]
 
 
 # --- fail closed ----------------------------------------------------------------------------

@@ -87,7 +87,9 @@ NOT_APPLICABLE = (
 )
 
 _WORKFLOW = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
-_ACTION = re.compile(r"^(?:\.github/actions/(?:[^/]+/)*)?action\.ya?ml$")
+# Any directory: a workflow runs a local action from wherever `uses: ./DIR` names (an
+# example action that never runs is waived or baselined, not skipped).
+_ACTION = re.compile(r"^(?:.*/)?action\.ya?ml$")
 _IDENT = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _VERSION = re.compile(r"^zizmor (\S+)$")
 _NAMES_IN_CAUSE = 5
@@ -509,8 +511,10 @@ class WorkflowsCheck(BaseCheck):
             )
 
         if not head and not unanalysed and settings.enabled == "auto":
+            # Nothing of the kind exists, so nothing can be wrong with it: a pass that says
+            # why (a skipped check would read as "not run" next to the others).
             evidence["note"] = NOT_APPLICABLE
-            return result(Status.SKIPPED, [NOT_APPLICABLE])
+            return result(Status.PASS)
         causes = [f"{_names([i.path])}: {i.detail}" for i in unanalysed]
         if unanalysed:
             evidence["unanalysed"] = [

@@ -7,8 +7,8 @@
 - ``gate`` (run, merge), ``adopt`` (init, baseline, perf-baseline, validate, schema),
   ``signing`` (signoff, audit, evidence), ``hooks`` (the pre-push hook).
 
-Exit codes: 0 allowed, 1 blocked, 2 usage or configuration error (or evidence that
-could not be collected outside a check), 3 internal bug, 128+N on signal N.
+Exit codes: 0 allowed, 1 blocked, 2 usage, configuration or installation error (each
+error's ``exit_code``, ``releasegate.errors``), 3 internal bug, 128+N on signal N.
 """
 
 from releasegate.cli.app import main

@@ -125,7 +125,7 @@ def make_ctx(
         tools=tools or ToolRunner(deadline=time.monotonic() + 600),
         cache_dir=where / "cache",
         use_cache=use_cache,
-        environment=RunEnvironment.of(os.environ),
+        environment=RunEnvironment(os.environ),  # live: the tests change it as they go
         cache_key=cache_key(where / "cache", os.environ),
     )
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from releasegate.codec import REPLACEMENT, utf8_safe
+
 # ECMA-48 escape sequences: CSI (7- and 8-bit), OSC/DCS/APC/PM/SOS strings
 # terminated by BEL or ST, and two-character escapes.
 _ANSI = re.compile(
@@ -29,7 +31,6 @@ _INVISIBLE_FORMATTING = frozenset(
     "\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
     "\u2060\u2066\u2067\u2068\u2069\ufeff"
 )
-REPLACEMENT = "\ufffd"
 
 # ASCII punctuation that means something to GitHub-flavoured Markdown anywhere in a
 # line: escapes, code, emphasis, links and images ("[" "]"), headings and issue
@@ -48,15 +49,6 @@ _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # A zero-width joiner after "@" stops GitHub from turning "@name" into a mention.
 _MENTION_BREAK = "@\u200d"
 _WORD_JOINER = "\u2060"
-
-
-def utf8_safe(text: str) -> str:
-    """``text`` with lone surrogates replaced by U+FFFD, so it always encodes as UTF-8."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "".join(REPLACEMENT if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
-    return text
 
 
 def clean_text(text: str) -> str:

@@ -17,9 +17,10 @@ from urllib.parse import quote
 
 from typing_extensions import assert_never
 
+from releasegate.codec import utf8_safe
 from releasegate.model import Decision, Finding, JudgedCheck, Severity, Status, Verdict
 from releasegate.reports.blocking import MESSAGE_CHARS, BlockingView, blocking_view
-from releasegate.reports.escape import markdown_text, utf8_safe
+from releasegate.reports.escape import markdown_text
 from releasegate.reports.review_table import review_rows
 
 GITHUB_SUMMARY_LIMIT = 1024 * 1024

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 
 from typing_extensions import assert_never
 
+from releasegate.codec import utf8_safe
 from releasegate.model import (
     Decision,
     Finding,
@@ -23,7 +24,7 @@ from releasegate.model import (
     Severity,
     Status,
 )
-from releasegate.reports.escape import sarif_text, utf8_safe
+from releasegate.reports.escape import sarif_text
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

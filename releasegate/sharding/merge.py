@@ -151,7 +151,7 @@ def merge_parts(paths: Sequence[Path]) -> MergedRun:
     static_ids = [r.id for r in first.results if sharded(r.id) and r.id not in unavailable_ids]
     by_part: list[dict[str, CheckResult]] = []
     for part in parts:
-        results = {r.id: r.result() for r in part.model.results}
+        results = {r.id: r.model() for r in part.model.results}
         if len(results) != len(part.model.results):
             raise UsageError(f"{part.label}: a check has more than one result")
         own_static = [i for i, r in results.items() if sharded(i) and i not in unavailable_ids]
@@ -221,7 +221,7 @@ def merge_parts(paths: Sequence[Path]) -> MergedRun:
         },
     )
     return MergedRun(
-        release=first.release.info(),
+        release=first.release.model(),
         policy_info=policy_info,
         loaded=LoadedPolicy(
             policy=policy,

@@ -6,25 +6,20 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from releasegate.baseline import Baseline, BaselineEntry
 from releasegate.canonical import digest_of, sha256_digest
 from releasegate.checkapi import Phase
+from releasegate.codec import CheckJSON, ReleaseJSON, check_to_json, release_to_json
 from releasegate.errors import UsageError
 from releasegate.files import FileTooLarge, read_capped
 from releasegate.model import (
-    AlsoReported,
-    CheckResult,
-    Confidence,
-    Finding,
     JSONValue,
     Mode,
     ReleaseInfo,
-    Severity,
-    Stage,
     Status,
 )
 from releasegate.pipeline import Evaluation, RunOptions, select_checks
@@ -32,7 +27,6 @@ from releasegate.policy import (
     POLICY_FILE,
     starter_policy_text,
 )
-from releasegate.reports.json_report import finding_dict
 from releasegate.sharding.partition import ShardSpec
 from releasegate.suppression_comments import Suppression
 
@@ -42,116 +36,6 @@ MAX_PART_BYTES = 256 * 1024 * 1024
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _AlsoModel(_Model):
-    tool: str
-    rule_id: str
-    fingerprint: str
-    severity: Severity
-    confidence: Confidence
-
-    def also(self) -> AlsoReported:
-        return AlsoReported(
-            tool=self.tool,
-            rule_id=self.rule_id,
-            fingerprint=self.fingerprint,
-            severity=self.severity,
-            confidence=self.confidence,
-        )
-
-
-class _FindingModel(_Model):
-    tool: str
-    rule_id: str
-    rule_name: str = ""
-    severity: Severity
-    confidence: Confidence
-    path: str
-    line: int
-    end_line: int | None = None
-    column: int | None = None
-    message: str
-    cwe: list[int] = Field(default_factory=list)
-    fingerprint: str
-    new: bool = True
-    waived: bool = False
-    blocking: bool = False
-    help_uri: str = ""
-    aliases: list[str] = Field(default_factory=list)
-    package: str | None = None
-    fix: str = ""
-    also: list[_AlsoModel] = Field(default_factory=list)
-
-    def finding(self) -> Finding:
-        return Finding(
-            tool=self.tool,
-            rule_id=self.rule_id,
-            rule_name=self.rule_name,
-            severity=self.severity,
-            confidence=self.confidence,
-            path=self.path,
-            line=self.line,
-            end_line=self.end_line,
-            column=self.column,
-            message=self.message,
-            cwe=tuple(self.cwe),
-            fingerprint=self.fingerprint,
-            new=self.new,
-            waived=self.waived,
-            blocking=self.blocking,
-            help_uri=self.help_uri,
-            aliases=tuple(self.aliases),
-            package=self.package,
-            fix=self.fix,
-            also=tuple(a.also() for a in self.also),
-        )
-
-
-class _ResultModel(_Model):
-    id: str
-    stage: Stage
-    status: Status
-    reasons: list[str] = Field(default_factory=list)
-    findings: list[_FindingModel] = Field(default_factory=list)
-    evidence: dict[str, Any] = Field(default_factory=dict)
-    duration_seconds: float = 0.0
-
-    def result(self) -> CheckResult:
-        return CheckResult(
-            id=self.id,
-            stage=self.stage,
-            status=self.status,
-            reasons=tuple(self.reasons),
-            findings=tuple(f.finding() for f in self.findings),
-            evidence=self.evidence,
-            duration_seconds=self.duration_seconds,
-        )
-
-
-class _ReleaseModel(_Model):
-    repo: str
-    commit: str
-    base: str | None
-    ref: str | None
-    base_source: str
-    commits: int
-    changed_files: list[str]
-    dirty_files: list[str]
-    mode: Mode
-
-    def info(self) -> ReleaseInfo:
-        return ReleaseInfo(
-            repo=self.repo,
-            commit=self.commit,
-            base=self.base,
-            ref=self.ref,
-            base_source=self.base_source,
-            commits=self.commits,
-            changed_files=tuple(self.changed_files),
-            dirty_files=tuple(self.dirty_files),
-            mode=self.mode,
-        )
 
 
 class _PolicyModel(_Model):
@@ -208,10 +92,10 @@ class _PartModel(_Model):
     shard: _ShardModel
     binding: str
     run: _RunModel
-    release: _ReleaseModel
+    release: ReleaseJSON
     policy: _PolicyModel
     static: _StaticModel
-    results: list[_ResultModel]
+    results: list[CheckJSON]
     unavailable: list[str]
     deferred: list[str]
 
@@ -239,18 +123,6 @@ def _policy_text(evaluation: Evaluation, options: RunOptions) -> str:
 
 def _text_digest(text: str) -> str:
     return sha256_digest(text.encode("utf-8", "surrogateescape"))
-
-
-def _result_json(result: CheckResult) -> dict[str, JSONValue]:
-    return {
-        "id": result.id,
-        "stage": result.stage.value,
-        "status": result.status.value,
-        "reasons": list(result.reasons),
-        "findings": [finding_dict(f) for f in result.findings],
-        "evidence": json.loads(json.dumps(result.evidence, default=str)),
-        "duration_seconds": result.duration_seconds,
-    }
 
 
 def _baseline_json(baseline: Baseline | None) -> JSONValue:
@@ -308,24 +180,14 @@ def part_document(evaluation: Evaluation, options: RunOptions) -> dict[str, JSON
     )
     release = decision.release
     static = evaluation.static
-    results: list[JSONValue] = [_result_json(check.result) for check in decision.checks]
+    results: list[JSONValue] = [check_to_json(check.result) for check in decision.checks]
     suppressions: list[JSONValue] = [_suppression_json(s) for s in static.suppressions]
     return {
         "schema": PART_SCHEMA,
         "shard": {"index": shard.index, "count": shard.count},
         "binding": digest_of(run),
         "run": run,
-        "release": {
-            "repo": release.repo,
-            "commit": release.commit,
-            "base": release.base,
-            "ref": release.ref,
-            "base_source": release.base_source,
-            "commits": release.commits,
-            "changed_files": list(release.changed_files),
-            "dirty_files": list(release.dirty_files),
-            "mode": release.mode.value,
-        },
+        "release": release_to_json(release),
         "policy": {
             "source": decision.policy.source,
             "trusted": decision.policy.trusted,

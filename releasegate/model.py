@@ -113,6 +113,58 @@ class Stage(enum.Enum):
 
 
 @dataclass(frozen=True, kw_only=True)
+class StageInfo:
+    """What releasegate knows about a stage, in one place (``STAGES``)."""
+
+    # The policy's top-level section whose ``required`` asks for it; None: declared
+    # under ``stages:`` (functional, performance, stability, custom ones).
+    policy_section: str | None
+    # The verification level the VSA lists when every check of the stage passed.
+    vsa_level: str | None
+    # Its commands are the head's own code: run after every analyser read the snapshot.
+    runs_head_code: bool
+    # A quality stage of the policy's ``stages:`` with a built-in name.
+    declared: bool = False
+
+
+STAGES: dict[Stage, StageInfo] = {
+    Stage.STATIC: StageInfo(
+        policy_section="static", vsa_level="RELEASEGATE_STATIC_ANALYSED", runs_head_code=False
+    ),
+    Stage.DEPENDENCIES: StageInfo(
+        policy_section="dependencies",
+        vsa_level="RELEASEGATE_DEPENDENCIES_AUDITED",
+        runs_head_code=False,
+    ),
+    Stage.REVIEW: StageInfo(
+        policy_section="review", vsa_level="RELEASEGATE_REVIEWED", runs_head_code=False
+    ),
+    Stage.FUNCTIONAL: StageInfo(
+        policy_section=None,
+        vsa_level="RELEASEGATE_FUNCTIONAL_TESTED",
+        runs_head_code=True,
+        declared=True,
+    ),
+    Stage.PERFORMANCE: StageInfo(
+        policy_section=None,
+        vsa_level="RELEASEGATE_PERFORMANCE_TESTED",
+        runs_head_code=True,
+        declared=True,
+    ),
+    Stage.STABILITY: StageInfo(
+        policy_section=None,
+        vsa_level="RELEASEGATE_STABILITY_TESTED",
+        runs_head_code=True,
+        declared=True,
+    ),
+    Stage.SIGNOFF: StageInfo(
+        policy_section="signoff", vsa_level="RELEASEGATE_SIGNED_OFF", runs_head_code=False
+    ),
+    Stage.CUSTOM: StageInfo(policy_section=None, vsa_level=None, runs_head_code=True),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
 class AlsoReported:
     """Another tool's report of the same weakness on the same line (``releasegate.dedupe``)."""
 

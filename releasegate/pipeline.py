@@ -19,6 +19,7 @@ from releasegate.decide import StaticInputs, decide
 from releasegate.errors import ConfigError, ReleasegateError, UsageError
 from releasegate.evidence import EvidenceSummary, summarise
 from releasegate.model import (
+    STAGES,
     CheckResult,
     Decision,
     Mode,
@@ -48,14 +49,7 @@ from releasegate.suppression_comments import find_suppressions
 
 # Stages the policy can require, and whether it does.
 # Stages whose commands are the head's own code: they run after the analysers.
-HEAD_CODE_STAGES = frozenset({Stage.FUNCTIONAL, Stage.PERFORMANCE, Stage.STABILITY, Stage.CUSTOM})
-
-_POLICY_STAGES: dict[Stage, str] = {
-    Stage.STATIC: "static",
-    Stage.DEPENDENCIES: "dependencies",
-    Stage.REVIEW: "review",
-    Stage.SIGNOFF: "signoff",
-}
+HEAD_CODE_STAGES = frozenset(stage for stage, info in STAGES.items() if info.runs_head_code)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,7 +77,7 @@ def stage_required(policy: Policy, stage: Stage) -> bool:
     declared = policy.stages.declared().get(stage.value)
     if declared is not None:
         return declared.required
-    section = _POLICY_STAGES.get(stage)
+    section = STAGES[stage].policy_section
     if section is None:
         return False
     required: bool = getattr(policy, section).required

@@ -36,7 +36,7 @@ from pydantic import (
 from releasegate.boundedyaml import BoundedSafeLoader, YAMLLimitError
 from releasegate.errors import ConfigError
 from releasegate.globs import compile_check, matches
-from releasegate.model import Confidence, Severity
+from releasegate.model import STAGES, Confidence, Severity, Stage
 
 POLICY_FILE = ".releasegate.yml"
 DEFAULT_POLICY_RESOURCE = "starter-policy.yml"
@@ -433,12 +433,10 @@ class SignoffSection(_Section):
 
 # --- quality stages ------------------------------------------------------------------------
 
-BUILTIN_STAGES = ("functional", "performance", "stability")
+BUILTIN_STAGES = tuple(stage.value for stage, info in STAGES.items() if info.declared)
 # Names a custom stage cannot take: the stages of the release (``--only`` accepts
 # them) and the stage that custom stages are reported under.
-RESERVED_STAGE_NAMES = frozenset(
-    {"static", "dependencies", "review", "signoff", "custom", *BUILTIN_STAGES}
-)
+RESERVED_STAGE_NAMES = frozenset(stage.value for stage in Stage)
 _STAGE_NAME = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 _MAX_STAGE_NAME = 40
 DEFAULT_PERF_BASELINE = ".releasegate-perf-baseline.json"

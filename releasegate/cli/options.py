@@ -12,6 +12,7 @@ from typing import TypeVar
 from releasegate.model import (
     EXIT_USAGE,
     Mode,
+    Stage,
 )
 from releasegate.pipeline import RunOptions
 from releasegate.policy import (
@@ -41,9 +42,8 @@ def add_range_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated check ids or stage names (static, dependencies, review, "
-        "functional, performance, stability, signoff, custom) or names of custom stages "
-        "of the policy",
+        help="comma-separated check ids or stage names "
+        f"({', '.join(stage.value for stage in Stage)}) or names of custom stages of the policy",
     )
     parser.add_argument(
         "--config",

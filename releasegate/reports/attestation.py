@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from releasegate import __version__
 from releasegate.canonical import hex_of
-from releasegate.model import Decision, JSONValue, Stage, Status, Verdict
+from releasegate.model import STAGES, Decision, JSONValue, Stage, Status, Verdict
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 VSA_PREDICATE_TYPE = "https://slsa.dev/verification_summary/v1"
@@ -28,13 +28,7 @@ STAGES_FIELD = "https://releasegate.dev/vsa/stages"
 EVIDENCE_FIELD = "https://releasegate.dev/vsa/evidence"
 
 STAGE_LEVELS: dict[Stage, str] = {
-    Stage.STATIC: "RELEASEGATE_STATIC_ANALYSED",
-    Stage.DEPENDENCIES: "RELEASEGATE_DEPENDENCIES_AUDITED",
-    Stage.REVIEW: "RELEASEGATE_REVIEWED",
-    Stage.FUNCTIONAL: "RELEASEGATE_FUNCTIONAL_TESTED",
-    Stage.PERFORMANCE: "RELEASEGATE_PERFORMANCE_TESTED",
-    Stage.STABILITY: "RELEASEGATE_STABILITY_TESTED",
-    Stage.SIGNOFF: "RELEASEGATE_SIGNED_OFF",
+    stage: info.vsa_level for stage, info in STAGES.items() if info.vsa_level is not None
 }
 
 

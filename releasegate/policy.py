@@ -250,10 +250,10 @@ class WorkflowsSection(_Section):
     enabled: Literal["auto"] | StrictBool = Field(
         default="auto",
         description="zizmor on the head's GitHub Actions workflows (.github/workflows/*.yml, "
-        "*.yaml) and action definitions (action.yml, action.yaml at the root and under "
-        ".github/actions/). auto: run when the head has any (else the check is skipped as "
-        "not applicable); true: run always (with none it passes, saying so; zizmor must be "
-        "installed either way); false: do not run.",
+        "*.yaml) and action definitions (action.yml, action.yaml in any directory). auto: "
+        "run when the head has any (else the check passes without running zizmor, saying "
+        "why); true: run always (with none it passes, saying so; zizmor must be installed "
+        "either way); false: do not run.",
     )
     persona: Literal["regular", "pedantic", "auditor"] = Field(
         default="regular",

@@ -3,12 +3,12 @@
 The pipeline that ships the release is judged like the code it ships. What is
 audited: the head's workflows (``.github/workflows/*.yml`` / ``*.yaml``: GitHub
 runs no other file as a workflow) and action definitions (``action.yml`` /
-``action.yaml`` at the root, where a published action lives, and under
-``.github/actions/``, where the local composite actions a workflow calls live),
-as the analysers' snapshot holds them (``ctx.tree``): a link inside the
+``action.yaml`` in any directory: a workflow runs a local action from wherever
+``uses: ./DIR`` names), as the analysers' snapshot holds them (``ctx.tree``): a link inside the
 repository is audited under its own name, one leaving it is never read (and
 makes this check ``error``, naming it, besides the ``tree`` check's failure).
-In pull-request mode only the changed ones are audited, like any static scope.
+In pull-request mode only the changed ones are audited, like any static scope
+(one judged under a link's name is changed when the link's target changed).
 
 The head under judgement cannot configure its judge:
 

@@ -37,7 +37,7 @@ from typing import Any
 import yaml
 
 from releasegate.checks.semgrep import offline_env, scan_argv
-from releasegate.policy import SemgrepSection
+from releasegate.policy.schema import SemgrepSection
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHECKS_DIR = REPO_ROOT / "checks"

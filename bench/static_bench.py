@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from releasegate.policy import default_policy
+from releasegate.policy.loader import default_policy
 from releasegate.scope import select_files
 
 DJANGO_VERSION = "5.2.8"

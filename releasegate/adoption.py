@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from releasegate.errors import UsageError
-from releasegate.policy import POLICY_FILE, parse_policy, starter_policy_text
+from releasegate.policy.fields import POLICY_FILE
+from releasegate.policy.loader import parse_policy, starter_policy_text
 
 SIGNERS_FILE = ".github/allowed_signers"
 _KEY_LINE = re.compile(r"^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/=]+")

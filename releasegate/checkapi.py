@@ -23,7 +23,7 @@ from releasegate.cache import CacheKey
 from releasegate.context import ReleaseContext
 from releasegate.evidence import EvidenceSummary
 from releasegate.model import CheckResult, Stage
-from releasegate.policy import Policy
+from releasegate.policy.schema import Policy
 from releasegate.procs import ToolRunner
 from releasegate.runenv import RunEnvironment
 from releasegate.snapshot import TreeIssue

@@ -31,7 +31,8 @@ from releasegate.model import (
     Status,
     Verdict,
 )
-from releasegate.policy import EMBEDDED_POLICY, Policy, Waiver, expiring
+from releasegate.policy.fields import EMBEDDED_POLICY
+from releasegate.policy.schema import Policy, Waiver, expiring
 from releasegate.rulepack_files import blocking_defaults
 from releasegate.suppression_comments import Suppression
 from releasegate.suppression_comments import apply as apply_suppressions

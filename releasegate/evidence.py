@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from releasegate.canonical import digest_of
 from releasegate.decide import StaticInputs
 from releasegate.model import CheckResult, JSONValue, Mode, Stage
-from releasegate.policy import Policy
+from releasegate.policy.schema import Policy
 
 EVIDENCE_VERSION = 1
 _MAX_CHANGES = 12

@@ -48,7 +48,7 @@ from releasegate.deps.sources import kind_of
 from releasegate.errors import GitError, ReleasegateError, UsageError
 from releasegate.model import Mode, Stage, Verdict
 from releasegate.pipeline import RunOptions, evaluate_resolved, resolve, stage_required
-from releasegate.policy import LoadedPolicy, Policy
+from releasegate.policy.schema import LoadedPolicy, Policy
 from releasegate.reports import render_terminal
 from releasegate.reports.escape import terminal_text
 from releasegate.runenv import RunEnvironment

@@ -28,16 +28,9 @@ from releasegate.model import (
     Stage,
     Status,
 )
-from releasegate.policy import (
-    POLICY_FILE,
-    LoadedPolicy,
-    Policy,
-    analyse_shipped_packages,
-    default_policy,
-    loaded_from_text,
-    read_policy_file,
-    utc_today,
-)
+from releasegate.policy.fields import POLICY_FILE
+from releasegate.policy.loader import default_policy, loaded_from_text, read_policy_file
+from releasegate.policy.schema import LoadedPolicy, Policy, analyse_shipped_packages, utc_today
 from releasegate.procs import ToolRunner
 from releasegate.review.codeowners import load_codeowners
 from releasegate.runenv import RunEnvironment

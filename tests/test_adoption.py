@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from rg_testlib import GitRepo, releasegate, ssh_key
 
-from releasegate.policy import parse_policy
+from releasegate.policy.loader import parse_policy
 
 
 def _pub(tmp_path: Path) -> Path:

@@ -29,7 +29,8 @@ from releasegate.model import (
     Status,
     Verdict,
 )
-from releasegate.policy import Policy, parse_policy
+from releasegate.policy.loader import parse_policy
+from releasegate.policy.schema import Policy
 
 TODAY = dt.date(2026, 11, 27)
 RELEASE = ReleaseInfo(

@@ -9,7 +9,8 @@ import pytest
 
 from releasegate.errors import ConfigError
 from releasegate.model import Confidence, Severity
-from releasegate.policy import Policy, default_policy, parse_policy, policy_json_schema
+from releasegate.policy.loader import default_policy, parse_policy, policy_json_schema
+from releasegate.policy.schema import Policy
 
 
 def _error(text: str) -> str:

@@ -14,7 +14,7 @@ import pytest
 from rg_testlib import FIXED_APP, GitRepo, releasegate
 
 from releasegate.errors import ConfigError
-from releasegate.policy import parse_policy
+from releasegate.policy.loader import parse_policy
 
 WAIVER = "  - id: B602\n    reason: r\n    owner: o\n    expires: 2099-01-01\n"
 

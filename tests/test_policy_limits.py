@@ -22,7 +22,8 @@ import rg_cli
 from rg_testlib import FIXED_APP, GitRepo, releasegate
 
 from releasegate.errors import ConfigError
-from releasegate.policy import MAX_POLICY_BYTES, parse_policy
+from releasegate.policy.fields import MAX_POLICY_BYTES
+from releasegate.policy.loader import parse_policy
 
 # Address-space cap for the child: a regression fails the test with a MemoryError
 # (exit != 2) instead of taking the machine down.

@@ -14,7 +14,7 @@ import pytest
 from releasegate.checkapi import BaseCheck, CheckContext
 from releasegate.errors import ToolError
 from releasegate.model import CheckResult, Stage, Status
-from releasegate.policy import Policy
+from releasegate.policy.schema import Policy
 from releasegate.procs import ToolRunner
 from releasegate.runner import run_checks
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from releasegate.policy import DEFAULT_EXCLUDES
+from releasegate.policy.schema import DEFAULT_EXCLUDES
 from releasegate.scope import Scope, select_files
 
 FILES = (

@@ -25,7 +25,7 @@ from releasegate.checks.registry import REGISTRY
 from releasegate.errors import ConfigError, ToolError
 from releasegate.model import Stage, Status, Verdict
 from releasegate.pipeline import RunOptions, evaluate
-from releasegate.policy import parse_policy
+from releasegate.policy.loader import parse_policy
 from releasegate.runenv import RunEnvironment
 
 if sys.version_info >= (3, 11):

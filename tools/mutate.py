@@ -142,7 +142,7 @@ MUTANTS = (
     ),
     Mutant(
         "a static stage that cannot block is accepted",
-        "releasegate/policy.py",
+        "releasegate/policy/schema.py",
         "        if not self.required:\n            return self\n        never =",
         "        if True:\n            return self\n        never =",
         ("tests/test_failopen_verdict.py::test_a_static_stage_that_can_never_block_is_refused",),

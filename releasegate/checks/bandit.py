@@ -71,7 +71,7 @@ from releasegate.interpreters import (
     project_requires_python,
 )
 from releasegate.model import CheckResult, Confidence, Finding, JSONValue, Severity, Stage, Status
-from releasegate.policy import Policy
+from releasegate.policy.schema import Policy
 from releasegate.procs import chunked, first_line
 from releasegate.scope import select_files
 

@@ -59,7 +59,7 @@ from releasegate.errors import ReleasegateError
 from releasegate.fingerprint import Located, fingerprints
 from releasegate.globs import matches
 from releasegate.model import CheckResult, Confidence, Finding, JSONValue, Severity, Stage, Status
-from releasegate.policy import Policy
+from releasegate.policy.schema import Policy
 
 UNPINNED_TOOL = "releasegate"
 NO_SOURCES = (

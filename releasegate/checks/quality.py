@@ -13,7 +13,7 @@ from typing import Generic, Protocol, TypeVar
 
 from releasegate.checkapi import BaseCheck, Check, CheckContext
 from releasegate.model import CheckResult, Stage, Status
-from releasegate.policy import Policy
+from releasegate.policy.schema import Policy
 from releasegate.stages.custom import run_custom_stage
 from releasegate.stages.functional import run_tests_stage
 from releasegate.stages.performance import run_performance

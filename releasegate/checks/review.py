@@ -34,7 +34,7 @@ from releasegate.forge.client import (
 )
 from releasegate.forge.github import GitHubReviews
 from releasegate.model import CheckResult, JSONValue, Stage, Status
-from releasegate.policy import Policy
+from releasegate.policy.schema import Policy
 from releasegate.review.approvals import Rules
 from releasegate.review.codeowners import LOCATIONS, CodeOwners, load_codeowners
 from releasegate.review.github_mode import verify_range

@@ -43,7 +43,8 @@ from releasegate.checkapi import BaseCheck, CheckContext
 from releasegate.errors import ToolError
 from releasegate.fingerprint import Located, fingerprints, read_source
 from releasegate.model import CheckResult, Confidence, Finding, JSONValue, Severity, Stage, Status
-from releasegate.policy import BUILTIN_RULES, POLICY_FILE, Policy, is_network_config
+from releasegate.policy.fields import POLICY_FILE
+from releasegate.policy.schema import BUILTIN_RULES, Policy, is_network_config
 from releasegate.procs import ToolRunner, chunked, first_line
 from releasegate.rulepack_files import builtin_rulepack, digest_rules, rule_files
 from releasegate.scope import select_files

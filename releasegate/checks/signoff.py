@@ -43,7 +43,7 @@ from releasegate.forge.client import (
     settings_from_env,
 )
 from releasegate.model import CheckResult, JSONValue, Stage, Status
-from releasegate.policy import Policy, utc_today
+from releasegate.policy.schema import Policy, utc_today
 from releasegate.signoff.requirements import signoff_requirements
 from releasegate.signoff.team import GitHubSignoffForge, verify_github
 from releasegate.signoff.verify import RouteOutcome, verify_ssh

@@ -10,7 +10,7 @@ import git
 
 from releasegate.checkapi import BaseCheck, CheckContext
 from releasegate.model import CheckResult, JSONValue, Stage, Status
-from releasegate.policy import Policy
+from releasegate.policy.schema import Policy
 from releasegate.scope import select_files
 from releasegate.suppression_comments import Suppression, suppression_findings
 

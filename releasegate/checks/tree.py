@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from releasegate.checkapi import BaseCheck, CheckContext
 from releasegate.globs import matches
 from releasegate.model import CheckResult, JSONValue, Stage, Status
-from releasegate.policy import Policy
+from releasegate.policy.schema import Policy
 from releasegate.scope import select_files
 from releasegate.snapshot import IssueKind, TreeIssue
 

@@ -56,7 +56,7 @@ from releasegate.errors import ToolError
 from releasegate.fingerprint import Located, fingerprints
 from releasegate.globs import matches
 from releasegate.model import CheckResult, Confidence, Finding, JSONValue, Severity, Stage, Status
-from releasegate.policy import Policy
+from releasegate.policy.schema import Policy
 from releasegate.procs import ToolRunner, chunked, first_line
 from releasegate.snapshot import IssueKind, TreeIssue
 

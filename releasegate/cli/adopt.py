@@ -26,14 +26,10 @@ from releasegate.model import (
     Status,
 )
 from releasegate.pipeline import RunOptions, evaluate_full
-from releasegate.policy import (
-    DEFAULT_PERF_BASELINE,
-    POLICY_FILE,
-    parse_policy,
-    policy_json_schema,
-    read_policy_file,
-    utc_today,
-)
+from releasegate.policy.fields import POLICY_FILE
+from releasegate.policy.loader import parse_policy, policy_json_schema, read_policy_file
+from releasegate.policy.quality_stages import DEFAULT_PERF_BASELINE
+from releasegate.policy.schema import utc_today
 from releasegate.stages.benchmark import parse_benchmark_json, render_perf_baseline
 from releasegate.stages.execute import MAX_RESULT_BYTES
 

@@ -15,9 +15,7 @@ from releasegate.model import (
     Stage,
 )
 from releasegate.pipeline import RunOptions
-from releasegate.policy import (
-    POLICY_FILE,
-)
+from releasegate.policy.fields import POLICY_FILE
 from releasegate.signoff.notes import NOTES_REF
 from releasegate.signoff.ssh import ATTESTATION_NAMESPACE
 

@@ -36,9 +36,7 @@ from releasegate.model import (
     verdict_exit_code,
 )
 from releasegate.pipeline import Evaluation
-from releasegate.policy import (
-    POLICY_FILE,
-)
+from releasegate.policy.fields import POLICY_FILE
 from releasegate.reports import (
     LinkBase,
     render_json,

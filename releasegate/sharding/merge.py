@@ -26,11 +26,8 @@ from releasegate.model import (
     Status,
 )
 from releasegate.pipeline import Evaluation, finding_owners, judge, run_after_checks, run_evidence
-from releasegate.policy import (
-    LoadedPolicy,
-    parse_policy,
-    utc_today,
-)
+from releasegate.policy.loader import parse_policy
+from releasegate.policy.schema import LoadedPolicy, utc_today
 from releasegate.procs import ToolRunner
 from releasegate.runenv import RunEnvironment
 from releasegate.sharding.part import Part, load_part

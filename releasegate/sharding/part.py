@@ -23,10 +23,8 @@ from releasegate.model import (
     Status,
 )
 from releasegate.pipeline import Evaluation, RunOptions, select_checks
-from releasegate.policy import (
-    POLICY_FILE,
-    starter_policy_text,
-)
+from releasegate.policy.fields import POLICY_FILE
+from releasegate.policy.loader import starter_policy_text
 from releasegate.sharding.partition import ShardSpec
 from releasegate.suppression_comments import Suppression
 

@@ -16,9 +16,7 @@ from releasegate.model import (
     JSONValue,
     Stage,
 )
-from releasegate.policy import (
-    Policy,
-)
+from releasegate.policy.schema import Policy
 from releasegate.scope import select_files
 
 MAX_SHARDS = 256

@@ -12,7 +12,9 @@ import datetime as dt
 
 from releasegate.context import ReleaseContext
 from releasegate.errors import ConfigError
-from releasegate.policy import POLICY_FILE, Policy, Waiver, parse_policy
+from releasegate.policy.fields import POLICY_FILE
+from releasegate.policy.loader import parse_policy
+from releasegate.policy.schema import Policy, Waiver
 
 CODEOWNERS_LOCATIONS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
 

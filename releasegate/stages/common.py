@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from releasegate.checkapi import CheckContext
 from releasegate.errors import ReleasegateError
 from releasegate.model import CheckResult, JSONValue, Stage, Status
-from releasegate.policy import StageDefinition
+from releasegate.policy.quality_stages import StageDefinition
 from releasegate.stages.execute import (
     CommandRun,
     ResultFile,

@@ -15,7 +15,7 @@ from releasegate.checkapi import CheckContext
 from releasegate.errors import StageError
 from releasegate.fingerprint import Located, fingerprints, read_source
 from releasegate.model import CheckResult, Confidence, Finding, JSONValue, Severity, Stage, Status
-from releasegate.policy import CustomStage
+from releasegate.policy.quality_stages import CustomStage
 from releasegate.stages.common import MAX_LISTED, Evidence, collect, guarded, plural
 from releasegate.stages.functional import run_tests_stage
 from releasegate.stages.sarif_input import LEVELS, SarifResult, parse_sarif

@@ -13,7 +13,7 @@ from __future__ import annotations
 from releasegate.checkapi import CheckContext
 from releasegate.errors import StageError
 from releasegate.model import CheckResult, JSONValue, Stage, Status
-from releasegate.policy import CustomStage, FunctionalStage
+from releasegate.policy.quality_stages import CustomStage, FunctionalStage
 from releasegate.stages.common import (
     MAX_LISTED,
     Evidence,

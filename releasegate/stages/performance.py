@@ -11,7 +11,7 @@ from __future__ import annotations
 from releasegate.checkapi import CheckContext
 from releasegate.errors import StageError
 from releasegate.model import CheckResult, Stage, Status
-from releasegate.policy import PerformanceStage
+from releasegate.policy.quality_stages import PerformanceStage
 from releasegate.stages.benchmark import (
     Judgement,
     compare,

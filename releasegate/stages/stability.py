@@ -29,7 +29,7 @@ from pathlib import Path
 from releasegate.checkapi import CheckContext
 from releasegate.errors import StageError
 from releasegate.model import CheckResult, JSONValue, Stage, Status
-from releasegate.policy import StabilityStage
+from releasegate.policy.quality_stages import StabilityStage
 from releasegate.stages.common import MAX_LISTED, MAX_NAMED_IN_REASON, Evidence, guarded, plural
 from releasegate.stages.execute import (
     read_result_file,

@@ -42,7 +42,8 @@ from releasegate.model import (
     Stage,
     Status,
 )
-from releasegate.policy import Policy, default_policy, parse_policy
+from releasegate.policy.loader import default_policy, parse_policy
+from releasegate.policy.schema import Policy
 from releasegate.procs import Completed, ToolRunner, chunked
 from releasegate.runenv import RunEnvironment
 

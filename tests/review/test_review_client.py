@@ -44,7 +44,7 @@ from releasegate.forge.client import (
     config_from_env,
 )
 from releasegate.model import CheckResult, Stage, Status
-from releasegate.policy import parse_policy
+from releasegate.policy.loader import parse_policy
 from releasegate.procs import ToolRunner
 
 

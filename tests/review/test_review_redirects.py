@@ -19,7 +19,7 @@ from releasegate.context import resolve_context
 from releasegate.errors import ForgeResponseError
 from releasegate.forge.client import ClientSettings, GitHubClient, config_from_env
 from releasegate.model import Status
-from releasegate.policy import parse_policy
+from releasegate.policy.loader import parse_policy
 from releasegate.procs import ToolRunner
 
 

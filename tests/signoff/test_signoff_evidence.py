@@ -21,7 +21,7 @@ from releasegate.model import (
     Stage,
     Status,
 )
-from releasegate.policy import parse_policy
+from releasegate.policy.loader import parse_policy
 from releasegate.signoff.ssh import armor
 from releasegate.signoff.statement import SignedSignoff, SignoffFormatError, SignoffStatement
 

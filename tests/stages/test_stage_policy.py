@@ -11,7 +11,8 @@ from releasegate.checks.quality import CustomStageCheck
 from releasegate.errors import ConfigError, UsageError
 from releasegate.model import Stage, Status
 from releasegate.pipeline import select_checks, stage_required
-from releasegate.policy import Policy, default_policy, parse_policy, policy_json_schema
+from releasegate.policy.loader import default_policy, parse_policy, policy_json_schema
+from releasegate.policy.schema import Policy
 
 
 def _policy(text: str) -> Policy:

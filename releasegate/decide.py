@@ -31,7 +31,7 @@ from releasegate.model import (
     Status,
     Verdict,
 )
-from releasegate.policy.fields import EMBEDDED_POLICY
+from releasegate.policy.fields import EMBEDDED_POLICY, RuleBlocking, UnpinnedAction
 from releasegate.policy.schema import Policy, Waiver, expiring
 from releasegate.rulepack_files import blocking_defaults
 from releasegate.suppression_comments import Suppression
@@ -112,7 +112,7 @@ def _rule_blocks(rule_id: str, judge: _Judge) -> bool:
     rule pack's default (``checks/blocking.toml``), else yes."""
     setting = judge.policy.static.rule_blocking.get(rule_id)
     if setting is not None:
-        return setting == "block"
+        return setting is RuleBlocking.BLOCK
     default = blocking_defaults().get(rule_id)
     return default is None or default.blocks
 
@@ -122,7 +122,7 @@ def _reported_only_notes(judge: _Judge) -> list[Reason]:
     defaults = blocking_defaults()
     for rule_id, count in sorted(judge.reported_only.items()):
         default = defaults.get(rule_id)
-        if judge.policy.static.rule_blocking.get(rule_id) == "report" or default is None:
+        if judge.policy.static.rule_blocking.get(rule_id) is RuleBlocking.REPORT or default is None:
             why = "static.rule_blocking sets it to report"
         else:
             why = f"the rule pack reports it without blocking by default: {default.why}"
@@ -195,7 +195,7 @@ def _judge_finding(finding: Finding, stage: Stage, judge: _Judge) -> _Judgement:
             f"confidence >= {rule.confidence})"
         )
     elif stage is Stage.DEPENDENCIES and finding.rule_id == LIBRARY_RANGE_RULE:
-        if policy.dependencies.unpinned != "block":
+        if policy.dependencies.unpinned is not UnpinnedAction.BLOCK:
             return _Judgement(finding=dataclasses.replace(finding, blocking=False), reason=None)
         rule_name = "dependencies.unpinned: block (ranges block, in a library too)"
     elif stage is Stage.DEPENDENCIES and finding.rule_id == UNPINNED_RULE:

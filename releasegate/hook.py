@@ -48,6 +48,7 @@ from releasegate.deps.sources import kind_of
 from releasegate.errors import GitError, ReleasegateError, UsageError
 from releasegate.model import Mode, Stage, Verdict
 from releasegate.pipeline import RunOptions, evaluate_resolved, resolve, stage_required
+from releasegate.policy.fields import ReviewSource
 from releasegate.policy.schema import LoadedPolicy, Policy
 from releasegate.reports import render_terminal
 from releasegate.reports.escape import terminal_text
@@ -354,7 +355,7 @@ def not_verifiable_locally(policy: Policy, *, has_token: bool) -> dict[str, str]
     if has_token:
         return {}
     why: dict[str, str] = {}
-    if stage_required(policy, Stage.REVIEW) and policy.review.source == "github":
+    if stage_required(policy, Stage.REVIEW) and policy.review.source is ReviewSource.GITHUB:
         why["review"] = (
             "reviews are read from GitHub; set GITHUB_TOKEN (or GH_TOKEN) to fetch them "
             "read-only (contents: read, pull-requests: read, members: read)"

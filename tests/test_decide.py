@@ -254,7 +254,7 @@ def _in_zone(zone: str, code: str) -> str:
 
 def test_today_is_the_utc_date_whatever_the_local_zone() -> None:
     code = (
-        "import datetime as dt; from releasegate.policy import utc_today; "
+        "import datetime as dt; from releasegate.policy.schema import utc_today; "
         "print(utc_today(), dt.date.today())"
     )
     before = dt.datetime.now(dt.timezone.utc).date()

@@ -402,10 +402,10 @@ def _service(ctx: CheckContext, run: _Audit) -> VulnerabilityService:
     path = advisory_db_path(ctx)
     if path is None:
         settings = ctx.policy.dependencies
-        run.evidence.update(mode="online", tool="pip-audit", service=settings.service)
+        run.evidence.update(mode="online", tool="pip-audit", service=settings.service.value)
         return PipAudit(
             runner=ctx.tools,
-            service=settings.service,
+            service=settings.service.value,
             cache_dir=ctx.cache_dir / "pip-audit" if ctx.use_cache else None,
             environ=ctx.environment.variables,
         )

@@ -34,6 +34,7 @@ from releasegate.forge.client import (
 )
 from releasegate.forge.github import GitHubReviews
 from releasegate.model import CheckResult, JSONValue, Stage, Status
+from releasegate.policy.fields import ReviewSource
 from releasegate.policy.schema import Policy
 from releasegate.review.approvals import Rules
 from releasegate.review.codeowners import LOCATIONS, CodeOwners, load_codeowners
@@ -74,7 +75,7 @@ class ReviewCheck(BaseCheck):
                 duration_seconds=time.monotonic() - started,
             )
 
-        if review.source == "git":
+        if review.source is ReviewSource.GIT:
             return self._run_git(ctx, evidence, result)
         return self._run_github(ctx, evidence, result)
 

@@ -389,7 +389,7 @@ def failure_cause(stderr: bytes) -> str:
 
 def _audit(ctx: CheckContext, files: Sequence[str], exe: str, scratch: Path) -> list[Report]:
     env = environment(scratch, ctx.environment.variables)
-    argv = scan_argv(exe, ctx.policy.static.workflows.persona, scratch / "http-cache", files)
+    argv = scan_argv(exe, ctx.policy.static.workflows.persona.value, scratch / "http-cache", files)
     done = ctx.tools.run(argv, cwd=ctx.tree, env=env, tool=TOOL)
     if done.returncode != 0:
         how = (
@@ -489,7 +489,7 @@ class WorkflowsCheck(BaseCheck):
         evidence: dict[str, JSONValue] = {
             "tool": TOOL,
             "enabled": settings.enabled,
-            "persona": settings.persona,
+            "persona": settings.persona.value,
             "flags": list(FLAGS),
             "workflow_files": len(head),
             "files": list(targets),

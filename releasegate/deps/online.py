@@ -430,7 +430,7 @@ class PipAudit:
             "seconds": round(seconds, 3),
         }
         osv_url = self.environ.get(OSV_URL_VARIABLE)
-        if osv_url and self.service == "osv":
+        if osv_url and self.service == "osv":  # the service name as pip-audit spells it
             evidence["osv_url"] = redact(osv_url)
         return ServiceAudit(audits=audits, skipped=tuple(skipped), evidence=evidence)
 

@@ -3,6 +3,7 @@ base class and the validators of globs, tag patterns, teams and non-empty text."
 
 from __future__ import annotations
 
+import enum
 import re
 from typing import Annotated, Literal
 
@@ -69,6 +70,50 @@ def nonempty(text: str) -> str:
 
 
 NonEmpty = Annotated[StrictStr, AfterValidator(nonempty)]
+
+
+class Choice(str, enum.Enum):
+    """A policy value from a fixed set: read from YAML as its text, compared as a member,
+    and shown as its text (``str()``, f-strings, argv) on every Python version."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+class ReviewSource(Choice):
+    GITHUB = "github"
+    GIT = "git"
+
+
+class AdvisoryService(Choice):
+    OSV = "osv"
+    PYPI = "pypi"
+
+
+class RuleBlocking(Choice):
+    BLOCK = "block"
+    REPORT = "report"
+
+
+class UnpinnedAction(Choice):
+    BLOCK = "block"
+    WARN = "warn"
+
+
+class ProjectKindChoice(Choice):
+    AUTO = "auto"
+    LIBRARY = "library"
+    APPLICATION = "application"
+
+
+class ZizmorPersona(Choice):
+    REGULAR = "regular"
+    PEDANTIC = "pedantic"
+    AUDITOR = "auditor"
+
 
 SeverityThreshold = Literal["info", "low", "medium", "high", "critical", "none"]
 ConfidenceLevel = Literal["low", "medium", "high"]

@@ -24,11 +24,17 @@ from pydantic import (
 from releasegate.globs import matches
 from releasegate.model import Confidence, Severity
 from releasegate.policy.fields import (
+    AdvisoryService,
     ConfidenceLevel,
     Glob,
     NonEmpty,
+    ProjectKindChoice,
+    ReviewSource,
+    RuleBlocking,
     Section,
     SeverityThreshold,
+    UnpinnedAction,
+    ZizmorPersona,
     check_glob,
     check_tag_pattern,
     check_team,
@@ -190,8 +196,8 @@ class WorkflowsSection(Section):
         "why); true: run always (with none it passes, saying so; zizmor must be installed "
         "either way); false: do not run.",
     )
-    persona: Literal["regular", "pedantic", "auditor"] = Field(
-        default="regular",
+    persona: ZizmorPersona = Field(
+        default=ZizmorPersona.REGULAR,
         description="zizmor --persona: regular (few false positives), pedantic (adds code "
         "smells) or auditor (everything, false positives included).",
     )
@@ -210,13 +216,13 @@ class StaticSection(Section):
         default_factory=lambda: [BlockRule()],
         description="The first rule whose paths match a finding decides whether it blocks.",
     )
-    rule_blocking: dict[
-        Annotated[StrictStr, Field(min_length=1, max_length=200)], Literal["block", "report"]
-    ] = Field(
-        default_factory=dict,
-        description="Per rule id (B324, releasegate.python.…): block (judged by block_on, "
-        "even where the rule pack only reports it by default) or report (never blocks). "
-        "Unset: the rule pack's default (checks/blocking.toml; every other rule: block).",
+    rule_blocking: dict[Annotated[StrictStr, Field(min_length=1, max_length=200)], RuleBlocking] = (
+        Field(
+            default_factory=dict,
+            description="Per rule id (B324, releasegate.python.…): block (judged by block_on, "
+            "even where the rule pack only reports it by default) or report (never blocks). "
+            "Unset: the rule pack's default (checks/blocking.toml; every other rule: block).",
+        )
     )
     bandit: BanditSection = Field(default_factory=BanditSection)
     semgrep: SemgrepSection = Field(default_factory=SemgrepSection)
@@ -299,10 +305,11 @@ class DependenciesSection(Section):
         "layout, vulns/<package>/<ID>.yaml, or OSV JSON files): audit offline against it. "
         "Unset: audit online through pip-audit.",
     )
-    service: Literal["osv", "pypi"] = Field(
-        default="osv", description="pip-audit's vulnerability service for online audits."
+    service: AdvisoryService = Field(
+        default=AdvisoryService.OSV,
+        description="pip-audit's vulnerability service for online audits.",
     )
-    unpinned: Literal["block", "warn"] | None = Field(
+    unpinned: UnpinnedAction | None = Field(
         default=None,
         description="A dependency given as a range cannot be audited as one version: block "
         "or warn. Unset: in an application, block in release mode and warn in pull-request "
@@ -328,8 +335,8 @@ class DependenciesSection(Section):
 class ReviewSection(Section):
     required: StrictBool = True
     required_approvals: Annotated[StrictInt, Field(ge=0, le=20)] = 1
-    source: Literal["github", "git"] = Field(
-        default="github",
+    source: ReviewSource = Field(
+        default=ReviewSource.GITHUB,
         description="Where reviews are proven: GitHub pull requests and reviews, or "
         "(for other forges and air-gapped mirrors) Reviewed-by:/Approved-by: trailers on "
         "commits signed by a key in review.allowed_signers.",
@@ -385,8 +392,8 @@ class Waiver(Section):
 
 
 class ProjectSection(Section):
-    kind: Literal["auto", "library", "application"] = Field(
-        default="auto",
+    kind: ProjectKindChoice = Field(
+        default=ProjectKindChoice.AUTO,
         description="A library (it builds a distribution: its declared ranges are reported, "
         "not blocked, since its users' lock files pin them) or an application (a range "
         "blocks in release mode: pin what is deployed). auto: a library when the root has "

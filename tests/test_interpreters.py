@@ -12,8 +12,7 @@ import pytest
 from packaging.specifiers import SpecifierSet
 from rg_testlib import newer_python
 
-from releasegate.errors import ToolError
-from releasegate.interpreters import (
+from releasegate.checks.bandit.interpreters import (
     ENV_VAR,
     BanditPython,
     BanditPythons,
@@ -22,6 +21,7 @@ from releasegate.interpreters import (
     portable_path,
     project_requires_python,
 )
+from releasegate.errors import ToolError
 from releasegate.procs import ToolRunner
 
 RUNNING = tuple(sys.version_info[:3])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from releasegate.checkapi import Check
-from releasegate.checks.bandit import BANDIT
+from releasegate.checks.bandit.check import BANDIT
 from releasegate.checks.dependencies import DEPENDENCIES
 from releasegate.checks.review import REVIEW
 from releasegate.checks.semgrep import SEMGREP

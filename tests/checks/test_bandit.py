@@ -20,19 +20,18 @@ from rg_testlib import newer_python
 
 from releasegate.cache import FileResultCache, cache_key
 from releasegate.checkapi import CheckContext
-from releasegate.checks import bandit as bandit_check
-from releasegate.checks.bandit import (
-    BANDIT,
+from releasegate.checks.bandit import bandit_cache
+from releasegate.checks.bandit import bandit_run as bandit_check
+from releasegate.checks.bandit.bandit_cache import (
     FileResult,
-    OutputError,
-    balance,
     file_result_from_json,
     file_result_json,
-    parse_report,
-    shard_count,
 )
+from releasegate.checks.bandit.bandit_output import OutputError, parse_report
+from releasegate.checks.bandit.bandit_run import balance, shard_count
+from releasegate.checks.bandit.check import BANDIT
+from releasegate.checks.bandit.interpreters import ENV_VAR
 from releasegate.context import resolve_context
-from releasegate.interpreters import ENV_VAR
 from releasegate.model import (
     CheckResult,
     Confidence,
@@ -924,7 +923,7 @@ def test_results_of_another_bandit_version_are_never_cached(tmp_path: Path) -> N
 def test_without_bandit_metadata_the_cache_is_off(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bandit_check, "installed_bandit_version", lambda: None)
+    monkeypatch.setattr(bandit_cache, "installed_bandit_version", lambda: None)
     ctx = make_ctx(tmp_path, {"app.py": VULNERABLE})
     result = BANDIT.run(ctx)
     assert result.status is Status.PASS, result.reasons

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from releasegate.checks.dependencies import vulnerability_findings
 from releasegate.deps.osv import AdvisoryDatabase, OfflineService, load_database
-from releasegate.deps.sources import collect
+from releasegate.deps.sources.collector import collect
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = REPO_ROOT / ".." / "shared" / "advisory-db" / "pypa"

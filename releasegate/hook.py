@@ -44,7 +44,7 @@ from typing import TextIO
 from rich.console import Console
 
 from releasegate.context import ReleaseContext, is_zero_sha
-from releasegate.deps.sources import kind_of
+from releasegate.deps.sources.formats import kind_of
 from releasegate.errors import GitError, ReleasegateError, UsageError
 from releasegate.model import Mode, Stage, Verdict
 from releasegate.pipeline import RunOptions, evaluate_resolved, resolve, stage_required

@@ -54,7 +54,10 @@ from releasegate.deps.pins import (
     trusted_host_matches,
 )
 from releasegate.deps.project import DetectedKind, ProjectKind, detect
-from releasegate.deps.sources import REGISTRY, Tree, collect, kind_of
+from releasegate.deps.sources.base import REGISTRY
+from releasegate.deps.sources.collector import collect
+from releasegate.deps.sources.formats import kind_of
+from releasegate.deps.sources.head_tree import Tree
 from releasegate.errors import ReleasegateError
 from releasegate.fingerprint import Located, fingerprints
 from releasegate.globs import matches

@@ -5,7 +5,8 @@ of pip-audit's ``DependencySource`` / ``VulnerabilityService``):
 
 - ``releasegate.deps.sources``: dependency files of the head tree read into an
   ``Inventory`` (pins, unpinned requirements, unauditable entries, problems);
-  ``SourceError`` for a file that cannot be read.
+  one ``DependencySource`` a file format (``sources/base.py``), listed in
+  ``sources/formats.py``; ``SourceError`` for a file that cannot be read.
 - ``releasegate.deps.osv``: a local OSV advisory directory, loaded once per
   process and indexed by package; ``AdvisoryDBError``.
 - ``releasegate.deps.online``: pip-audit against a vulnerability service;

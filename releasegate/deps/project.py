@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from releasegate.deps.pins import SourceError
-from releasegate.deps.sources import parse_toml
+from releasegate.deps.sources.head_tree import parse_toml
 
 # The text of a root file, or None when there is none (or it cannot be read as text).
 Reader = Callable[[str], str | None]

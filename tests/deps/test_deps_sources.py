@@ -11,7 +11,9 @@ from deps_helpers import copy_project
 from packaging.version import Version
 
 from releasegate.deps.pins import Inventory, SourceKind
-from releasegate.deps.sources import collect, kind_of, logical_lines
+from releasegate.deps.sources.collector import collect
+from releasegate.deps.sources.formats import kind_of
+from releasegate.deps.sources.requirements_txt import logical_lines
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -12,6 +12,8 @@ A check declares the phase of the pipeline it runs in (``releasegate.pipeline``)
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -22,7 +24,7 @@ from typing_extensions import Self
 from releasegate.cache import CacheKey
 from releasegate.context import ReleaseContext
 from releasegate.evidence import EvidenceSummary
-from releasegate.model import CheckResult, Stage
+from releasegate.model import CheckResult, Finding, JSONValue, Stage, Status
 from releasegate.policy.schema import Policy
 from releasegate.procs import ToolRunner
 from releasegate.runenv import RunEnvironment
@@ -115,3 +117,29 @@ class BaseCheck:
 
     def bind(self, run: RunEvidence) -> Self:
         return self
+
+
+class ResultMaker(Protocol):
+    def __call__(
+        self, status: Status, causes: Sequence[str] = (), findings: Sequence[Finding] = ()
+    ) -> CheckResult: ...
+
+
+def result_maker(check: Check, started: float, evidence: Mapping[str, JSONValue]) -> ResultMaker:
+    """``check``'s results of one run: the status, causes and findings given, the run's
+    ``evidence`` as it stands when the result is made, the time since ``started``."""
+
+    def result(
+        status: Status, causes: Sequence[str] = (), findings: Sequence[Finding] = ()
+    ) -> CheckResult:
+        return CheckResult(
+            id=check.id,
+            stage=check.stage,
+            status=status,
+            reasons=tuple(causes),
+            findings=tuple(findings),
+            evidence=evidence,
+            duration_seconds=time.monotonic() - started,
+        )
+
+    return result

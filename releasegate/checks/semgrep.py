@@ -39,7 +39,7 @@ import yaml
 
 from releasegate.boundedyaml import BoundedSafeLoader
 from releasegate.cache import FileResultCache, digest_of
-from releasegate.checkapi import BaseCheck, CheckContext
+from releasegate.checkapi import BaseCheck, CheckContext, result_maker
 from releasegate.errors import ToolError
 from releasegate.fingerprint import Located, fingerprints, read_source
 from releasegate.model import CheckResult, Confidence, Finding, JSONValue, Severity, Stage, Status
@@ -558,18 +558,7 @@ class SemgrepCheck(BaseCheck):
             "files_excluded": len(scope.excluded),
         }
 
-        def result(
-            status: Status, causes: Sequence[str] = (), findings: Sequence[Finding] = ()
-        ) -> CheckResult:
-            return CheckResult(
-                id=self.id,
-                stage=self.stage,
-                status=status,
-                reasons=tuple(causes),
-                findings=tuple(findings),
-                evidence=evidence,
-                duration_seconds=time.monotonic() - started,
-            )
+        result = result_maker(self, started, evidence)
 
         ctx.cache_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="semgrep-", dir=ctx.cache_dir) as scratch:

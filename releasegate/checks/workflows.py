@@ -51,7 +51,7 @@ from typing import ClassVar
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from releasegate.checkapi import BaseCheck, CheckContext
+from releasegate.checkapi import BaseCheck, CheckContext, result_maker
 from releasegate.errors import ToolError
 from releasegate.fingerprint import Located, fingerprints
 from releasegate.globs import matches
@@ -497,18 +497,7 @@ class WorkflowsCheck(BaseCheck):
         if configs:
             evidence["configs_not_read"] = list(configs)
 
-        def result(
-            status: Status, causes: Sequence[str] = (), findings: Sequence[Finding] = ()
-        ) -> CheckResult:
-            return CheckResult(
-                id=self.id,
-                stage=self.stage,
-                status=status,
-                reasons=tuple(causes),
-                findings=tuple(findings),
-                evidence=evidence,
-                duration_seconds=time.monotonic() - started,
-            )
+        result = result_maker(self, started, evidence)
 
         if not head and not unanalysed and settings.enabled == "auto":
             # Nothing of the kind exists, so nothing can be wrong with it: a pass that says

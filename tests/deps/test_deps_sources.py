@@ -518,6 +518,22 @@ source = { registry = "https://pypi.org/simple" }
         ),
         ("poetry.lock", "[[package]\n", "TOML syntax error"),
         ("pylock.toml", 'lock-version = "2.0"\n', "unsupported lock-version"),
+        (
+            "pylock.toml",
+            'lock-version = "1.0"\n[[packages]]\nname = "x"\nvcs = "git+https://h/x"\n'
+            'archive = { url = "https://h/x.tar.gz" }\n',
+            "x: more than one source (vcs, archive)",
+        ),
+        (
+            "pylock.toml",
+            'lock-version = "1.0"\n[[packages]]\nname = "x"\nvcs = "git+https://h/x"\n',
+            "x: `vcs` is not a table",
+        ),
+        (
+            "pylock.toml",
+            'lock-version = "1.0"\n[[packages]]\nname = "y"\ndirectory = "."\n',
+            "y: `directory` is not a table",
+        ),
         ("Pipfile.lock", "{not json", "not JSON"),
         ("Pipfile.lock", '{"default": []}', "`default` is not an object"),
     ],

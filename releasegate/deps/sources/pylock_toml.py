@@ -20,6 +20,7 @@ from releasegate.deps.sources.lock_entries import (
     FromIndex,
     Locked,
     LockSource,
+    Unreadable,
     read_entries,
     table_entries,
 )
@@ -45,17 +46,24 @@ class PylockToml(LockSource):
 
 
 PYLOCK_TOML = PylockToml()
+# Where a package can come from other than an index, in the order PEP 751 lists them.
+_ELSEWHERE = ("vcs", "directory", "archive")
 
 
 def _resolve(entry: Mapping[str, Any]) -> Locked:
     marker = entry.get("marker") if isinstance(entry.get("marker"), str) else None
-    if isinstance(entry.get("vcs"), dict) or isinstance(entry.get("archive"), dict):
-        kind = "vcs" if "vcs" in entry else "archive"
-        where = str(entry[kind].get("url") or entry[kind].get("path") or "?")
+    given = [kind for kind in _ELSEWHERE if kind in entry]
+    if len(given) > 1:
+        return Unreadable(f"more than one source ({', '.join(given)}): PEP 751 allows one")
+    for kind in given:
+        table = entry[kind]
+        if not isinstance(table, dict):
+            return Unreadable(f"`{kind}` is not a table (PEP 751: packages.{kind})")
+        if kind == "directory":
+            path = str(table.get("path", ""))
+            return Elsewhere(where=path, what=f"directory {path}", first_party=True)
+        where = str(table.get("url") or table.get("path") or "?")
         return Elsewhere(where=where, what=f"{kind} {redact(where)}", first_party=False)
-    if isinstance(entry.get("directory"), dict):
-        path = str(entry["directory"].get("path", ""))
-        return Elsewhere(where=path, what=f"directory {path}", first_party=True)
     index = entry.get("index")
     return FromIndex(
         version=entry.get("version"),

@@ -26,7 +26,6 @@ and says so: a project without dependencies is legitimate.
 
 from __future__ import annotations
 
-import posixpath
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -53,10 +52,9 @@ from releasegate.deps.pins import (
     normalise_index,
     trusted_host_matches,
 )
-from releasegate.deps.project import DetectedKind, ProjectKind, detect
+from releasegate.deps.project import DetectedKind, ProjectKind, detect, states_dependencies
 from releasegate.deps.sources.base import REGISTRY
 from releasegate.deps.sources.collector import collect
-from releasegate.deps.sources.formats import kind_of
 from releasegate.deps.sources.head_tree import Tree
 from releasegate.errors import ReleasegateError
 from releasegate.fingerprint import Located, fingerprints
@@ -190,14 +188,7 @@ def _base_has_dependencies(ctx: CheckContext) -> bool:
         names = ctx.release.repo.git.ls_tree("-r", "--name-only", "-z", base).split("\0")
     except (GitError, OSError, ValueError):
         return True
-    packaging = {"setup.py", "setup.cfg", "Pipfile"}
-    return any(
-        kind_of(name) is not None
-        or posixpath.basename(name) in packaging
-        or (name.endswith(".txt") and "requirements" in name)  # requirements/base.txt
-        for name in names
-        if name
-    )
+    return any(states_dependencies(name) for name in names if name)
 
 
 def _unanalysed_local(inventory: Inventory, policy: Policy) -> list[str]:

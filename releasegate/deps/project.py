@@ -24,14 +24,33 @@ from __future__ import annotations
 
 import configparser
 import enum
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from releasegate.deps.pins import SourceError
+from releasegate.deps.sources.formats import kind_of
 from releasegate.deps.sources.head_tree import parse_toml
 
 # The text of a root file, or None when there is none (or it cannot be read as text).
 Reader = Callable[[str], str | None]
+
+
+# Files that make a project (or state its dependencies) without being a dependency file
+# the audit reads: they decide the kind (setup.py, setup.cfg) or are a tool's manifest
+# (Pipfile, whose lock is what is audited).
+PACKAGING_FILES = frozenset({"setup.py", "setup.cfg", "Pipfile"})
+
+
+def states_dependencies(path: str) -> bool:
+    """Whether the repository path ``path`` is a dependency or packaging file: one the
+    audit reads, one of ``PACKAGING_FILES``, or a requirements file by another name
+    (``requirements/base.txt``)."""
+    return (
+        kind_of(path) is not None
+        or posixpath.basename(path) in PACKAGING_FILES
+        or (path.endswith(".txt") and "requirements" in path)
+    )
 
 
 class ProjectKind(enum.Enum):

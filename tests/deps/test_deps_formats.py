@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from releasegate.deps.pins import SourceKind
 from releasegate.deps.sources.base import DependencySource
+from releasegate.deps.sources.collector import collect
 from releasegate.deps.sources.formats import SOURCES, kind_of, source_of
 
 EXAMPLES = {
@@ -37,3 +40,30 @@ def test_lock_files_are_read_before_pyproject_before_requirements() -> None:
     locks = {kind for kind in phase if kind.is_lock}
     assert max(phase[k] for k in locks) < phase[SourceKind.PYPROJECT]
     assert phase[SourceKind.PYPROJECT] < phase[SourceKind.REQUIREMENTS]
+
+
+def test_the_locks_that_pin_a_pyproject_say_how_to_update_them(tmp_path: Path) -> None:
+    """A pyproject.toml beside a lock with a ``lock_command`` is pinned by it, and a
+    dependency the lock lacks names that command; Pipfile.lock pins a Pipfile only."""
+    commands = {source.kind: source.lock_command for source in SOURCES}
+    assert commands[SourceKind.UV_LOCK] == "`uv lock`"
+    assert commands[SourceKind.POETRY_LOCK] == "`poetry lock`"
+    assert commands[SourceKind.PYLOCK]
+    assert commands[SourceKind.PIPFILE_LOCK] is None
+    assert commands[SourceKind.PYPROJECT] is None and commands[SourceKind.REQUIREMENTS] is None
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\ndependencies = ["django>=4", "six"]\n'
+    )
+    (tmp_path / "poetry.lock").write_text(
+        '[[package]]\nname = "django"\nversion = "4.2.1"\n\n[metadata]\nlock-version = "2.0"\n'
+    )
+    inventory = collect(tmp_path, ["pyproject.toml", "poetry.lock"])
+    [stale] = inventory.unpinned
+    assert stale.name == "six"
+    assert stale.fix == (
+        "poetry.lock does not pin six: the lock file is out of date; update it with `poetry lock`"
+    )
+    (tmp_path / "poetry.lock").rename(tmp_path / "Pipfile.lock")
+    inventory = collect(tmp_path, ["pyproject.toml"])
+    assert {item.name for item in inventory.unpinned} == {"django", "six"}
+    assert all("commit a lock file" in str(item.fix) for item in inventory.unpinned)

@@ -131,6 +131,11 @@ class Reader(Protocol):
         """The record of ``path`` read as ``kind``: read now, or the one read before."""
         ...
 
+    def lock_command(self, path: str) -> str | None:
+        """How to update ``path`` when it is a lock file that pins the ``pyproject.toml``
+        of its directory (its source's ``lock_command``); None when it is none."""
+        ...
+
     def note(self, text: str) -> None:
         """A note of the inventory, in the order things are read."""
         ...
@@ -155,6 +160,12 @@ class DependencySource(Protocol):
         lock files (0) before the ``pyproject.toml`` they pin (1), then requirements (2)."""
         ...
 
+    @property
+    def lock_command(self) -> str | None:
+        """For a lock file format that pins the ``pyproject.toml`` beside it: the command
+        that updates the lock (named when the lock lacks a dependency); else None."""
+        ...
+
     def matches(self, path: str) -> bool:
         """Whether the repository path ``path`` is one of its files, by its name."""
         ...
@@ -173,6 +184,7 @@ class BaseSource:
 
     file_name: ClassVar[str]
     included: ClassVar[frozenset[SourceKind]] = frozenset()
+    lock_command: ClassVar[str | None] = None
 
     def matches(self, path: str) -> bool:
         return posixpath.basename(path) == self.file_name

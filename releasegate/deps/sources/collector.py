@@ -65,6 +65,10 @@ class Collector:
     def kind_of(self, path: str) -> SourceKind | None:
         return kind_of(path)
 
+    def lock_command(self, path: str) -> str | None:
+        kind = kind_of(path)
+        return None if kind is None else source_of(kind).lock_command
+
     def note(self, text: str) -> None:
         self.notes.append(text)
 

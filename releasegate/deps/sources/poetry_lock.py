@@ -27,6 +27,7 @@ from releasegate.deps.sources.lock_entries import (
 class PoetryLock(LockSource):
     kind: ClassVar[SourceKind] = SourceKind.POETRY_LOCK
     file_name: ClassVar[str] = "poetry.lock"
+    lock_command: ClassVar[str | None] = "`poetry lock`"
 
     def read(self, found: FileRecord, text: str, reader: Reader) -> None:
         data = parse_toml(text)

@@ -29,6 +29,9 @@ from releasegate.deps.sources.lock_entries import (
 class PylockToml(LockSource):
     kind: ClassVar[SourceKind] = SourceKind.PYLOCK
     file_name: ClassVar[str] = "pylock.toml"
+    lock_command: ClassVar[str | None] = (
+        "the command that wrote it (e.g. `uv export --format pylock.toml`)"
+    )
 
     def matches(self, path: str) -> bool:
         return super().matches(path) or fnmatchcase(posixpath.basename(path), "pylock.?*.toml")

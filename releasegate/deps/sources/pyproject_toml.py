@@ -37,12 +37,6 @@ from releasegate.deps.sources.base import BaseSource, FileRecord, Reader
 from releasegate.deps.sources.classify import LOCK_FIX, classify
 from releasegate.deps.sources.head_tree import parent, parse_toml
 
-_LOCK_COMMANDS = {
-    SourceKind.UV_LOCK: "`uv lock`",
-    SourceKind.POETRY_LOCK: "`poetry lock`",
-    SourceKind.PYLOCK: "the command that wrote it (e.g. `uv export --format pylock.toml`)",
-}
-
 
 def _string_line(lines: Sequence[str], value: str, start: int, used: set[int]) -> int:
     """The first line at or after ``start`` holding ``value`` as a quoted TOML string."""
@@ -77,6 +71,12 @@ class PyprojectToml(BaseSource):
             locked |= lock.names()
         lock_kinds = {lock.kind for lock in locks}
         lock_label = ", ".join(lock.path for lock in locks)
+        # A dependency the lock lacks: the lock (its path, how to update it) is out of date.
+        stale = (
+            (locks[0].path, reader.lock_command(locks[0].path) or "the tool that wrote it")
+            if locks
+            else None
+        )
         lines = text.splitlines()
         used: set[int] = set()
         project = data.get("project")
@@ -119,7 +119,7 @@ class PyprojectToml(BaseSource):
                 continue
             for entry in entries:
                 line = _string_line(lines, entry, start_line, used)
-                _entry(found, entry, Location(path=path, line=line), locked, locks)
+                _entry(found, entry, Location(path=path, line=line), locked, stale)
         _poetry_table(found, data, lines, lock_kinds)
         if locks:
             found.covered_by = lock_label
@@ -130,17 +130,10 @@ PYPROJECT_TOML = PyprojectToml()
 
 def _covering_locks(pyproject: str, reader: Reader) -> list[FileRecord]:
     directory = parent(pyproject)
-    here = [
-        posixpath.join(directory, name)
-        for name in ("uv.lock", "poetry.lock", "pylock.toml")
-        if reader.tree.has(posixpath.join(directory, name))
-    ]
-    here += sorted(
+    here = sorted(
         path
         for path in reader.tree.tracked
-        if parent(path) == directory
-        and reader.kind_of(path) is SourceKind.PYLOCK
-        and path not in here
+        if parent(path) == directory and reader.lock_command(path) is not None
     )
     locks: list[FileRecord] = []
     for path in here:
@@ -167,7 +160,7 @@ def _entry(
     entry: str,
     location: Location,
     locked: set[str],
-    locks: Sequence[FileRecord],
+    stale: tuple[str, str] | None,
 ) -> None:
     found.entries += 1
     try:
@@ -182,17 +175,15 @@ def _entry(
         found.pins.append(item)
     elif isinstance(item, SkippedDependency):
         found.skipped.append(item)
-    elif locks:
-        lock = locks[0]
-        command = _LOCK_COMMANDS.get(lock.kind, "the tool that wrote it")
+    elif stale is not None:
         found.unpinned.append(
             Unpinned(
                 requirement=item.requirement,
                 name=item.name,
                 location=location,
                 kind=SourceKind.PYPROJECT,
-                fix=f"{lock.path} does not pin {item.name}: the lock file is out of date; "
-                f"update it with {command}",
+                fix=f"{stale[0]} does not pin {item.name}: the lock file is out of date; "
+                f"update it with {stale[1]}",
             )
         )
     else:

@@ -160,6 +160,7 @@ class RequirementsTxt:
     kind: ClassVar[SourceKind] = SourceKind.REQUIREMENTS
     included: ClassVar[frozenset[SourceKind]] = frozenset({SourceKind.CONSTRAINTS})
     phase: ClassVar[int] = 2
+    lock_command: ClassVar[str | None] = None
 
     def matches(self, path: str) -> bool:
         return fnmatchcase(posixpath.basename(path), "requirements*.txt")

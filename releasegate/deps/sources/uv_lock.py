@@ -27,6 +27,7 @@ from releasegate.deps.sources.lock_entries import (
 class UvLock(LockSource):
     kind: ClassVar[SourceKind] = SourceKind.UV_LOCK
     file_name: ClassVar[str] = "uv.lock"
+    lock_command: ClassVar[str | None] = "`uv lock`"
 
     def read(self, found: FileRecord, text: str, reader: Reader) -> None:
         data = parse_toml(text)

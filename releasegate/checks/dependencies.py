@@ -11,9 +11,11 @@
    requirements file, a lock file's registry) that ``dependencies.allowed_indexes``
    does not allow is a blocking finding (``releasegate.nondefault-index``):
    dependency confusion. Credentials in its URL are masked everywhere.
-3. Every pin is looked up, offline in a local OSV directory when one is given
-   (``--advisory-db``, else ``dependencies.advisory_db`` relative to the
-   repository root), online through pip-audit otherwise. One finding per
+3. Every pin is looked up in the vulnerability service that
+   ``releasegate.checks.advisory_services`` chooses: offline in a local OSV
+   directory when one is given (``--advisory-db``, else
+   ``dependencies.advisory_db`` relative to the repository root), online through
+   pip-audit otherwise. One finding per
    (package, version, source line, vulnerability), at the line that pins it.
 
 Fail closed: a dependency file that cannot be read, a malformed line, an
@@ -29,14 +31,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from git.exc import GitError
 
 from releasegate.checkapi import BaseCheck, CheckContext
+from releasegate.checks.advisory_services import open_service
 from releasegate.decide import LIBRARY_RANGE_RULE, UNPINNED_RULE
-from releasegate.deps.online import PipAudit
-from releasegate.deps.osv import OfflineService, Unevaluated, load_database
+from releasegate.deps.osv import Unevaluated
 from releasegate.deps.pins import (
     AdvisoryDBError,
     IndexUse,
@@ -48,7 +49,6 @@ from releasegate.deps.pins import (
     SkippedDependency,
     SourceError,
     Unpinned,
-    VulnerabilityService,
     normalise_index,
     trusted_host_matches,
 )
@@ -72,18 +72,6 @@ NONDEFAULT_INDEX_RULE = "releasegate.nondefault-index"
 _MAX_PACKAGES_NAMED = 5
 _CONFUSION = "where a package with the name of a PyPI one can take its place (dependency confusion)"
 _ALLOW = "list it in dependencies.allowed_indexes of the policy"
-
-
-def advisory_db_path(ctx: CheckContext) -> Path | None:
-    """``--advisory-db`` (relative to the working directory) wins over the policy's path
-    (relative to the repository root)."""
-    if ctx.advisory_db is not None:
-        return ctx.advisory_db.expanduser().absolute()
-    configured = ctx.policy.dependencies.advisory_db
-    if configured is None:
-        return None
-    path = Path(configured).expanduser()
-    return path if path.is_absolute() else ctx.release.root / path
 
 
 def _tracked(ctx: CheckContext) -> tuple[str, ...]:
@@ -392,41 +380,6 @@ class _Audit:
     timings: dict[str, JSONValue] = field(default_factory=dict)
 
 
-def _service(ctx: CheckContext, run: _Audit) -> VulnerabilityService:
-    path = advisory_db_path(ctx)
-    if path is None:
-        settings = ctx.policy.dependencies
-        run.evidence.update(mode="online", tool="pip-audit", service=settings.service.value)
-        return PipAudit(
-            runner=ctx.tools,
-            service=settings.service.value,
-            cache_dir=ctx.cache_dir / "pip-audit" if ctx.use_cache else None,
-            environ=ctx.environment.variables,
-        )
-    started = time.perf_counter()
-    database, cached = load_database(path)
-    run.timings["load_advisories"] = round(time.perf_counter() - started, 3)
-    db_evidence = database.evidence()
-    db_evidence["loaded_earlier_in_this_process"] = cached
-    db_evidence["source"] = "--advisory-db" if ctx.advisory_db else "dependencies.advisory_db"
-    inside = _inside_repository(ctx, database.path)
-    if inside is not None:
-        # Read from the work tree: the head under judgement could have edited it.
-        db_evidence["inside_repository"] = inside
-        db_evidence["changed_in_range"] = any(
-            changed.startswith(f"{inside}/") for changed in ctx.release.changed_files
-        )
-    run.evidence.update(mode="offline", tool="osv", advisory_db=db_evidence)
-    return OfflineService(database=database)
-
-
-def _inside_repository(ctx: CheckContext, path: Path) -> str | None:
-    try:
-        return path.relative_to(ctx.release.root.resolve()).as_posix()
-    except ValueError:
-        return None
-
-
 def _audit(ctx: CheckContext, pins: Sequence[Pin]) -> _Audit:
     run = _Audit()
     packages = sorted({(pin.canonical, pin.version) for pin in pins})
@@ -434,7 +387,7 @@ def _audit(ctx: CheckContext, pins: Sequence[Pin]) -> _Audit:
         run.evidence.update(mode="none", note="no pinned dependency to look up")
         return run
     try:
-        service = _service(ctx, run)
+        service = open_service(ctx, run.evidence, run.timings)
         clock = time.perf_counter()
         answer = service.audit(packages)
     except (AdvisoryDBError, ServiceError) as exc:

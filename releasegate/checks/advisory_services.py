@@ -1,0 +1,111 @@
+"""The registry of vulnerability services: where the dependency check looks pins up.
+
+Each entry says when it is chosen and how it is opened; the first chosen one is
+used. Adding a service is one class implementing
+``releasegate.deps.pins.VulnerabilityService`` (an ``audit`` of (name, version)
+pairs that answers a ``ServiceAudit``, and a ``tool`` name for its findings) and one
+line in ``SERVICES``.
+
+- ``osv-offline``: a local OSV directory (``--advisory-db``, relative to the
+  working directory, else ``dependencies.advisory_db``, relative to the
+  repository root). Air-gapped and repeatable.
+- ``pip-audit``: online, through pip-audit's service (``dependencies.service``).
+
+Opening a service records what it is in the check's evidence (``mode``, ``tool``,
+the database's digest or the service's name). A service that cannot be opened or
+asked raises ``AdvisoryDBError`` or ``ServiceError``: the check is ``error``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from releasegate.checkapi import CheckContext
+from releasegate.deps.online import PipAudit
+from releasegate.deps.osv import OfflineService, load_database
+from releasegate.deps.pins import AdvisoryDBError, VulnerabilityService
+from releasegate.model import JSONValue
+
+# What opening a service adds to the check's evidence and timings.
+Evidence = dict[str, JSONValue]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceEntry:
+    """One vulnerability service: when it is chosen, how it is opened."""
+
+    name: str
+    chosen: Callable[[CheckContext], bool]
+    open: Callable[[CheckContext, Evidence, Evidence], VulnerabilityService]
+
+
+def advisory_db_path(ctx: CheckContext) -> Path | None:
+    """``--advisory-db`` (relative to the working directory) wins over the policy's path
+    (relative to the repository root)."""
+    if ctx.advisory_db is not None:
+        return ctx.advisory_db.expanduser().absolute()
+    configured = ctx.policy.dependencies.advisory_db
+    if configured is None:
+        return None
+    path = Path(configured).expanduser()
+    return path if path.is_absolute() else ctx.release.root / path
+
+
+def _inside_repository(ctx: CheckContext, path: Path) -> str | None:
+    try:
+        return path.relative_to(ctx.release.root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def _offline(ctx: CheckContext, evidence: Evidence, timings: Evidence) -> VulnerabilityService:
+    path = advisory_db_path(ctx)
+    if path is None:  # chosen only with a path
+        raise AdvisoryDBError("no advisory database given (--advisory-db DIR)")
+    started = time.perf_counter()
+    database, cached = load_database(path)
+    timings["load_advisories"] = round(time.perf_counter() - started, 3)
+    db_evidence = database.evidence()
+    db_evidence["loaded_earlier_in_this_process"] = cached
+    db_evidence["source"] = "--advisory-db" if ctx.advisory_db else "dependencies.advisory_db"
+    inside = _inside_repository(ctx, database.path)
+    if inside is not None:
+        # Read from the work tree: the head under judgement could have edited it.
+        db_evidence["inside_repository"] = inside
+        db_evidence["changed_in_range"] = any(
+            changed.startswith(f"{inside}/") for changed in ctx.release.changed_files
+        )
+    evidence.update(mode="offline", tool="osv", advisory_db=db_evidence)
+    return OfflineService(database=database)
+
+
+def _pip_audit(ctx: CheckContext, evidence: Evidence, _timings: Evidence) -> VulnerabilityService:
+    settings = ctx.policy.dependencies
+    evidence.update(mode="online", tool="pip-audit", service=settings.service.value)
+    return PipAudit(
+        runner=ctx.tools,
+        service=settings.service.value,
+        cache_dir=ctx.cache_dir / "pip-audit" if ctx.use_cache else None,
+        environ=ctx.environment.variables,
+    )
+
+
+SERVICES: tuple[ServiceEntry, ...] = (
+    ServiceEntry(
+        name="osv-offline", chosen=lambda ctx: advisory_db_path(ctx) is not None, open=_offline
+    ),
+    ServiceEntry(name="pip-audit", chosen=lambda _ctx: True, open=_pip_audit),
+)
+
+
+def choose(ctx: CheckContext) -> ServiceEntry:
+    """The first service of ``SERVICES`` chosen for this run."""
+    return next(entry for entry in SERVICES if entry.chosen(ctx))
+
+
+def open_service(ctx: CheckContext, evidence: Evidence, timings: Evidence) -> VulnerabilityService:
+    """The chosen service, opened; what it is goes into ``evidence``."""
+    return choose(ctx).open(ctx, evidence, timings)

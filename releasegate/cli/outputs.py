@@ -7,9 +7,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
 import json
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -114,62 +116,127 @@ def preflight(args: argparse.Namespace) -> None:
             path.unlink()
 
 
+@dataclass
+class _Run:
+    """What the reporters write from: one verdict, the command line, the environment."""
+
+    decision: Decision
+    args: argparse.Namespace
+    evaluation: Evaluation | None
+
+    @property
+    def environ(self) -> Mapping[str, str]:
+        variables: Mapping[str, str] = self.args.environment.variables
+        return variables
+
+    @functools.cached_property
+    def links(self) -> LinkBase | None:
+        return _links(self.decision, self.environ)
+
+    @functools.cached_property
+    def summary(self) -> str:
+        return render_markdown(self.decision, links=self.links)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reporter:
+    """One output a judging command can write: where it goes (None: not asked for) and
+    how it is written there. A failure is reported as ``<label> <target>: not written``."""
+
+    label: str
+    target: Callable[[_Run], str | None]
+    write: Callable[[_Run, str], None]
+
+
+def _path(flag: str) -> Callable[[_Run], str | None]:
+    def target(run: _Run) -> str | None:
+        value = getattr(run.args, flag, None)
+        return None if value is None else str(value)
+
+    return target
+
+
+def _sarif(run: _Run, path: str) -> None:
+    uri = f"{run.links.server_url}/{run.links.repository}" if run.links else None
+    write_atomic(Path(path), render_sarif(run.decision, repository_uri=uri))
+
+
+def _append_step_summary(run: _Run, path: str) -> None:
+    with Path(path).open("a", encoding="utf-8") as handle:
+        handle.write(run.summary + "\n")
+
+
+def _annotate(run: _Run, _target: str) -> None:
+    pointer = str(run.args.json) if run.args.json else None
+    sys.stdout.write(render_annotations(run.decision, report=pointer))
+    sys.stdout.flush()
+
+
+def _github_output(run: _Run, _target: str) -> None:
+    values = decision_outputs(
+        run.decision, report=run.args.json, sarif=run.args.sarif, summary=run.args.summary
+    )
+    github_output_file(values, run.environ)
+
+
+def _attestation(run: _Run, _target: str) -> None:
+    if run.evaluation is not None:
+        write_attestation(run.args, run.evaluation)
+
+
+# Every output of ``run`` and ``merge``, in the order they are written (after the
+# verdict is printed and the audit record appended). A new output is one line here.
+REPORTERS: tuple[Reporter, ...] = (
+    Reporter(
+        label="--json",
+        target=_path("json"),
+        write=lambda run, path: write_atomic(Path(path), render_json(run.decision)),
+    ),
+    Reporter(label="--sarif", target=_path("sarif"), write=_sarif),
+    Reporter(
+        label="--summary",
+        target=_path("summary"),
+        write=lambda run, path: write_atomic(Path(path), run.summary),
+    ),
+    Reporter(
+        label="$GITHUB_STEP_SUMMARY",
+        target=lambda run: run.environ.get("GITHUB_STEP_SUMMARY") or None,
+        write=_append_step_summary,
+    ),
+    Reporter(
+        label="--annotations",
+        target=lambda run: "" if run.args.annotations else None,
+        write=_annotate,
+    ),
+    Reporter(
+        label="--github-output",
+        target=lambda run: "" if run.args.github_output else None,
+        write=_github_output,
+    ),
+    Reporter(
+        label="--attestation",
+        target=lambda run: (
+            None
+            if run.evaluation is None or run.args.attestation is None
+            else str(run.args.attestation)
+        ),
+        write=_attestation,
+    ),
+)
+
+
 def _outputs(
     decision: Decision, args: argparse.Namespace, evaluation: Evaluation | None
 ) -> list[tuple[str, Callable[[], None]]]:
     """Each output the command line asks for, as (what, how to write it)."""
-    environ = args.environment.variables
+    run = _Run(decision=decision, args=args, evaluation=evaluation)
     outputs: list[tuple[str, Callable[[], None]]] = []
-    if args.json:
-        outputs.append(
-            (f"--json {args.json}", lambda: write_atomic(args.json, render_json(decision)))
-        )
-    if args.sarif:
-        links = _links(decision, environ)
-        repository_uri = f"{links.server_url}/{links.repository}" if links else None
-        outputs.append(
-            (
-                f"--sarif {args.sarif}",
-                lambda: write_atomic(
-                    args.sarif, render_sarif(decision, repository_uri=repository_uri)
-                ),
-            )
-        )
-    summary_needed = args.summary or environ.get("GITHUB_STEP_SUMMARY")
-    if summary_needed:
-        summary = render_markdown(decision, links=_links(decision, environ))
-        if args.summary:
-            outputs.append(
-                (f"--summary {args.summary}", lambda: write_atomic(args.summary, summary))
-            )
-        step_summary = environ.get("GITHUB_STEP_SUMMARY")
-        if step_summary:
-
-            def append_summary() -> None:
-                with Path(step_summary).open("a", encoding="utf-8") as handle:
-                    handle.write(summary + "\n")
-
-            outputs.append((f"$GITHUB_STEP_SUMMARY {step_summary}", append_summary))
-    if args.annotations:
-        pointer = str(args.json) if args.json else None
-
-        def annotate() -> None:
-            sys.stdout.write(render_annotations(decision, report=pointer))
-            sys.stdout.flush()
-
-        outputs.append(("--annotations", annotate))
-    if args.github_output:
-        values = decision_outputs(
-            decision, report=args.json, sarif=args.sarif, summary=args.summary
-        )
-        outputs.append(("--github-output", lambda: github_output_file(values, environ)))
-    if evaluation is not None and args.attestation is not None:
-        outputs.append(
-            (
-                f"--attestation {args.attestation}",
-                lambda: write_attestation(args, evaluation),
-            )
-        )
+    for reporter in REPORTERS:
+        target = reporter.target(run)
+        if target is None:
+            continue
+        what = f"{reporter.label} {target}" if target else reporter.label
+        outputs.append((what, functools.partial(reporter.write, run, target)))
     return outputs
 
 

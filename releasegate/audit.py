@@ -33,7 +33,8 @@ from typing import IO
 
 from releasegate.canonical import canonical_bytes, digest_of
 from releasegate.errors import ConfigError, GitError
-from releasegate.model import Decision, JSONValue
+from releasegate.model import Decision, JSONValue, Stage
+from releasegate.model import tool_versions as model_tool_versions
 from releasegate.snapshot import run_git
 
 if sys.platform != "win32":
@@ -57,18 +58,11 @@ _RUNNER_VARIABLES = (
 
 
 def tool_versions(decision: Decision) -> dict[str, JSONValue]:
-    """``<tool>_version`` entries found in the checks' evidence (two levels deep)."""
+    """The versions of releasegate, Python and every tool the checks ran."""
     found: dict[str, JSONValue] = {"releasegate": decision.tool_version}
-
-    def walk(evidence: Mapping[str, JSONValue], depth: int) -> None:
-        for key, value in evidence.items():
-            if key.endswith("_version") and isinstance(value, str) and value:
-                found.setdefault(key.removesuffix("_version"), value)
-            elif isinstance(value, dict) and depth < 2:
-                walk(value, depth + 1)
-
     for check in decision.checks:
-        walk(check.result.evidence, 0)
+        for tool, version in model_tool_versions(check.result).items():
+            found.setdefault(tool, version)
     found["python"] = ".".join(str(part) for part in sys.version_info[:3])
     return dict(sorted(found.items()))
 
@@ -88,7 +82,7 @@ def who_and_where(environ: Mapping[str, str]) -> dict[str, JSONValue]:
 
 def signoff_used(decision: Decision) -> JSONValue:
     for check in decision.checks:
-        if check.id == "signoff":
+        if check.result.stage is Stage.SIGNOFF:
             used = check.result.evidence.get("used")
             return used if isinstance(used, dict) else None
     return None

@@ -236,6 +236,26 @@ class CheckResult:
         )
 
 
+def tool_versions(result: CheckResult) -> dict[str, str]:
+    """The tools a check ran, by name, with their versions.
+
+    The convention every check follows: a ``<tool>_version`` entry in its evidence
+    (``semgrep_version``), at the top or up to two tables down (``audit.pip_audit_version``).
+    The SARIF driver and the audit record read it here, nowhere else.
+    """
+    found: dict[str, str] = {}
+
+    def walk(evidence: Mapping[str, JSONValue], depth: int) -> None:
+        for key, value in evidence.items():
+            if key.endswith("_version") and isinstance(value, str) and value:
+                found.setdefault(key.removesuffix("_version"), value)
+            elif isinstance(value, dict) and depth < 2:
+                walk(value, depth + 1)
+
+    walk(result.evidence, 0)
+    return found
+
+
 @dataclass(frozen=True, kw_only=True)
 class Reason:
     """A node in the tree of reasons behind a decision."""

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from typing_extensions import assert_never
 
 from releasegate.codec import utf8_safe
-from releasegate.model import Decision, Finding, JudgedCheck, Severity, Status, Verdict
+from releasegate.model import Decision, Finding, JudgedCheck, Severity, Stage, Status, Verdict
 from releasegate.reports.blocking import MESSAGE_CHARS, BlockingView, blocking_view
 from releasegate.reports.escape import markdown_text
 from releasegate.reports.review_table import review_rows
@@ -405,7 +405,7 @@ def _finding_order(finding: Finding) -> tuple[bool, bool, int, str, int]:
 def _review_block(decision: Decision) -> _Block | None:
     """Per pull request (or commit, in git mode): who approved, what did not count and why."""
     for check in decision.checks:
-        if check.id != "review":
+        if check.result.stage is not Stage.REVIEW:
             continue
         header, rows = review_rows(check.result.evidence)
         if rows:

@@ -23,6 +23,7 @@ from releasegate.model import (
     JudgedCheck,
     Severity,
     Status,
+    tool_versions,
 )
 from releasegate.reports.escape import sarif_text
 
@@ -142,10 +143,10 @@ class _Run:
 
     def _version(self) -> str | None:
         for check in self.checks:
-            for key in (f"{self.tool}_version", "tool_version"):
-                value = check.result.evidence.get(key)
-                if isinstance(value, str) and value:
-                    return utf8_safe(value)
+            versions = tool_versions(check.result)
+            value = versions.get(self.tool) or versions.get("tool")
+            if value:
+                return utf8_safe(value)
         return None
 
     def _invocation(self) -> dict[str, JSONValue]:

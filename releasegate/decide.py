@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from typing_extensions import assert_never
 
 from releasegate.baseline import Baseline
 from releasegate.dedupe import merge_duplicates, reports
-from releasegate.deps.pins import canonical
+from releasegate.deps.pins import LIBRARY_RANGE_RULE, UNPINNED_RULE, canonical
 from releasegate.globs import matches
 from releasegate.model import (
     BaselineInfo,
@@ -38,11 +38,30 @@ from releasegate.suppression_comments import Suppression
 from releasegate.suppression_comments import apply as apply_suppressions
 
 WAIVER_WARNING_DAYS = 14
-UNPINNED_RULE = "releasegate.unpinned-dependency"
-# A range in a library (releasegate.deps.project): reported; blocks only when the policy
-# sets dependencies.unpinned: block.
-LIBRARY_RANGE_RULE = "releasegate.library-range"
 _MAX_LISTED_FILES = 10
+
+
+def _library_range(policy: Policy, _mode: Mode) -> str | None:
+    if policy.dependencies.unpinned is not UnpinnedAction.BLOCK:
+        return None
+    return "dependencies.unpinned: block (ranges block, in a library too)"
+
+
+def _unpinned(policy: Policy, mode: Mode) -> str | None:
+    setting = policy.dependencies.unpinned
+    effective = setting or ("block" if mode is Mode.RELEASE else "warn")
+    if effective == "warn":
+        return None
+    source = "dependencies.unpinned" if setting else f"{mode.value} mode default"
+    return f"{source}: block (a range cannot be audited as one version)"
+
+
+# The dependency findings ``dependencies.unpinned`` governs: rule id -> the policy rule
+# that makes one block (None: reported only). Every other dependency finding blocks.
+_UNPINNED_RULES: dict[str, Callable[[Policy, Mode], str | None]] = {
+    LIBRARY_RANGE_RULE: _library_range,
+    UNPINNED_RULE: _unpinned,
+}
 
 
 def _where(finding: Finding) -> str:
@@ -194,17 +213,11 @@ def _judge_finding(finding: Finding, stage: Stage, judge: _Judge) -> _Judgement:
             f"static.block_on[{index}] (severity >= {rule.severity}, "
             f"confidence >= {rule.confidence})"
         )
-    elif stage is Stage.DEPENDENCIES and finding.rule_id == LIBRARY_RANGE_RULE:
-        if policy.dependencies.unpinned is not UnpinnedAction.BLOCK:
+    elif stage is Stage.DEPENDENCIES and finding.rule_id in _UNPINNED_RULES:
+        named = _UNPINNED_RULES[finding.rule_id](policy, judge.mode)
+        if named is None:
             return _Judgement(finding=dataclasses.replace(finding, blocking=False), reason=None)
-        rule_name = "dependencies.unpinned: block (ranges block, in a library too)"
-    elif stage is Stage.DEPENDENCIES and finding.rule_id == UNPINNED_RULE:
-        setting = policy.dependencies.unpinned
-        effective = setting or ("block" if judge.mode is Mode.RELEASE else "warn")
-        if effective == "warn":
-            return _Judgement(finding=dataclasses.replace(finding, blocking=False), reason=None)
-        source = "dependencies.unpinned" if setting else f"{judge.mode.value} mode default"
-        rule_name = f"{source}: block (a range cannot be audited as one version)"
+        rule_name = named
     else:
         # Stages without thresholds of their own: every finding blocks (fail closed).
         rule_name = f"{stage.value}: every unwaived finding blocks"

@@ -36,9 +36,11 @@ from git.exc import GitError
 
 from releasegate.checkapi import BaseCheck, CheckContext
 from releasegate.checks.advisory_services import open_service
-from releasegate.decide import LIBRARY_RANGE_RULE, UNPINNED_RULE
 from releasegate.deps.osv import Unevaluated
 from releasegate.deps.pins import (
+    LIBRARY_RANGE_RULE,
+    NONDEFAULT_INDEX_RULE,
+    UNPINNED_RULE,
     AdvisoryDBError,
     IndexUse,
     Inventory,
@@ -68,7 +70,6 @@ NO_SOURCES = (
     "Pipfile.lock, pylock.toml): nothing to audit"
 )
 _MAX_REASONS = 10
-NONDEFAULT_INDEX_RULE = "releasegate.nondefault-index"
 _MAX_PACKAGES_NAMED = 5
 _CONFUSION = "where a package with the name of a PyPI one can take its place (dependency confusion)"
 _ALLOW = "list it in dependencies.allowed_indexes of the policy"

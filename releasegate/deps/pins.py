@@ -20,6 +20,14 @@ from packaging.version import Version
 from releasegate.errors import ReleasegateError
 from releasegate.model import JSONValue, Severity
 
+# The rule ids of the dependency check's own findings (``decide`` judges the first two
+# by ``dependencies.unpinned``).
+UNPINNED_RULE = "releasegate.unpinned-dependency"
+# A range in a library (releasegate.deps.project): reported; blocks only when the policy
+# sets dependencies.unpinned: block.
+LIBRARY_RANGE_RULE = "releasegate.library-range"
+NONDEFAULT_INDEX_RULE = "releasegate.nondefault-index"
+
 
 def canonical(name: str) -> str:
     """PEP 503 normalised name: ``Django``, ``django`` and ``DJANGO`` are one package."""

@@ -31,7 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from releasegate.baseline import Baseline
 from releasegate.canonical import canonical_bytes, digest_of
+from releasegate.codec import RECORD_FORMAT, RecordContext, record_to_json
 from releasegate.errors import ConfigError, GitError
 from releasegate.model import Decision, JSONValue, Stage
 from releasegate.model import tool_versions as model_tool_versions
@@ -40,7 +42,7 @@ from releasegate.snapshot import run_git
 if sys.platform != "win32":
     import fcntl
 
-AUDIT_FORMAT = "releasegate-audit/1"
+AUDIT_FORMAT = RECORD_FORMAT  # each line is a sealed release record (codec)
 GENESIS = "sha256:" + "0" * 64
 DEFAULT_AUDIT_LOG = Path("releasegate") / "audit.jsonl"  # inside the git directory
 _TAIL_BLOCK = 65536
@@ -88,38 +90,71 @@ def signoff_used(decision: Decision) -> JSONValue:
     return None
 
 
+def run_url(environ: Mapping[str, str]) -> str | None:
+    """The CI run that made the record (GitHub Actions), if any."""
+    server, repository, run = (
+        environ.get("GITHUB_SERVER_URL"),
+        environ.get("GITHUB_REPOSITORY"),
+        environ.get("GITHUB_RUN_ID"),
+    )
+    if not (server and repository and run):
+        return None
+    url = f"{server.rstrip('/')}/{repository}/actions/runs/{run}"
+    attempt = environ.get("GITHUB_RUN_ATTEMPT")
+    return f"{url}/attempts/{attempt}" if attempt and attempt != "1" else url
+
+
+def baselined_rows(baseline: Baseline | None) -> list[dict[str, JSONValue]]:
+    """The baseline's accepted findings, oldest first (for "baselined findings by age")."""
+    if baseline is None:
+        return []
+    rows: list[dict[str, JSONValue]] = [
+        {
+            "fingerprint": fingerprint,
+            "tool": entry.tool,
+            "rule_id": entry.rule_id,
+            "path": entry.path,
+            "line": entry.line,
+            "owner": entry.owner,
+            "reason": entry.reason,
+            "added": entry.added.isoformat(),
+        }
+        for fingerprint, entry in baseline.entries.items()
+    ]
+    rows.sort(key=lambda r: (str(r["added"]), str(r["path"]), str(r["fingerprint"])))
+    return rows
+
+
 def gate_record(
     decision: Decision,
     *,
     evidence_digest: str,
     time: dt.datetime,
     who: Mapping[str, JSONValue],
+    waivers: Sequence[Mapping[str, JSONValue]] = (),
+    baseline: Baseline | None = None,
+    suppressed: int = 0,
+    environ: Mapping[str, str] | None = None,
+    source_url: str | None = None,
+    vsa: Mapping[str, JSONValue] | None = None,
 ) -> dict[str, JSONValue]:
-    """The body of the record of one gate decision (``seal`` adds seq, prev, digest)."""
-    release = decision.release
-    return {
-        "format": AUDIT_FORMAT,
-        "kind": "gate-decision",
-        "time": time.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "decision": decision.verdict.value,
-        "scope": {"complete": decision.complete, "not_run": list(decision.not_run)},
-        "reasons": [reason.message for reason in decision.blocking_reasons],
-        "commit": release.commit,
-        "base": release.base,
-        "ref": release.ref,
-        "mode": release.mode.value,
-        "repo": release.repo,
-        "policy": {
-            "source": decision.policy.source,
-            "digest": decision.policy.digest,
-            "trusted": decision.policy.trusted,
-        },
-        "evidence_digest": evidence_digest,
-        "signoff": signoff_used(decision),
-        "checks": [{"id": c.id, "status": c.status.value} for c in decision.checks],
-        "tool_versions": tool_versions(decision),
-        "who": dict(who),
-    }
+    """The record of one gate decision, through the codec (``seal`` adds seq, prev,
+    digest)."""
+    return record_to_json(
+        decision,
+        RecordContext(
+            time=time,
+            evidence_digest=evidence_digest,
+            who=who,
+            tool_versions=tool_versions(decision),
+            waivers=[{k: v for k, v in w.items()} for w in waivers],
+            baselined=baselined_rows(baseline),
+            suppressed=suppressed,
+            run_url=run_url(environ or {}),
+            source_url=source_url,
+            vsa=vsa,
+        ),
+    )
 
 
 def seal(body: Mapping[str, JSONValue], *, seq: int, prev: str) -> dict[str, JSONValue]:

@@ -3,7 +3,9 @@ to JSON and back.
 
 Every document releasegate writes and reads again uses these functions: the JSON
 report (``reports.json_report``), the parts of a sharded run (``sharding.part``),
-and the release records to come. Writing gives plain JSON data in a fixed key order
+and the release records (``record_to_json``: the audit log's lines and the records
+ref, read back by ``record_from_json`` for ``audit verify``, ``records`` and the
+dashboard). Writing gives plain JSON data in a fixed key order
 that always serialises to valid UTF-8 (``plain``). Reading validates strictly
 (pydantic: no unknown key, no coercion of a wrong type) and raises ``CodecError``
 naming the first bad field. The JSON Schemas of these shapes are generated from the
@@ -13,25 +15,31 @@ published report schema (``data/report.schema.json``) in step with them.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
+from releasegate.canonical import digest_of
 from releasegate.errors import ReleasegateError
 from releasegate.model import (
     AlsoReported,
     CheckResult,
     Confidence,
+    Decision,
     Finding,
     JSONValue,
     Mode,
+    PolicyInfo,
     Reason,
     ReleaseInfo,
     Severity,
     Stage,
     Status,
+    Verdict,
 )
 
 REPLACEMENT = "\ufffd"
@@ -150,6 +158,15 @@ def release_to_json(release: ReleaseInfo) -> dict[str, JSONValue]:
     }
 
 
+def policy_to_json(policy: PolicyInfo) -> dict[str, JSONValue]:
+    return {
+        "source": utf8_safe(policy.source),
+        "trusted": policy.trusted,
+        "digest": utf8_safe(policy.digest),
+        "changed_in_range": policy.changed_in_range,
+    }
+
+
 def reason_to_json(reason: Reason) -> JSONValue:
     return plain(reason.to_json())
 
@@ -251,16 +268,21 @@ class CheckJSON(_Strict):
         )
 
 
-class ReleaseJSON(_Strict):
+class _ReleaseFields(_Strict):
+    """The range under judgement, as the report and the records write it."""
+
     repo: str
     commit: str
     base: str | None
     ref: str | None
     base_source: str
     commits: StrictInt
-    changed_files: list[str]
     dirty_files: list[str]
     mode: Mode
+
+
+class ReleaseJSON(_ReleaseFields):
+    changed_files: list[str]
 
     def model(self) -> ReleaseInfo:
         return ReleaseInfo(
@@ -297,10 +319,469 @@ def release_from_json(data: object) -> ReleaseInfo:
     return _read(ReleaseJSON, data, "release").model()
 
 
+# --- release records ---------------------------------------------------------------------
+#
+# One record per gate run: what was judged, the verdict and why, and everything an auditor
+# asks about it (approvals, sign-off, waivers, digests, tool versions, the CI run). A
+# container (the JSONL audit log, the records ref) seals a record with ``seq``, ``prev`` and
+# ``digest``; ``id`` is the digest of the record before sealing, the same in every container.
+
+RECORD_FORMAT = "releasegate-record/2"
+LEGACY_RECORD_FORMAT = "releasegate-audit/1"
+RECORD_KIND = "gate-decision"
+SEAL_KEYS = ("seq", "prev", "digest")
+MAX_RECORD_FINDINGS = 200  # blocking first; the rest are counted in findings_omitted
+MAX_RECORD_BASELINED = 200  # oldest first; the rest are counted in baselined_omitted
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordContext:
+    """What a record says beside the Decision: where and when the run happened."""
+
+    time: dt.datetime
+    evidence_digest: str
+    who: Mapping[str, JSONValue]
+    tool_versions: Mapping[str, JSONValue]
+    waivers: Sequence[Mapping[str, JSONValue]] = ()  # in force: id, package, paths, ...
+    baselined: Sequence[Mapping[str, JSONValue]] = ()  # accepted findings, oldest first
+    suppressed: int = 0  # findings silenced by a justified suppression comment
+    run_url: str | None = None
+    source_url: str | None = None  # the repository on its forge (links to the code)
+    vsa: Mapping[str, JSONValue] | None = None
+    extra: Mapping[str, JSONValue] = field(default_factory=dict)
+
+
+def record_time(time: dt.datetime) -> str:
+    return time.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _stage_statuses(decision: Decision) -> dict[str, JSONValue]:
+    order = {status: rank for rank, status in enumerate(STATUS_ORDER)}
+    worst: dict[Stage, Status] = {}
+    for check in decision.checks:
+        seen = worst.get(check.stage)
+        if seen is None or order[check.status] < order[seen]:
+            worst[check.stage] = check.status
+    return {stage.value: worst[stage].value for stage in Stage if stage in worst}
+
+
+# The status a stage shows: the worst of its checks'.
+STATUS_ORDER = (Status.ERROR, Status.FAIL, Status.PASS, Status.SKIPPED)
+
+
+def _evidence_of(decision: Decision, stage: Stage, key: str) -> JSONValue:
+    for check in decision.checks:
+        if check.stage is stage and key in check.result.evidence:
+            return check.result.evidence[key]
+    return None
+
+
+def _pull_requests(decision: Decision) -> list[JSONValue]:
+    pulls = _evidence_of(decision, Stage.REVIEW, "pull_requests")
+    rows: list[JSONValue] = []
+    for pull in pulls if isinstance(pulls, list) else []:
+        if not isinstance(pull, dict):
+            continue
+        rejected = pull.get("rejected_approvals")
+        approvers = pull.get("approvers")
+        rows.append(
+            {
+                "number": pull.get("number") if isinstance(pull.get("number"), int) else None,
+                "title": plain(pull.get("title") or ""),
+                "author": plain(pull.get("author")),
+                "approved": pull.get("approved") is True,
+                "approvers": [plain(a) for a in approvers if a]
+                if isinstance(approvers, list)
+                else [],
+                "rejected": [
+                    {
+                        "reviewer": plain(r.get("reviewer") or ""),
+                        "reason": plain(r.get("reason") or ""),
+                        "detail": plain(r.get("detail") or ""),
+                    }
+                    for r in (rejected if isinstance(rejected, list) else [])
+                    if isinstance(r, dict)
+                ],
+            }
+        )
+    return rows
+
+
+def _signoff(decision: Decision) -> JSONValue:
+    used = _evidence_of(decision, Stage.SIGNOFF, "used")
+    if not isinstance(used, dict):
+        return None
+    route = str(used.get("route") or "")
+    if route == "github":
+        accepted = used.get("accepted")
+        logins = (
+            [str(a.get("login")) for a in accepted or [] if isinstance(a, dict) and a.get("login")]
+            if isinstance(accepted, list)
+            else []
+        )
+        signer = ", ".join(logins)
+        how = (
+            "; ".join(
+                str(a.get("how")) for a in accepted or [] if isinstance(a, dict) and a.get("how")
+            )
+            if isinstance(accepted, list)
+            else ""
+        )
+    else:
+        signer = str(used.get("principal") or "")
+        how = str(used.get("source") or "")
+
+    def text(key: str) -> JSONValue:
+        value = used.get(key)
+        return None if value is None else plain(str(value))
+
+    return {
+        "route": plain(route),
+        "signer": plain(signer),
+        "how": plain(how),
+        "signed_at": text("signed_at"),
+        "expires": text("expires"),
+        "statement_digest": text("statement_digest"),
+    }
+
+
+def _record_findings(decision: Decision) -> tuple[list[JSONValue], int]:
+    findings = sorted(
+        decision.findings,
+        key=lambda f: (not f.blocking, not f.new, -f.severity.rank, f.path, f.line, f.rule_id),
+    )
+    kept = findings[:MAX_RECORD_FINDINGS]
+    return [finding_to_json(f) for f in kept], len(findings) - len(kept)
+
+
+def _record_counts(decision: Decision, suppressed: int) -> dict[str, JSONValue]:
+    findings = decision.findings
+    return {
+        "findings": len(findings),
+        "blocking": sum(1 for f in findings if f.blocking),
+        "by_severity": {
+            severity.value: sum(1 for f in findings if f.severity is severity)
+            for severity in reversed(Severity)
+        },
+        "by_state": {
+            "new": sum(1 for f in findings if f.new and not f.waived),
+            "baselined": sum(1 for f in findings if not f.new),
+            "waived": sum(1 for f in findings if f.waived),
+            "suppressed": suppressed,
+        },
+    }
+
+
+def record_to_json(decision: Decision, context: RecordContext) -> dict[str, JSONValue]:
+    """The record of one gate run, unsealed, with its ``id``."""
+    release = decision.release
+    findings, omitted = _record_findings(decision)
+    baselined = [plain(dict(row)) for row in context.baselined[:MAX_RECORD_BASELINED]]
+    body: dict[str, JSONValue] = {
+        "format": RECORD_FORMAT,
+        "kind": RECORD_KIND,
+        "time": record_time(context.time),
+        "decision": decision.verdict.value,
+        "scope": {"complete": decision.complete, "not_run": list(decision.not_run)},
+        "reasons": [utf8_safe(reason.message) for reason in decision.blocking_reasons],
+        "reason_tree": [reason_to_json(reason) for reason in decision.reasons],
+        "notes": [utf8_safe(note.message) for note in decision.notes],
+        # The release as the report writes it, its changed files counted, not listed.
+        **release_to_json(release),
+        "changed_files": len(release.changed_files),
+        "policy": policy_to_json(decision.policy),
+        "evidence_digest": utf8_safe(context.evidence_digest),
+        "stages": _stage_statuses(decision),
+        "checks": [
+            {
+                "id": utf8_safe(c.id),
+                "stage": c.stage.value,
+                "status": c.status.value,
+                "reasons": [utf8_safe(r.message) for r in c.reasons],
+                "findings": len(c.findings),
+                "duration_seconds": duration(c.result.duration_seconds),
+            }
+            for c in decision.checks
+        ],
+        "counts": _record_counts(decision, context.suppressed),
+        "findings": findings,
+        "findings_omitted": omitted,
+        "waivers": [plain(dict(w)) for w in context.waivers],
+        "baseline": None
+        if decision.baseline is None
+        else {
+            "path": utf8_safe(decision.baseline.path),
+            "digest": utf8_safe(decision.baseline.digest),
+            "entries": decision.baseline.entries,
+            "matched": decision.baseline.matched,
+            "changed_in_range": decision.baseline.changed_in_range,
+        },
+        "baselined": baselined,
+        "baselined_omitted": len(context.baselined) - len(baselined),
+        "pull_requests": _pull_requests(decision),
+        "signoff": _signoff(decision),
+        "tool_versions": plain(dict(sorted(context.tool_versions.items()))),
+        "run_url": context.run_url,
+        "source_url": context.source_url,
+        "vsa": None if context.vsa is None else plain(dict(context.vsa)),
+        "who": plain(dict(context.who)),
+        **{key: plain(value) for key, value in context.extra.items()},
+    }
+    body["id"] = record_id(body)
+    return body
+
+
+def record_id(record: Mapping[str, JSONValue]) -> str:
+    """The identity of a record in every container: the digest of its unsealed body."""
+    return digest_of({k: v for k, v in record.items() if k not in ("id", *SEAL_KEYS)})
+
+
+class RecordScope(_Strict):
+    complete: StrictBool
+    not_run: list[str]
+
+
+class ReasonJSON(_Strict):
+    message: str
+    blocking: StrictBool
+    check: str | None
+    rule: str | None
+    finding: str | None
+    children: list[ReasonJSON]
+
+
+class RecordPolicy(_Strict):
+    source: str
+    digest: str
+    trusted: StrictBool
+    changed_in_range: StrictBool
+
+
+class RecordCheck(_Strict):
+    id: str
+    stage: Stage
+    status: Status
+    reasons: list[str]
+    findings: StrictInt = Field(ge=0)
+    duration_seconds: float
+
+
+class RecordStates(_Strict):
+    new: StrictInt = Field(ge=0)
+    baselined: StrictInt = Field(ge=0)
+    waived: StrictInt = Field(ge=0)
+    suppressed: StrictInt = Field(ge=0)
+
+
+class RecordCounts(_Strict):
+    findings: StrictInt = Field(ge=0)
+    blocking: StrictInt = Field(ge=0)
+    by_severity: dict[Severity, StrictInt]
+    by_state: RecordStates
+
+
+class RecordWaiver(_Strict):
+    index: StrictInt
+    id: str
+    package: str | None
+    paths: list[str]
+    owner: str
+    reason: str
+    expires: dt.date
+
+
+class RecordBaselined(_Strict):
+    fingerprint: str
+    tool: str
+    rule_id: str
+    path: str
+    line: StrictInt
+    owner: str
+    reason: str
+    added: dt.date
+
+
+class RecordBaseline(_Strict):
+    path: str
+    digest: str
+    entries: StrictInt
+    matched: StrictInt
+    changed_in_range: StrictBool
+
+
+class RecordRejected(_Strict):
+    reviewer: str
+    reason: str
+    detail: str
+
+
+class RecordPull(_Strict):
+    number: StrictInt | None
+    title: str
+    author: str | None
+    approved: StrictBool
+    approvers: list[str]
+    rejected: list[RecordRejected]
+
+
+class RecordSignoff(_Strict):
+    route: str
+    signer: str
+    how: str
+    signed_at: str | None
+    expires: str | None
+    statement_digest: str | None
+
+
+class RecordJSON(_ReleaseFields):
+    """A release record, as the audit log and the records ref hold it (sealed or not)."""
+
+    format: Literal["releasegate-record/2"]
+    kind: Literal["gate-decision"]
+    id: str
+    time: dt.datetime
+    decision: Verdict
+    scope: RecordScope
+    reasons: list[str]
+    reason_tree: list[ReasonJSON]
+    notes: list[str]
+    changed_files: StrictInt  # counted: a monorepo release may change thousands
+    policy: RecordPolicy
+    evidence_digest: str
+    stages: dict[Stage, Status]
+    checks: list[RecordCheck]
+    counts: RecordCounts
+    findings: list[FindingJSON]
+    findings_omitted: StrictInt = Field(ge=0)
+    waivers: list[RecordWaiver]
+    baseline: RecordBaseline | None
+    baselined: list[RecordBaselined]
+    baselined_omitted: StrictInt = Field(ge=0)
+    pull_requests: list[RecordPull]
+    signoff: RecordSignoff | None
+    tool_versions: dict[str, Any]
+    run_url: str | None
+    source_url: str | None
+    vsa: dict[str, Any] | None
+    who: dict[str, Any]
+    # The container's seal: absent in a record not yet appended anywhere.
+    seq: StrictInt | None = Field(default=None, ge=1)
+    prev: str | None = None
+    digest: str | None = None
+
+
+def record_from_json(data: object) -> RecordJSON:
+    """A record read back (``CodecError`` naming the first bad field), its id checked."""
+    legacy = isinstance(data, dict) and data.get("format") == LEGACY_RECORD_FORMAT
+    if legacy:
+        data = upgrade_legacy_record(data)  # type: ignore[arg-type]
+    record = _read(RecordJSON, data, "release record")
+    if not legacy and isinstance(data, dict) and record_id(data) != record.id:
+        raise CodecError(f"not a release record: at id: {record.id} is not the digest of its body")
+    return record
+
+
+def upgrade_legacy_record(data: Mapping[str, Any]) -> dict[str, JSONValue]:
+    """A ``releasegate-audit/1`` line in the shape of a record (what it did not say is empty).
+
+    Its ``id`` is that of the legacy body, so it stays stable; the seal is kept."""
+    scope: Mapping[str, Any] = data["scope"] if isinstance(data.get("scope"), dict) else {}
+    policy: Mapping[str, Any] = data["policy"] if isinstance(data.get("policy"), dict) else {}
+    checks = [c for c in data.get("checks") or [] if isinstance(c, dict)]
+    upgraded: dict[str, JSONValue] = {
+        "format": RECORD_FORMAT,
+        "kind": RECORD_KIND,
+        "time": plain(data.get("time")),
+        "decision": plain(data.get("decision")),
+        "scope": {
+            "complete": scope.get("complete") is True,
+            "not_run": plain(scope.get("not_run") or []),
+        },
+        "reasons": plain(data.get("reasons") or []),
+        "reason_tree": [],
+        "notes": [],
+        "repo": plain(data.get("repo") or ""),
+        "commit": plain(data.get("commit") or ""),
+        "base": plain(data.get("base")),
+        "ref": plain(data.get("ref")),
+        "base_source": "",
+        "commits": 0,
+        "changed_files": 0,
+        "dirty_files": [],
+        "mode": plain(data.get("mode") or Mode.RELEASE.value),
+        "policy": {
+            "source": plain(policy.get("source") or ""),
+            "digest": plain(policy.get("digest") or ""),
+            "trusted": policy.get("trusted") is True,
+            "changed_in_range": False,
+        },
+        "evidence_digest": plain(data.get("evidence_digest") or ""),
+        "stages": {},
+        "checks": [
+            {
+                "id": plain(c.get("id") or ""),
+                "stage": _legacy_stage(c.get("id")).value,
+                "status": plain(c.get("status")),
+                "reasons": [],
+                "findings": 0,
+                "duration_seconds": 0.0,
+            }
+            for c in checks
+        ],
+        "counts": {
+            "findings": 0,
+            "blocking": 0,
+            "by_severity": {s.value: 0 for s in reversed(Severity)},
+            "by_state": {"new": 0, "baselined": 0, "waived": 0, "suppressed": 0},
+        },
+        "findings": [],
+        "findings_omitted": 0,
+        "waivers": [],
+        "baseline": None,
+        "baselined": [],
+        "baselined_omitted": 0,
+        "pull_requests": [],
+        "signoff": None,
+        "tool_versions": plain(data.get("tool_versions") or {}),
+        "run_url": None,
+        "source_url": None,
+        "vsa": None,
+        "who": plain(data.get("who") or {}),
+        "id": digest_of({k: v for k, v in data.items() if k not in SEAL_KEYS}),
+    }
+    for key in SEAL_KEYS:
+        if key in data:
+            upgraded[key] = plain(data[key])
+    return upgraded
+
+
+_LEGACY_STATIC = frozenset({"bandit", "semgrep", "suppressions", "workflows"})
+
+
+def _legacy_stage(check_id: object) -> Stage:
+    """A format-1 record named checks only: their stage, from the built-in check ids."""
+    if check_id in _LEGACY_STATIC:
+        return Stage.STATIC
+    try:
+        return Stage(check_id)
+    except ValueError:
+        return Stage.CUSTOM
+
+
 def schemas() -> dict[str, dict[str, Any]]:
     """The JSON Schema of each shape, generated from its validator."""
     return {
         "finding": FindingJSON.model_json_schema(),
         "check": CheckJSON.model_json_schema(),
         "release": ReleaseJSON.model_json_schema(),
+        "record": record_schema(),
     }
+
+
+def record_schema() -> dict[str, Any]:
+    """The published JSON Schema of a release record (``releasegate schema record``)."""
+    schema = RecordJSON.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "urn:releasegate:record-schema:2"
+    schema["title"] = f"releasegate release record ({RECORD_FORMAT})"
+    return schema

@@ -225,6 +225,8 @@ def test_schema_command_prints_the_published_schemas() -> None:
     assert policy["additionalProperties"] is False
     report = json.loads(releasegate("schema", "report").stdout)
     assert report == report_schema()
+    record = json.loads(releasegate("schema", "record").stdout)
+    assert record["title"] == "releasegate release record (releasegate-record/2)"
 
 
 @pytest.mark.parametrize("args", [["run", "--bogus"], ["nope"], []])

@@ -98,7 +98,7 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     validate.add_argument("file", type=Path, nargs="?", default=Path(POLICY_FILE))
 
     schema = sub.add_parser("schema", help="print a published JSON Schema")
-    schema.add_argument("which", choices=["policy", "report"])
+    schema.add_argument("which", choices=["policy", "report", "record"])
 
 
 # The analysers whose findings `releasegate baseline` records (each check declares them).
@@ -290,7 +290,8 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     if args.which == "policy":
         print(json.dumps(policy_json_schema(), indent=2))
     else:
-        print(resources.files("releasegate.data").joinpath("report.schema.json").read_text())
+        name = f"{args.which}.schema.json"
+        print(resources.files("releasegate.data").joinpath(name).read_text(), end="")
     return EXIT_PASS
 
 

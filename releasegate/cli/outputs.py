@@ -35,6 +35,7 @@ from releasegate.model import (
     EXIT_USAGE,
     CheckResult,
     Decision,
+    JSONValue,
     verdict_exit_code,
 )
 from releasegate.pipeline import Evaluation
@@ -137,6 +138,17 @@ class _Run:
     def summary(self) -> str:
         return render_markdown(self.decision, links=self.links)
 
+    @functools.cached_property
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.timezone.utc)
+
+    @functools.cached_property
+    def attestation(self) -> str:
+        """The VSA of ``--attestation``, made once: the file and the record hold the same."""
+        if self.evaluation is None:
+            raise UsageError("no attestation without an evaluation")
+        return attestation_text(self.evaluation, self.now, self.environ)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Reporter:
@@ -181,7 +193,7 @@ def _github_output(run: _Run, _target: str) -> None:
 
 def _attestation(run: _Run, _target: str) -> None:
     if run.evaluation is not None:
-        write_attestation(run.args, run.evaluation)
+        write_attestation_file(run.args.attestation, run.attestation, run.args.attestation_key)
 
 
 # Every output of ``run`` and ``merge``, in the order they are written (after the
@@ -225,11 +237,8 @@ REPORTERS: tuple[Reporter, ...] = (
 )
 
 
-def _outputs(
-    decision: Decision, args: argparse.Namespace, evaluation: Evaluation | None
-) -> list[tuple[str, Callable[[], None]]]:
+def _outputs(run: _Run) -> list[tuple[str, Callable[[], None]]]:
     """Each output the command line asks for, as (what, how to write it)."""
-    run = _Run(decision=decision, args=args, evaluation=evaluation)
     outputs: list[tuple[str, Callable[[], None]]] = []
     for reporter in REPORTERS:
         target = reporter.target(run)
@@ -250,12 +259,13 @@ def conclude(decision: Decision, args: argparse.Namespace, evaluation: Evaluatio
     print(render_terminal(decision, width=out.width, color=out.is_terminal), end="")
     sys.stdout.flush()
     failures: list[str] = []
+    run = _Run(decision=decision, args=args, evaluation=evaluation)
     if evaluation is not None:
         try:
-            record(args, evaluation)
+            record(args, evaluation, now=run.now, vsa=_vsa(run))
         except (OSError, ReleasegateError) as exc:
             failures.append(f"the audit record was not written: {_cause(exc)}")
-    for what, write in _outputs(decision, args, evaluation):
+    for what, write in _outputs(run):
         try:
             write()
         except (OSError, ReleasegateError) as exc:
@@ -362,27 +372,53 @@ def _audit_path(args: argparse.Namespace, repo: git.Repo) -> Path:
     return Path(repo.common_dir).resolve() / DEFAULT_AUDIT_LOG
 
 
-def record(args: argparse.Namespace, evaluation: Evaluation) -> Path | None:
-    """Append the run's audit record (unless ``--no-audit``)."""
+def _vsa(run: _Run) -> Mapping[str, JSONValue] | None:
+    """The VSA this run writes (``--attestation``), for its record; None when it cannot
+    be made (the attestation output then reports why)."""
+    if run.args.attestation is None:
+        return None
+    try:
+        document = json.loads(run.attestation)
+    except (OSError, ReleasegateError, ValueError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def _source_url(release: ReleaseContext, environ: Mapping[str, str]) -> str | None:
+    """The repository's web address when it is on a forge (for links to the code)."""
+    uri = repository_uri(release, environ)
+    if uri.startswith("git@") and ":" in uri:
+        host, _, path = uri.removeprefix("git@").partition(":")
+        uri = f"https://{host}/{path}"
+    if not uri.startswith(("https://", "http://")):
+        return None
+    return uri.removesuffix(".git")
+
+
+def record(
+    args: argparse.Namespace,
+    evaluation: Evaluation,
+    *,
+    now: dt.datetime,
+    vsa: Mapping[str, JSONValue] | None = None,
+) -> Path | None:
+    """Append the run's audit record (unless ``--no-audit``), with the VSA it wrote."""
     if args.no_audit:
         return None
-    now = dt.datetime.now(dt.timezone.utc)
+    environ: Mapping[str, str] = args.environment.variables
     path = _audit_path(args, evaluation.release.repo)
+    waivers = evaluation.evidence.data.get("waivers")
     body = gate_record(
         evaluation.decision,
         evidence_digest=evaluation.evidence.digest,
         time=now,
-        who=who_and_where(args.environment.variables),
+        who=who_and_where(environ),
+        waivers=[w for w in waivers if isinstance(w, dict)] if isinstance(waivers, list) else [],
+        baseline=evaluation.static.baseline,
+        suppressed=len(evaluation.static.suppressions),
+        environ=environ,
+        source_url=_source_url(evaluation.release, environ),
+        vsa=vsa,
     )
     append_record(path, body, anchor_in=evaluation.release.git_dir)
     return path
-
-
-def write_attestation(args: argparse.Namespace, evaluation: Evaluation) -> None:
-    """``--attestation FILE`` (signed with ``--attestation-key`` when given)."""
-    now = dt.datetime.now(dt.timezone.utc)
-    write_attestation_file(
-        args.attestation,
-        attestation_text(evaluation, now, args.environment.variables),
-        args.attestation_key,
-    )

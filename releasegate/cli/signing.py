@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import json
 import os
 import sys
 import tempfile
@@ -437,7 +438,7 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     written.append("attestation.json")
     if args.attestation_key is not None:
         written.append("attestation.json.sig")
-    log = record(args, evaluation)
+    log = record(args, evaluation, now=now, vsa=json.loads(attestation))
     excerpt: list[bytes] = []
     if log is not None:
         excerpt = records_for_commit(read_lines(log), decision.release.commit)

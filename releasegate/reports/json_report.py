@@ -11,7 +11,13 @@ import json
 from importlib import resources
 from typing import cast
 
-from releasegate.codec import check_to_json, reason_to_json, release_to_json, utf8_safe
+from releasegate.codec import (
+    check_to_json,
+    policy_to_json,
+    reason_to_json,
+    release_to_json,
+    utf8_safe,
+)
 from releasegate.model import (
     REPORT_SCHEMA_VERSION,
     BaselineInfo,
@@ -75,12 +81,7 @@ def report_dict(decision: Decision) -> dict[str, JSONValue]:
         "notes": [utf8_safe(note.message) for note in decision.notes],
         "reason_tree": [reason_to_json(reason) for reason in decision.reasons],
         "release": release_to_json(release),
-        "policy": {
-            "source": utf8_safe(policy.source),
-            "trusted": policy.trusted,
-            "digest": utf8_safe(policy.digest),
-            "changed_in_range": policy.changed_in_range,
-        },
+        "policy": policy_to_json(policy),
         "baseline": _baseline_dict(decision.baseline),
         "checks": [_check_dict(check) for check in decision.checks],
         "counts": _counts(decision),

@@ -13,6 +13,8 @@ from rg_testlib import GitRepo, releasegate
 
 from releasegate.audit import GENESIS, seal, verify_chain
 from releasegate.canonical import canonical_bytes, digest_of
+from releasegate.codec import record_from_json
+from releasegate.model import Stage, Status
 
 
 def gate_run(repo: GitRepo, log: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -66,7 +68,12 @@ def test_every_run_appends_a_chained_record(
     assert last["tool_versions"]["bandit"]
     assert last["who"]["user"] and last["who"]["hostname"]
     assert last["signoff"] is None
-    assert last["checks"] == [{"id": "bandit", "status": "pass"}]
+    assert [{k: c[k] for k in ("id", "status")} for c in last["checks"]] == [
+        {"id": "bandit", "status": "pass"}
+    ]
+    # Format 2: the record is the codec's, and reads back as one.
+    assert last["format"] == "releasegate-record/2"
+    assert record_from_json(last).stages == {Stage.STATIC: Status.PASS}
     assert all(line == canonical_bytes(json.loads(line)) for line in lines)
     done = verify(write(tmp_path, lines))
     assert done.returncode == 0, done.stderr

@@ -93,9 +93,6 @@ def _links(decision: Decision, environ: Mapping[str, str]) -> LinkBase | None:
     return None
 
 
-_OUTPUT_FLAGS = ("json", "sarif", "summary", "attestation")
-
-
 def preflight(args: argparse.Namespace) -> None:
     """Refuse what cannot work before judging anything; drop stale outputs.
 
@@ -109,8 +106,10 @@ def preflight(args: argparse.Namespace) -> None:
         )
     if getattr(args, "attestation_key", None) is not None and args.attestation is None:
         raise UsageError("--attestation-key needs --attestation FILE")
-    for flag in _OUTPUT_FLAGS:
-        path: Path | None = getattr(args, flag, None)
+    for reporter in REPORTERS:
+        if reporter.replaces is None:
+            continue
+        path: Path | None = getattr(args, reporter.replaces, None)
         if path is None:
             continue
         with contextlib.suppress(OSError):  # a directory or unwritable: reported at the end
@@ -158,6 +157,8 @@ class Reporter:
     label: str
     target: Callable[[_Run], str | None]
     write: Callable[[_Run, str], None]
+    # The option naming a file this output writes anew: a stale one is removed up front.
+    replaces: str | None = None
 
 
 def _path(flag: str) -> Callable[[_Run], str | None]:
@@ -203,12 +204,14 @@ REPORTERS: tuple[Reporter, ...] = (
         label="--json",
         target=_path("json"),
         write=lambda run, path: write_atomic(Path(path), render_json(run.decision)),
+        replaces="json",
     ),
-    Reporter(label="--sarif", target=_path("sarif"), write=_sarif),
+    Reporter(label="--sarif", target=_path("sarif"), write=_sarif, replaces="sarif"),
     Reporter(
         label="--summary",
         target=_path("summary"),
         write=lambda run, path: write_atomic(Path(path), run.summary),
+        replaces="summary",
     ),
     Reporter(
         label="$GITHUB_STEP_SUMMARY",
@@ -233,6 +236,7 @@ REPORTERS: tuple[Reporter, ...] = (
             else str(run.args.attestation)
         ),
         write=_attestation,
+        replaces="attestation",
     ),
 )
 

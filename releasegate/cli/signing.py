@@ -31,7 +31,7 @@ from releasegate.cli.options import Parser, add_range_arguments, audit_arguments
 from releasegate.cli.outputs import attestation_text, git_config, record, write_attestation_file
 from releasegate.context import ReleaseContext, open_repo
 from releasegate.decide import SUPPRESSION_SIGNOFF_RULE
-from releasegate.errors import ReleasegateError, UsageError
+from releasegate.errors import ConfigError, ReleasegateError, UsageError
 from releasegate.files import write_atomic
 from releasegate.model import (
     EXIT_BLOCK,
@@ -41,6 +41,7 @@ from releasegate.model import (
 )
 from releasegate.pipeline import Evaluation, evaluate_full
 from releasegate.procs import ToolRunner
+from releasegate.records.store import RECORDS_REF, read_ref, verify_ref
 from releasegate.reports import (
     render_json,
     render_markdown,
@@ -95,7 +96,15 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
         "verify", help="check the chain: name the first edited, removed or reordered record"
     )
     audit_verify.add_argument("--repo", type=Path, default=Path(), help="repository (default: .)")
-    audit_verify.add_argument("--audit-log", type=Path, help="the log (default: the repo's)")
+    source = audit_verify.add_mutually_exclusive_group()
+    source.add_argument("--audit-log", type=Path, help="the log (default: the repo's)")
+    source.add_argument(
+        "--records",
+        nargs="?",
+        const=RECORDS_REF,
+        metavar="REF",
+        help=f"verify the records ref instead of the log (default ref: {RECORDS_REF})",
+    )
     audit_verify.add_argument(
         "--expect",
         metavar="RECORDS:HEAD",
@@ -330,7 +339,35 @@ def cmd_signoff(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
+def _verify_records(args: argparse.Namespace) -> int:
+    git_dir = Path(open_repo(args.repo).common_dir).resolve()
+    ref: str = args.records
+    contents = read_ref(git_dir, ref)
+    if contents.tip is None:
+        raise ConfigError(
+            f"{ref}: no such ref in {git_dir}",
+            hint="fetch it: `releasegate records fetch`",
+        )
+    report = verify_ref(contents)
+    problem = report.problem
+    if problem is None and args.expect:
+        lines = [r.data for r in contents.records]
+        problem = anchor_problem(lines, parse_expected(args.expect), "--expect")
+    if problem is None:
+        print(
+            f"{ref}: {report.records} records, chain intact (head {report.head}, "
+            f"commit {contents.tip})"
+        )
+        pin = f"--records {ref} --expect {report.records}:{report.head}"
+        print(f"  pin it: releasegate audit verify {pin}")
+        return EXIT_PASS
+    print(f"{ref}: {problem}", file=sys.stderr)
+    return EXIT_BLOCK
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
+    if getattr(args, "records", None):
+        return _verify_records(args)
     git_dir: Path | None
     path = args.audit_log
     try:

@@ -60,7 +60,7 @@ def _stderr(done: object) -> str:
 def _fetch_into(git_dir: Path, remote: str, target: str, *, force: bool) -> str | None:
     """Fetch the remote's records ref into ``target``; the error, or None."""
     spec = f"{'+' if force else ''}{RECORDS_REF}:{target}"
-    done = run_git(git_dir, "fetch", "--quiet", "--no-tags", remote, spec)
+    done = run_git(git_dir, "fetch", "--no-tags", remote, spec)
     if done.returncode == 0:
         return None
     detail = done.stderr.decode("utf-8", "replace")

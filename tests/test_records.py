@@ -227,16 +227,13 @@ def test_a_rewritten_history_is_named_at_the_first_record_that_differs(
     repo: GitRepo, four: list[Any]
 ) -> None:
     # Rebuild the ref with record 2 changed and re-sealed: its successor no longer chains.
-    changed = [dict(b) for b in four]
-    changed[1]["reasons"] = ["nothing to see"]
-    records = []
+    original: list[dict[str, Any]] = []
     prev = GENESIS
-    for seq, body in enumerate(changed, start=1):
-        sealed = seal(body, seq=seq, prev=prev)
-        if seq == 3:
-            sealed = seal(four[2], seq=3, prev=records[1]["prev"])  # the old record 3
-        records.append(sealed)
-        prev = str(sealed["digest"])
+    for seq, body in enumerate(four, start=1):
+        original.append(seal(body, seq=seq, prev=prev))
+        prev = str(original[-1]["digest"])
+    changed = {**four[1], "reasons": ["nothing to see"]}
+    records = [original[0], seal(changed, seq=2, prev=str(original[0]["digest"])), *original[2:]]
     tip = None
     for seq, record in enumerate(records, start=1):
         tip = _commit_tree(

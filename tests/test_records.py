@@ -49,8 +49,12 @@ def _clone(remote: Path, where: Path) -> GitRepo:
     return repo
 
 
-def _gate(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:
-    return releasegate("run", "--repo", str(repo.root), "--only", "bandit", "--no-progress", *args)
+def _gate(
+    repo: GitRepo, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return releasegate(
+        "run", "--repo", str(repo.root), "--only", "bandit", "--no-progress", *args, env=env
+    )
 
 
 def _published(repo: GitRepo, remote: Path) -> GitRepo:
@@ -338,3 +342,27 @@ def test_push_to_a_remote_that_cannot_be_reached_says_so(repo: GitRepo, tmp_path
     done = releasegate("records", "push", "--repo", str(repo.root))
     assert done.returncode == 2
     assert "records push: cannot fetch refs/releasegate/records from origin" in done.stderr
+
+
+def test_push_by_id_pushes_only_the_run_s_own_record(repo: GitRepo, remote: Path) -> None:
+    # Code of the head runs in the same job as the gate; a record it chains onto the log
+    # (seq, prev and digest are no secret) is not pushed when the step names its own id.
+    repo.commit("app", **{"app.py": FIXED_APP})
+    _published(repo, remote)
+    output = repo.root.parent / "github_output"
+    output.write_text("")
+    done = _gate(repo, "--github-output", env={"GITHUB_OUTPUT": str(output)})
+    assert done.returncode == 0, done.stderr
+    own = output.read_text().split("record-id<<")[1].split("\n")[1]
+    log = repo.root / LOG
+    assert json.loads(read_lines(log)[0])["id"] == own
+    forged = _variants(json.loads(read_lines(log)[0]), 1, "forged")[0]
+    forged["decision"] = "pass"
+    forged["id"] = record_id(forged)
+    append_record(log, forged)
+    done = releasegate("records", "push", "--repo", str(repo.root), "--id", own)
+    assert done.returncode == 0, done.stderr
+    assert [r["id"] for r in _remote_records(remote)] == [own]
+    unknown = releasegate("records", "push", "--repo", str(repo.root), "--id", "sha256:nope")
+    assert unknown.returncode == 2
+    assert "no record sha256:nope in this clone" in unknown.stderr, unknown.stderr

@@ -123,6 +123,7 @@ class _Run:
     decision: Decision
     args: argparse.Namespace
     evaluation: Evaluation | None
+    record_id: str | None = None  # the release record appended, once it is
 
     @property
     def environ(self) -> Mapping[str, str]:
@@ -187,7 +188,11 @@ def _annotate(run: _Run, _target: str) -> None:
 
 def _github_output(run: _Run, _target: str) -> None:
     values = decision_outputs(
-        run.decision, report=run.args.json, sarif=run.args.sarif, summary=run.args.summary
+        run.decision,
+        report=run.args.json,
+        sarif=run.args.sarif,
+        summary=run.args.summary,
+        record_id=run.record_id,
     )
     github_output_file(values, run.environ)
 
@@ -266,7 +271,9 @@ def conclude(decision: Decision, args: argparse.Namespace, evaluation: Evaluatio
     run = _Run(decision=decision, args=args, evaluation=evaluation)
     if evaluation is not None:
         try:
-            record(args, evaluation, now=run.now, vsa=_vsa(run))
+            appended = record(args, evaluation, now=run.now, vsa=_vsa(run))
+            if appended is not None:
+                run.record_id = str(appended[1].get("id") or "")
         except (OSError, ReleasegateError) as exc:
             failures.append(f"the audit record was not written: {_cause(exc)}")
     for what, write in _outputs(run):
@@ -405,8 +412,9 @@ def record(
     *,
     now: dt.datetime,
     vsa: Mapping[str, JSONValue] | None = None,
-) -> Path | None:
-    """Append the run's audit record (unless ``--no-audit``), with the VSA it wrote."""
+) -> tuple[Path, dict[str, JSONValue]] | None:
+    """Append the run's audit record (unless ``--no-audit``), with the VSA it wrote:
+    the log and the sealed record."""
     if args.no_audit:
         return None
     environ: Mapping[str, str] = args.environment.variables
@@ -424,5 +432,4 @@ def record(
         source_url=_source_url(evaluation.release, environ),
         vsa=vsa,
     )
-    append_record(path, body, anchor_in=evaluation.release.git_dir)
-    return path
+    return path, append_record(path, body, anchor_in=evaluation.release.git_dir)

@@ -30,6 +30,13 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     push_parser.add_argument(
         "--audit-log", type=Path, help="the audit log whose records to push (default: the repo's)"
     )
+    push_parser.add_argument(
+        "--id",
+        action="append",
+        default=[],
+        metavar="RECORD_ID",
+        help="push only this record (repeatable): the record-id a gate run printed",
+    )
     fetch_parser = actions.add_parser(
         "fetch", help=f"fetch the remote's {RECORDS_REF} (a rewritten one is refused)"
     )
@@ -45,7 +52,7 @@ def _cmd_records(args: argparse.Namespace) -> int:
         print(f"{RECORDS_REF}: {fetched.records} records from {fetched.remote}{tip}")
         return EXIT_PASS
     log = args.audit_log or git_dir / DEFAULT_AUDIT_LOG
-    pushed = push(git_dir, remote=args.remote, log=log)
+    pushed = push(git_dir, remote=args.remote, log=log, only=args.id)
     tip = f", tip {pushed.tip[:12]}" if pushed.tip else ""
     retried = f" after {pushed.attempts} attempts" if pushed.attempts > 1 else ""
     if pushed.appended:

@@ -475,10 +475,10 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     written.append("attestation.json")
     if args.attestation_key is not None:
         written.append("attestation.json.sig")
-    log = record(args, evaluation, now=now, vsa=json.loads(attestation))
+    appended = record(args, evaluation, now=now, vsa=json.loads(attestation))
     excerpt: list[bytes] = []
-    if log is not None:
-        excerpt = records_for_commit(read_lines(log), decision.release.commit)
+    if appended is not None:
+        excerpt = records_for_commit(read_lines(appended[0]), decision.release.commit)
         put("audit-excerpt.jsonl", b"".join(line + b"\n" for line in excerpt))
     used = signoff_used(decision)
     index = index_markdown(

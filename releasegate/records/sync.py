@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,7 +125,8 @@ def _pending(
         identity = _identity(body)
         if identity not in held:
             chosen.setdefault(identity, body)
-    return sorted(chosen.values(), key=lambda b: (str(b.get("time")), _identity(b)))
+    # By time of the run; runs in the same second keep the order they were recorded in.
+    return sorted(chosen.values(), key=lambda b: str(b.get("time")))
 
 
 def push(
@@ -133,11 +134,23 @@ def push(
     *,
     remote: str = "origin",
     log: Path | None,
+    only: Collection[str] = (),
     attempts: int = DEFAULT_ATTEMPTS,
     sleep: Callable[[float], None] = time.sleep,
 ) -> PushResult:
+    """Push the records the remote lacks (with ``only``: just those ids)."""
     tracking = _tracking_ref(remote)
     bodies = local_records(git_dir, log)
+    if only:
+        held = {_identity(b): b for b in bodies}
+        missing = sorted(set(only) - set(held))
+        if missing:
+            raise ConfigError(
+                f"records push: no record {', '.join(missing)} in this clone "
+                f"({log or 'no audit log'} and {RECORDS_REF})",
+                hint="pass the record-id the gate step printed, and the same --audit-log",
+            )
+        bodies = [held[identity] for identity in dict.fromkeys(only)]
     last_error = ""
     for attempt in range(1, attempts + 1):
         error = _fetch_into(git_dir, remote, tracking, force=True)

@@ -56,12 +56,15 @@ def decision_outputs(
     report: Path | None = None,
     sarif: Path | None = None,
     summary: Path | None = None,
+    record_id: str | None = None,
 ) -> dict[str, str]:
-    """The outputs of the action: the decision, the blocking count and report paths.
+    """The outputs of the action: the decision, the blocking count, report paths and the
+    id of the release record the run appended.
 
-    A report that was not written has an empty path.
+    A report that was not written has an empty path; no record, an empty id.
     """
     return {
+        "record-id": record_id or "",
         "decision": decision.verdict.value,
         "blocking-count": str(len(decision.blocking_reasons)),
         "report-path": str(report) if report is not None else "",

@@ -204,6 +204,7 @@ def test_run_writes_annotations_outputs_and_summary(repo: GitRepo, tmp_path: Pat
     assert done.returncode == 1, done.stderr
     assert "::error file=app.py,line=5," in done.stdout
     assert _parse_outputs(output.read_text("utf-8")) == {
+        "record-id": "",  # --no-audit: no record
         "decision": "block",
         "blocking-count": "1",
         "report-path": str(tmp_path / "r.json"),

@@ -27,6 +27,10 @@ import pytest
 from action_helpers import UNREACHABLE, act, copy_action
 from rg_testlib import GitRepo, releasegate
 
+from releasegate.codec import RecordJSON, record_from_json
+from releasegate.model import Mode, Verdict
+from releasegate.records.store import RECORDS_REF, read_ref, verify_ref
+
 pytestmark = pytest.mark.slow
 
 HOSTILE = '"; echo pwned # ::set-output name=decision::pass %0A::error::injected'
@@ -69,7 +73,7 @@ jobs:
   gate:
     runs-on: ubuntu-latest
     permissions:
-      contents: read
+      contents: write  # the action's record step pushes the release record
       pull-requests: read
     steps:
       - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
@@ -85,6 +89,7 @@ jobs:
           head: ${{ github.event.pull_request.head.sha }}
           # A hostile value reaching an input (unused by these checks): it must stay data.
           advisory-db: ${{ github.event.pull_request.title }}
+          record: true
       - name: record what the gate gave the workflow
         if: always()
         env:
@@ -93,12 +98,14 @@ jobs:
           REPORT: ${{ steps.gate.outputs.report-path }}
           SARIF: ${{ steps.gate.outputs.sarif-path }}
           SUMMARY: ${{ steps.gate.outputs.summary-path }}
+          RECORD_ID: ${{ steps.gate.outputs.record-id }}
           INJECTED: ${{ steps.gate.outputs.x }}
         run: |
           mkdir -p "$RG_TEST_OUT"
           printf '%s' "$DECISION" > "$RG_TEST_OUT/decision"
           printf '%s' "$BLOCKING" > "$RG_TEST_OUT/blocking-count"
           printf '%s' "$INJECTED" > "$RG_TEST_OUT/injected"
+          printf '%s' "$RECORD_ID" > "$RG_TEST_OUT/record-id"
           printf '%s\\n%s\\n%s\\n' "$REPORT" "$SARIF" "$SUMMARY" > "$RG_TEST_OUT/paths"
           cp "$REPORT" "$RG_TEST_OUT/report.json"
           cp "$SARIF" "$RG_TEST_OUT/report.sarif"
@@ -127,8 +134,12 @@ class ActRun:
 
 
 def _fixture(root: Path) -> GitRepo:
-    """A repository carrying the action (uses: ./), the policy, the allowed signers."""
+    """A repository carrying the action (uses: ./), the policy, the allowed signers, and
+    a bare ``origin`` the action's record step pushes the release record to."""
     repo = GitRepo(root)
+    remote = root.parent / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    repo.git("remote", "add", "origin", str(remote))
     copy_action(root)
     repo.write(".gitignore", "build/\n*.egg-info/\n__pycache__/\n")
     repo.write(".github/workflows/gate.yml", WORKFLOW)
@@ -179,6 +190,12 @@ def _act(repo: GitRepo, event_name: str, event: Mapping[str, object], tmp: Path)
             pytest.skip(f"the action could not install releasegate: registry unreachable: {tail}")
         raise AssertionError(f"the action could not install releasegate:\n{tail}")
     return run
+
+
+def _records_on(remote: Path) -> list[RecordJSON]:
+    contents = read_ref(remote, RECORDS_REF)
+    assert contents.problem is None and verify_ref(contents).intact
+    return [record_from_json(json.loads(r.data)) for r in contents.records]
 
 
 def _no_pwned(*roots: Path) -> None:
@@ -243,6 +260,12 @@ def test_blocking_pull_request_fails_the_job_and_hostile_text_stays_text(
     assert "::set-output:: decision=pass" not in log
     assert "::set-output:: x=" not in log
     assert list((tmp_path / "xdg-cache" / "act").iterdir())  # the workspace act ran in
+    # The blocked run's record is on the remote's records ref, and only that record.
+    (record,) = _records_on(tmp_path / "origin.git")
+    assert record.id == run.read("record-id")
+    assert record.decision is Verdict.BLOCK
+    assert record.mode is Mode.PULL_REQUEST
+    assert record.commit == head
     _no_pwned(tmp_path)
 
 
@@ -292,4 +315,7 @@ def test_signed_off_release_tag_passes(tmp_path: Path) -> None:
     assert statuses["signoff"] == "pass"
     assert statuses["semgrep"] == "pass"
     assert run.read("summary.md").startswith("## ☑️ Checks passed, not a release certification")
+    (record,) = _records_on(tmp_path / "origin.git")
+    assert (record.decision, record.ref) == (Verdict.PARTIAL_PASS, "refs/tags/v1.0.0")
+    assert record.signoff is not None and record.signoff.signer == "sec@example.com"
     assert "Summary - ## ☑️ Checks passed" in log

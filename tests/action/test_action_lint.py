@@ -147,7 +147,11 @@ def test_action_interface() -> None:
         "python-version",
         "shard",
         "merge-parts",
+        "record",
+        "record-token",
+        "record-remote",
     } <= set(action["inputs"])
+    assert action["inputs"]["record"]["default"] == "false"
     assert action["inputs"]["token"]["default"] == "${{ github.token }}"
     assert action["inputs"]["fail-on-block"]["default"] == "true"
     assert set(action["outputs"]) == {
@@ -156,9 +160,15 @@ def test_action_interface() -> None:
         "report-path",
         "sarif-path",
         "summary-path",
+        "record-id",
     }
     text = ACTION.read_text("utf-8")
-    for permission in ("contents: read", "pull-requests: read", "members: read"):
+    for permission in (
+        "contents: read",
+        "pull-requests: read",
+        "members: read",
+        "contents: write",
+    ):
         assert permission in text
     assert "security-events: write" in text
 

@@ -366,3 +366,32 @@ def test_push_by_id_pushes_only_the_run_s_own_record(repo: GitRepo, remote: Path
     unknown = releasegate("records", "push", "--repo", str(repo.root), "--id", "sha256:nope")
     assert unknown.returncode == 2
     assert "no record sha256:nope in this clone" in unknown.stderr, unknown.stderr
+
+
+def test_a_huge_blob_or_a_link_on_the_ref_is_not_read(repo: GitRepo, four: list[Any]) -> None:
+    tip = repo.git("rev-parse", RECORDS_REF)
+    huge = _commit_tree(repo, {"records/00000005.json": b"x" * (5 << 20)}, tip, "huge")
+    repo.git("update-ref", RECORDS_REF, huge)
+    done = _verify(repo)
+    assert done.returncode == 1
+    assert "is 5242880 bytes, larger than any record" in done.stderr, done.stderr
+    # A symbolic link where a record belongs (mode 120000) is not a record either.
+    blob = subprocess.run(
+        ["git", "hash-object", "-w", "--stdin"], cwd=repo.root, input=b"/etc/passwd",
+        capture_output=True, check=True,
+    ).stdout.decode().strip()  # fmt: skip
+    index = {"GIT_INDEX_FILE": str(repo.root / ".git" / "link-index")}
+    env = {**os.environ, **index}
+    subprocess.run(["git", "read-tree", tip], cwd=repo.root, env=env, check=True)
+    subprocess.run(
+        ["git", "update-index", "--add", "--cacheinfo", f"120000,{blob},records/00000005.json"],
+        cwd=repo.root, env=env, check=True,
+    )  # fmt: skip
+    tree = subprocess.run(
+        ["git", "write-tree"], cwd=repo.root, env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    link = repo.git("commit-tree", tree, "-p", tip, "-m", "link")
+    repo.git("update-ref", RECORDS_REF, link)
+    done = _verify(repo)
+    assert done.returncode == 1
+    assert "changes records/00000005.json" in done.stderr, done.stderr

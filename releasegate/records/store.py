@@ -31,6 +31,8 @@ from releasegate.snapshot import run_git
 RECORDS_REF = "refs/releasegate/records"
 RECORDS_DIR = "records"
 _NAME = re.compile(r"^records/(\d{8,})\.json$")
+# A record is a few kilobytes (findings capped at 200); a blob far larger is not one.
+MAX_RECORD_BYTES = 4 << 20
 _COMMITTER = ("-c", "user.name=releasegate", "-c", "user.email=releasegate@localhost")
 
 
@@ -65,6 +67,18 @@ def ref_tip(git_dir: Path, ref: str = RECORDS_REF) -> str | None:
     if done.returncode != 0:
         return None
     return done.stdout.decode().strip()
+
+
+def _blob_sizes(git_dir: Path, blobs: Sequence[str]) -> list[int]:
+    if not blobs:
+        return []
+    out = _git(
+        git_dir,
+        "cat-file",
+        "--batch-check=%(objectsize)",
+        stdin=("\n".join(blobs) + "\n").encode(),
+    )
+    return [int(line) if line.isdigit() else MAX_RECORD_BYTES + 1 for line in out.decode().split()]
 
 
 def _cat_blobs(git_dir: Path, blobs: Sequence[str]) -> list[bytes]:
@@ -123,8 +137,11 @@ def read_ref(git_dir: Path, ref: str = RECORDS_REF) -> RefContents:
             break
         meta, path = changes[0]
         parts = meta.lstrip(":").split()
-        status, blob = parts[-1], parts[3]
-        if status != "A" or not _NAME.match(path):
+        if len(parts) != 5:
+            problem = f"commit {commit[:12]}: git printed an unreadable change line {meta!r}"
+            break
+        _, mode, _, blob, status = parts
+        if status != "A" or mode != "100644" or not _NAME.match(path):
             what = {"M": "edits", "D": "deletes"}.get(status, "changes")
             problem = (
                 f"commit {commit[:12]}: {what} {path}; the records ref only ever adds a "
@@ -132,6 +149,16 @@ def read_ref(git_dir: Path, ref: str = RECORDS_REF) -> RefContents:
             )
             break
         pending.append((commit, path, blob))
+    sizes = _blob_sizes(git_dir, [blob for _, _, blob in pending])
+    for index, size in enumerate(sizes):
+        if size > MAX_RECORD_BYTES:
+            commit, path, _ = pending[index]
+            problem = (
+                f"commit {commit[:12]}: {path} is {size} bytes, larger than any record "
+                f"({MAX_RECORD_BYTES}); it is not read"
+            )
+            pending = pending[:index]
+            break
     blobs = _cat_blobs(git_dir, [blob for _, _, blob in pending])
     records = tuple(
         StoredRecord(commit=commit, path=path, data=data.rstrip(b"\n"))

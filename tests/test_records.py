@@ -395,3 +395,19 @@ def test_a_huge_blob_or_a_link_on_the_ref_is_not_read(repo: GitRepo, four: list[
     done = _verify(repo)
     assert done.returncode == 1
     assert "changes records/00000005.json" in done.stderr, done.stderr
+
+
+def test_push_refuses_a_local_records_ref_that_does_not_verify(
+    repo: GitRepo, four: list[Any], remote: Path
+) -> None:
+    tip = repo.git("rev-parse", RECORDS_REF)
+    record = json.loads(repo.git("show", f"{RECORDS_REF}:records/00000001.json"))
+    record["decision"] = "pass"
+    edited = _commit_tree(repo, {"records/00000001.json": canonical_bytes(record)}, tip, "x")
+    repo.git("update-ref", RECORDS_REF, edited)
+    _published(repo, remote)
+    done = releasegate("records", "push", "--repo", str(repo.root))
+    assert done.returncode == 2
+    assert "edits records/00000001.json" in done.stderr, done.stderr
+    assert "its records are not pushed" in done.stderr
+    assert read_ref(remote, RECORDS_REF).tip is None

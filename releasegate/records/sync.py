@@ -31,6 +31,7 @@ from releasegate.records.store import (
     move_ref,
     next_seal,
     read_ref,
+    verify_ref,
 )
 from releasegate.snapshot import run_git
 
@@ -93,10 +94,23 @@ def _identity(body: dict[str, JSONValue]) -> str:
 def local_records(git_dir: Path, log: Path | None) -> list[dict[str, JSONValue]]:
     """The records this clone holds: its own records ref, then its audit log."""
     bodies: list[dict[str, JSONValue]] = []
-    for stored in read_ref(git_dir).records:
+    own = read_ref(git_dir)
+    chain = verify_ref(own)
+    if chain.problem is not None:
+        raise ConfigError(
+            f"{RECORDS_REF}: {chain.problem}; its records are not pushed",
+            hint="run `releasegate audit verify --records`, then restore the ref; "
+            "`releasegate records fetch` takes the remote's",
+        )
+    for stored in own.records:
         body = _body(stored.data)
-        if body is not None:
-            bodies.append(body)
+        if body is None:
+            raise ConfigError(
+                f"{RECORDS_REF}: {stored.path} (commit {stored.commit[:12]}) is not a "
+                "release record; nothing is pushed",
+                hint="run `releasegate audit verify --records`",
+            )
+        bodies.append(body)
     if log is not None and log.exists():
         lines = read_lines(log)
         chain = verify_chain(lines)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import git
 
 from releasegate import __version__
-from releasegate.cli import adopt, gate, hooks, signing
+from releasegate.cli import adopt, dashboard, gate, hooks, signing
 from releasegate.cli.options import ArgumentParser
 from releasegate.errors import ReleasegateError
 from releasegate.model import (
@@ -38,10 +38,17 @@ def _parser() -> argparse.ArgumentParser:
     signing.add_parsers(sub)
     gate.add_merge_parser(sub)
     hooks.add_parsers(sub)
+    dashboard.add_parsers(sub)
     return parser
 
 
-_COMMANDS = {**gate.COMMANDS, **hooks.COMMANDS, **adopt.COMMANDS, **signing.COMMANDS}
+_COMMANDS = {
+    **gate.COMMANDS,
+    **hooks.COMMANDS,
+    **adopt.COMMANDS,
+    **signing.COMMANDS,
+    **dashboard.COMMANDS,
+}
 
 
 def _git_failure(exc: git.GitCommandError) -> str:

@@ -77,6 +77,18 @@ class SiteSummary:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Row:
+    """One run in the history table."""
+
+    record: RecordJSON
+    page: str  # its run page, relative to the index
+    cells: list[Status | None]  # one per stage column (None: not run)
+    tag: str | None
+    release: bool
+    first_reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class Site:
     files: dict[str, bytes]  # relative POSIX path -> content
     summary: SiteSummary
@@ -177,8 +189,9 @@ def _style() -> bytes:
     return resources.files(__name__).joinpath("style.css").read_bytes()
 
 
-def _charts(shown_oldest_first: Sequence[RecordJSON], all_oldest_first: Sequence[RecordJSON]) -> \
-        dict[str, Markup]:
+def _charts(
+    shown_oldest_first: Sequence[RecordJSON], all_oldest_first: Sequence[RecordJSON]
+) -> dict[str, Markup]:
     points = history.trend(shown_oldest_first)
     labels = [p.label for p in points]
     severities = [
@@ -206,9 +219,7 @@ def _tree(reasons: Sequence[Any], depth: int = 0) -> list[dict[str, Any]]:
     """The reason tree as nested rows, cut at ``MAX_TREE_DEPTH``."""
     if depth >= MAX_TREE_DEPTH:
         return []
-    return [
-        {"reason": reason, "children": _tree(reason.children, depth + 1)} for reason in reasons
-    ]
+    return [{"reason": reason, "children": _tree(reason.children, depth + 1)} for reason in reasons]
 
 
 def build_site(
@@ -229,17 +240,17 @@ def build_site(
     env = _environment()
     common = {"source_label": source_label, "total": len(ordered), "Status": Status}
     rows = [
-        {
-            "record": record,
-            "page": f"runs/{name}",
-            "cells": [record.stages.get(stage) for stage in stages],
-            "tag": history.tag_name(record),
-            "release": history.is_release(record),
-            "first_reason": history.first_reason(record),
-        }
+        Row(
+            record=record,
+            page=f"runs/{name}",
+            cells=[record.stages.get(stage) for stage in stages],
+            tag=history.tag_name(record),
+            release=history.is_release(record),
+            first_reason=history.first_reason(record),
+        )
         for record, name in zip(shown, names, strict=True)
     ]
-    candidate_page = next((row["page"] for row in rows if row["record"] is candidate), None)
+    candidate_page = next((row.page for row in rows if row.record is candidate), None)
     files: dict[str, bytes] = {
         "style.css": _style(),
         "index.html": env.get_template("index.html.j2")
@@ -262,12 +273,11 @@ def build_site(
     }
     run_template = env.get_template("run.html.j2")
     for row in rows:
-        record = row["record"]
-        files[row["page"]] = run_template.render(
+        files[row.page] = run_template.render(
             root="../",
-            r=record,
-            tag=row["tag"],
-            tree=_tree(record.reason_tree),
+            r=row.record,
+            tag=row.tag,
+            tree=_tree(row.record.reason_tree),
             verify_command=verify_command,
             **common,
         ).encode("utf-8")

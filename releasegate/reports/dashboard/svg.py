@@ -98,7 +98,8 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> M
 def bar_chart(title: str, bars: Sequence[tuple[str, float, str]], unit: str) -> Markup:
     """One bar per ``(label, value, tooltip)``; ``unit`` names the values' unit."""
     if not bars:
-        return _frame(title, ['<text class="tick" x="20" y="40">nothing shipped yet</text>'], height=60)
+        empty = '<text class="tick" x="20" y="40">nothing shipped yet</text>'
+        return _frame(title, [empty], height=60)
     top = max(v for _, v, _ in bars) or 1
     xs = _xs(len(bars))
     base = HEIGHT - _BOTTOM

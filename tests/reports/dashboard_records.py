@@ -116,7 +116,8 @@ def gate(
         )
     )
     if signoff is not None:
-        checks.append(judged("signoff", Stage.SIGNOFF, Status.PASS, evidence={"used": dict(signoff)}))
+        used = dict(signoff)
+        checks.append(judged("signoff", Stage.SIGNOFF, Status.PASS, evidence={"used": used}))
     return decision_of(tuple(checks), release_info=release(commit=commit, ref=ref, mode=mode))
 
 

@@ -24,12 +24,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from reports.dashboard_records import synthetic  # noqa: E402
+from reports.dashboard_records import synthetic
 
-from releasegate.audit import GENESIS, seal  # noqa: E402
-from releasegate.canonical import canonical_bytes  # noqa: E402
-from releasegate.codec import record_from_json  # noqa: E402
-from releasegate.reports.dashboard import DEFAULT_LIMIT, build_site  # noqa: E402
+from releasegate.audit import GENESIS, seal
+from releasegate.canonical import canonical_bytes
+from releasegate.codec import record_from_json
+from releasegate.reports.dashboard import DEFAULT_LIMIT, build_site
 
 TARGET_SECONDS = 10.0
 

@@ -52,13 +52,8 @@ HOSTILE = " ".join(PAYLOADS)
 # --- Chromium ---------------------------------------------------------------------------------
 
 
-def chromium() -> str:
-    """The Chromium executable, installed from Debian's packages when missing."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    if shutil.which("apt-get") is None:
-        pytest.skip("chromium is not installed and there is no apt-get to install it")
+def _apt_install() -> str | None:
+    """``apt-get install chromium``: None when it worked, else the end of its output."""
     done = subprocess.run(
         ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"],
         capture_output=True,
@@ -67,19 +62,21 @@ def chromium() -> str:
         check=False,
         env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
     )
-    output = (done.stdout + done.stderr)[-2000:]
-    if done.returncode != 0 and "Unable to locate package" in output:
+    return None if done.returncode == 0 else (done.stdout + done.stderr)[-2000:]
+
+
+def chromium() -> str:
+    """The Chromium executable, installed from Debian's packages when missing."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if shutil.which("apt-get") is None:
+        pytest.skip("chromium is not installed and there is no apt-get to install it")
+    output = _apt_install()
+    if output is not None and "Unable to locate package" in output:
         subprocess.run(["apt-get", "update", "-q"], capture_output=True, timeout=600, check=False)
-        done = subprocess.run(
-            ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"],
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-            env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
-        )
-        output = (done.stdout + done.stderr)[-2000:]
-    if done.returncode != 0:
+        output = _apt_install()
+    if output is not None:
         if any(marker in output for marker in APT_UNREACHABLE):
             pytest.skip(f"cannot install chromium: the package registry is unreachable: {output}")
         raise AssertionError(f"apt-get install chromium failed:\n{output}")

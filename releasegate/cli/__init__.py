@@ -5,7 +5,8 @@
 - ``options``: every option, defined once, and the ``RunOptions`` they make;
 - ``outputs``: the reports, GitHub outputs, attestation and audit record of a verdict;
 - ``gate`` (run, merge), ``adopt`` (init, baseline, perf-baseline, validate, schema),
-  ``signing`` (signoff, audit, evidence), ``hooks`` (the pre-push hook).
+  ``signing`` (signoff, audit, evidence), ``hooks`` (the pre-push hook),
+  ``dashboard`` (the release records as a static site).
 
 Exit codes: 0 allowed, 1 blocked, 2 usage, configuration or installation error (each
 error's ``exit_code``, ``releasegate.errors``), 3 internal bug, 128+N on signal N.

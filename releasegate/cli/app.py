@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import git
 
 from releasegate import __version__
-from releasegate.cli import adopt, gate, hooks, records, signing
+from releasegate.cli import adopt, dashboard, gate, hooks, records, signing
 from releasegate.cli.options import ArgumentParser
 from releasegate.errors import ReleasegateError
 from releasegate.model import (
@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     gate.add_merge_parser(sub)
     hooks.add_parsers(sub)
     records.add_parsers(sub)
+    dashboard.add_parsers(sub)
     return parser
 
 
@@ -48,6 +49,7 @@ _COMMANDS = {
     **adopt.COMMANDS,
     **signing.COMMANDS,
     **records.COMMANDS,
+    **dashboard.COMMANDS,
 }
 
 

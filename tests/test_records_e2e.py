@@ -4,7 +4,10 @@ bare remote, and a second clone that fetches the records and reads all six."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -125,3 +128,25 @@ def test_six_runs_are_pushed_fetched_by_a_second_clone_and_read_back(
     verified = releasegate("audit", "verify", "--repo", str(second), "--records")
     assert verified.returncode == 0, verified.stderr
     assert "6 records, chain intact" in verified.stdout
+
+    # The second clone's dashboard lists all six, newest first, with their verdicts.
+    site = tmp_path / "site"
+    done = releasegate(
+        "dashboard", "--repo", str(second), "--records", "refs/releasegate/records",
+        "--out", str(site),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    index = (site / "index.html").read_text("utf-8")
+    history = index[index.index('<section id="history">') :]
+    body = history[history.index("<tbody>") : history.index("</tbody>")]
+    assert re.findall(r'class="verdict v-([a-z-]+)"', body) == [
+        r["decision"] for r in reversed(reports)
+    ]
+    commits = [str(r["release"]["commit"])[:12] for r in reversed(reports)]  # type: ignore[index]
+    assert [c[:12] for c in re.findall(r"<code>([0-9a-f]+)</code>", body)] == commits
+    assert "showing 6 of 6 runs" in index
+    assert "tag v1.0.0" in body
+    rows = list(csv.DictReader(io.StringIO((site / "history.csv").read_text("utf-8"))))
+    assert len(rows) == 6
+    assert sorted(row["decision"] for row in rows) == sorted(str(r["decision"]) for r in reports)
+    assert len(list((site / "runs").glob("*.html"))) == 6

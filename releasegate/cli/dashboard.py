@@ -10,24 +10,22 @@ refused so that no user file is overwritten.
 from __future__ import annotations
 
 import argparse
-import importlib
-import json
 import shlex
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from releasegate.audit import DEFAULT_AUDIT_LOG, read_lines
+from releasegate.audit import DEFAULT_AUDIT_LOG
 from releasegate.cli.options import Parser
-from releasegate.codec import CodecError, RecordJSON, record_from_json
+from releasegate.codec import RecordJSON
 from releasegate.context import open_repo
 from releasegate.errors import ConfigError, UsageError
 from releasegate.files import write_atomic
 from releasegate.model import EXIT_PASS
+from releasegate.records import RECORDS_REF, load_audit_log, load_records_ref
 
 DEFAULT_LIMIT = 200
-RECORDS_REF = "refs/releasegate/records"
 
 
 def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
@@ -68,49 +66,24 @@ class Loaded:
     verify_command: str  # the command that verifies the container
 
 
-def records_from_log(path: Path) -> list[RecordJSON]:
-    """Every record of the audit log at ``path``; an unreadable line is an error naming
-    the file and the line."""
-    records: list[RecordJSON] = []
-    for number, line in enumerate(read_lines(path), start=1):
-        try:
-            records.append(record_from_json(json.loads(line)))
-        except (ValueError, CodecError) as exc:
-            cause = exc.message if isinstance(exc, CodecError) else f"not JSON: {exc}"
-            raise ConfigError(
-                f"{path}: line {number}: {cause}",
-                hint=f"run `releasegate audit verify --audit-log {shlex.quote(str(path))}`; "
-                "restore the log from a copy, or pass another --audit-log",
-            ) from None
-    return records
-
-
 def load_records(args: argparse.Namespace) -> Loaded:
     """The records the dashboard shows, from ``--records REF`` or the audit log."""
     if args.records is not None:
-        try:
-            module = importlib.import_module("releasegate.records")
-            load_ref: Callable[[Path, str], Sequence[RecordJSON]] = module.load_records_ref
-        except (ImportError, AttributeError):
-            raise UsageError(
-                f"--records {args.records}: reading the records ref is not supported in this build",
-                hint="pass --audit-log FILE (default: the repository's audit log)",
-            ) from None
         return Loaded(
-            records=list(load_ref(args.repo, args.records)),
+            records=load_records_ref(args.repo, args.records),
             label=f"the records ref {args.records}",
             verify_command=f"releasegate audit verify --records {shlex.quote(args.records)}",
         )
     if args.audit_log is not None:
         path: Path = args.audit_log
         return Loaded(
-            records=records_from_log(path),
+            records=load_audit_log(path),
             label=f"the audit log {path}",
             verify_command=f"releasegate audit verify --audit-log {shlex.quote(str(path))}",
         )
     path = Path(open_repo(args.repo).common_dir).resolve() / DEFAULT_AUDIT_LOG
     return Loaded(
-        records=records_from_log(path),
+        records=load_audit_log(path),
         label=f"the repository's audit log (.git/{DEFAULT_AUDIT_LOG.as_posix()})",
         verify_command="releasegate audit verify",
     )

@@ -10,6 +10,7 @@ one reader that the dashboard and ``audit verify`` use for both sources.
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 from releasegate.audit import read_lines
@@ -21,27 +22,25 @@ from releasegate.records.store import RECORDS_REF, read_ref
 __all__ = ["RECORDS_REF", "load_audit_log", "load_records_ref"]
 
 
-_VERIFY = "run `releasegate audit verify` to see what broke"
-
-
-def _parse(data: bytes, where: str) -> RecordJSON:
+def _parse(data: bytes, where: str, verify: str) -> RecordJSON:
+    hint = f"run `{verify}` to see what broke, and restore it from a copy"
     try:
         parsed = json.loads(data)
     except ValueError as exc:
-        raise ConfigError(
-            f"{where}: not JSON: {exc}", hint="run `releasegate audit verify`"
-        ) from None
+        raise ConfigError(f"{where}: not JSON: {exc}", hint=hint) from None
     try:
         return record_from_json(parsed)
     except CodecError as exc:
-        raise ConfigError(
-            f"{where}: {exc.message}", hint="run `releasegate audit verify`"
-        ) from None
+        raise ConfigError(f"{where}: {exc.message}", hint=hint) from None
 
 
 def load_audit_log(path: Path) -> list[RecordJSON]:
     """The records of a JSONL audit log, in the order appended."""
-    return [_parse(line, f"{path}: line {n}") for n, line in enumerate(read_lines(path), start=1)]
+    verify = f"releasegate audit verify --audit-log {shlex.quote(str(path))}"
+    return [
+        _parse(line, f"{path}: line {n}", verify)
+        for n, line in enumerate(read_lines(path), start=1)
+    ]
 
 
 def load_records_ref(repo: Path, ref: str = RECORDS_REF) -> list[RecordJSON]:
@@ -54,4 +53,8 @@ def load_records_ref(repo: Path, ref: str = RECORDS_REF) -> list[RecordJSON]:
             hint="fetch it: `releasegate records fetch` (or git fetch origin "
             "'refs/releasegate/*:refs/releasegate/*')",
         )
-    return [_parse(r.data, f"{ref}: {r.path} (commit {r.commit[:12]})") for r in contents.records]
+    verify = f"releasegate audit verify --records {shlex.quote(ref)}"
+    return [
+        _parse(r.data, f"{ref}: {r.path} (commit {r.commit[:12]})", verify)
+        for r in contents.records
+    ]

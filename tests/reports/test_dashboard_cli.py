@@ -4,21 +4,18 @@ errors a user can hit are one line, name the file or flag, and exit 2."""
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from rg_testlib import FIXED_APP, VULNERABLE_APP, GitRepo, releasegate
 
-from releasegate.audit import append_record
-from releasegate.cli import dashboard
-from releasegate.errors import UsageError
+from releasegate.audit import GENESIS, append_record
+from releasegate.records.store import RECORDS_REF, build_commits, move_ref
 
 from .dashboard_records import records, synthetic
 
@@ -144,22 +141,25 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
     )
 
 
-def test_records_ref_without_the_reader_is_a_clear_usage_error(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """A build without ``releasegate.records`` (the import fails) says so, exit 2."""
-    monkeypatch.setitem(sys.modules, "releasegate.records", None)  # import raises ImportError
-    parser = argparse.ArgumentParser()
-    sub = parser.add_subparsers(dest="command")
-    dashboard.add_parsers(sub)
-    args = parser.parse_args(
-        ["dashboard", "--records", "refs/releasegate/records", "--out", str(tmp_path / "s")]
+def test_the_records_ref_is_read_like_the_log(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit("init", **{"app.py": "x = 1\n"})
+    git_dir = repo.root / ".git"
+    bodies = [dict(r) for r in synthetic(3)]
+    tip = build_commits(git_dir, bodies, onto=None, seq=1, prev=GENESIS)
+    assert tip is not None and move_ref(git_dir, RECORDS_REF, tip, None)
+    site = tmp_path / "site"
+    done = releasegate(
+        "dashboard", "--repo", str(repo.root), "--records", RECORDS_REF, "--out", str(site)
     )
-    with pytest.raises(
-        UsageError,
-        match=r"^--records refs/releasegate/records: .*not supported "
-        r"in this build$",
-    ) as caught:
-        dashboard.load_records(args)
-    assert caught.value.exit_code == 2
-    assert "--audit-log" in (caught.value.hint or "")
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = list(csv.reader(io.StringIO((site / "history.csv").read_text("utf-8"))))
+    assert len(rows) == 1 + 3
+    assert "releasegate audit verify --records refs/releasegate/records" in "".join(
+        p.read_text("utf-8") for p in (site / "runs").iterdir()
+    )
+    missing = releasegate(
+        "dashboard", "--repo", str(repo.root), "--records", "refs/releasegate/nope",
+        "--out", str(tmp_path / "other"),
+    )  # fmt: skip
+    _one_line_exit_2(missing, "no refs/releasegate/nope here", "records fetch")

@@ -10,9 +10,11 @@ registry cannot be reached.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import shutil
 import struct
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -66,8 +68,19 @@ def _apt_install() -> str | None:
 
 
 def chromium() -> str:
-    """The Chromium executable, installed from Debian's packages when missing."""
+    """The Chromium executable, installed from Debian's packages when missing (one
+    installer at a time: the test workers share dpkg's lock)."""
     found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    lock = Path(tempfile.gettempdir()) / "releasegate-test-chromium.lock"
+    with lock.open("w") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        return _install_chromium()
+
+
+def _install_chromium() -> str:
+    found = shutil.which("chromium")
     if found:
         return found
     if shutil.which("apt-get") is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -28,6 +28,7 @@ from releasegate.model import CheckResult, Finding, JSONValue, Stage, Status
 from releasegate.policy.schema import Policy
 from releasegate.procs import ToolRunner
 from releasegate.runenv import RunEnvironment
+from releasegate.scope import select_files
 from releasegate.snapshot import TreeIssue
 from releasegate.suppression_comments import Suppression
 
@@ -55,6 +56,9 @@ class CheckContext:
     # the result cache authenticates its entries with (None: the cache is off).
     environment: RunEnvironment = field(default_factory=RunEnvironment)
     cache_key: CacheKey | None = None
+    # Writes files of a lazy snapshot into ``tree`` (a no-op for a full tree): for a check
+    # that learns what it reads only as it reads (a dependency file's ``-r`` includes).
+    materialize: Callable[[Collection[str]], None] = field(default=lambda _paths: None)
 
 
 class Phase(Enum):
@@ -99,6 +103,14 @@ class Check(Protocol):
         """This check given the evidence of the others (after-checks phase only)."""
         ...
 
+    def reads(
+        self, policy: Policy, files: Sequence[str], all_files: Sequence[str]
+    ) -> Collection[str] | None:
+        """The snapshot files this check reads (``files``: those judged; ``all_files``:
+        every file of the head). They are written before the checks start; ``None``:
+        it may read any file, so the whole snapshot is written."""
+        ...
+
     def enabled(self, policy: Policy) -> bool:
         """Whether the policy asks for this check at all."""
         ...
@@ -117,6 +129,19 @@ class BaseCheck:
 
     def bind(self, run: RunEvidence) -> Self:
         return self
+
+    def reads(
+        self, policy: Policy, files: Sequence[str], all_files: Sequence[str]
+    ) -> Collection[str] | None:
+        return None  # unless a check says what it reads, it gets the whole tree
+
+
+def static_scope_reads(policy: Policy, files: Sequence[str]) -> list[str]:
+    """What an analyser of the static scope reads: the judged files the scope selects."""
+    return list(select_files(files, policy.static.include, policy.static.exclude).included)
+
+
+NOTHING: frozenset[str] = frozenset()  # what a check that reads no file of the tree reads
 
 
 class ResultMaker(Protocol):

@@ -117,9 +117,10 @@ class ReleaseContext:
         return materialise(self.git_dir, rev, dest, links=False, under=path)
 
     @contextmanager
-    def analysis_snapshot(self) -> Iterator[Snapshot]:
-        """The analysers' private, immutable view of the head commit (``releasegate.snapshot``)."""
-        with head_snapshot(self.git_dir, self.head) as snapshot:
+    def analysis_snapshot(self, *, lazy: bool = False) -> Iterator[Snapshot]:
+        """The analysers' private, immutable view of the head commit (``releasegate.snapshot``;
+        ``lazy``: files are written as ``Snapshot.materialize`` asks for them)."""
+        with head_snapshot(self.git_dir, self.head, lazy=lazy) as snapshot:
             yield snapshot
 
     @contextmanager

@@ -269,6 +269,7 @@ def prepare(release: ReleaseContext, policy: Policy, mode: Mode, snapshot: Snaps
         )
     static_scope = select_files(files, policy.static.include, policy.static.exclude)
     tree = snapshot.root
+    snapshot.materialize([*static_scope.included, policy.static.baseline])
     baseline = _load_baseline(tree, policy) if policy.static.required else None
     suppressions = tuple(find_suppressions(tree, static_scope.included))
     return Workspace(
@@ -287,6 +288,19 @@ def prepare(release: ReleaseContext, policy: Policy, mode: Mode, snapshot: Snaps
             },
         ),
     )
+
+
+def snapshot_reads(
+    checks: Sequence[Check], policy: Policy, workspace: Workspace
+) -> set[str] | None:
+    """What the analysers read of the snapshot (None: any file, so all of it)."""
+    wanted: set[str] = set()
+    for check in checks:
+        reads = check.reads(policy, workspace.files, workspace.all_files)
+        if reads is None:
+            return None
+        wanted.update(reads)
+    return wanted
 
 
 def _changed_under(path: str, changed: set[str]) -> bool:
@@ -384,9 +398,12 @@ def evaluate_resolved(
     use_cache = options.use_cache and not cache_disabled(environ)
     key = cache_key(cache_dir, environ) if use_cache else None
 
-    def contexts(tree: Path, workspace: Workspace) -> Callable[[ToolRunner], CheckContext]:
+    def contexts(
+        tree: Path, workspace: Workspace, snapshot: Snapshot | None = None
+    ) -> Callable[[ToolRunner], CheckContext]:
         def make_context(tools: ToolRunner) -> CheckContext:
             return CheckContext(
+                materialize=(lambda _paths: None) if snapshot is None else snapshot.materialize,
                 release=release,
                 policy=policy,
                 tree=tree,
@@ -405,11 +422,12 @@ def evaluate_resolved(
         return make_context
 
     timeout = policy.timeout_seconds
-    with release.analysis_snapshot() as snapshot:
+    with release.analysis_snapshot(lazy=True) as snapshot:
         workspace = prepare(release, policy, options.mode, snapshot)
+        snapshot.materialize(snapshot_reads(plan.analysers, policy, workspace))
         results = run_checks(
             plan.analysers,
-            contexts(snapshot.root, workspace),
+            contexts(snapshot.root, workspace, snapshot),
             timeout_seconds=timeout,
             progress=progress,
         )

@@ -5,7 +5,10 @@ read this directory and nothing else. It is written from git's objects, never
 from the work tree, into a fresh directory only this process knows of, and it
 is removed before any of the head's own code (stage commands) runs: nothing
 under judgement can change the bytes an analyser reads, and a result cached
-from them is a result for the commit's bytes.
+from them is a result for the commit's bytes. The pipeline builds it lazily: the
+tree's files and issues are known at once, and a file is written when a check
+that declared it (``Check.reads``) or reads it (``CheckContext.materialize``)
+needs it, so a run does not write the parts of a large tree no analyser reads.
 
 Nothing is dropped silently:
 
@@ -36,10 +39,11 @@ import subprocess
 import tempfile
 import threading
 import tokenize
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from releasegate.errors import GitError
 
@@ -134,7 +138,11 @@ class TreeIssue:
 
 @dataclass(frozen=True, kw_only=True)
 class Snapshot:
-    """The head's files as the analysers see them."""
+    """The head's files as the analysers see them.
+
+    A lazy snapshot (``build_snapshot(..., lazy=True)``) knows every file and issue but
+    writes a file only when ``materialize`` is asked for it: a run writes what its checks
+    read, not the whole tree. ``materialize`` is idempotent and thread-safe."""
 
     root: Path
     files: tuple[str, ...]
@@ -142,6 +150,48 @@ class Snapshot:
     # A path that a symbolic link placed -> the link-free path its bytes come from (a
     # change to that file changes what is judged under the link's name).
     origins: Mapping[str, str] = field(default_factory=dict)
+    writer: _Writer | None = None  # None: every file is written already
+
+    def materialize(self, paths: Iterable[str] | None) -> None:
+        """Write ``paths`` (None: every file) if they are files of the snapshot."""
+        if self.writer is not None:
+            self.writer.write(self.files if paths is None else paths)
+
+    @property
+    def written(self) -> int:
+        return len(self.files) if self.writer is None else len(self.writer.done)
+
+
+class _Writer:
+    """Writes the planned files of a lazy snapshot on demand."""
+
+    def __init__(
+        self,
+        dest: Path,
+        plan: Mapping[str, tuple[Path, str]],
+        replaced: Mapping[str, bytes],
+    ) -> None:
+        self.dest = dest
+        self.plan = plan
+        self.replaced = replaced  # files written as converted bytes (re-encoded Python)
+        self.done: set[str] = set()
+        self._made: set[Path] = set()
+        self._lock = threading.Lock()
+
+    def write(self, paths: Iterable[str]) -> None:
+        with self._lock:
+            wanted = sorted({p for p in paths if p in self.plan and p not in self.done})
+            by_dir: dict[Path, list[tuple[str, Path]]] = {}
+            for path in wanted:
+                target = _target(self.dest, path, self._made)
+                if path in self.replaced:
+                    target.write_bytes(self.replaced[path])
+                    continue
+                owner, sha = self.plan[path]
+                by_dir.setdefault(owner, []).append((sha, target))
+            for owner, pairs in by_dir.items():
+                BlobReader(owner).write_all(pairs)
+            self.done.update(wanted)
 
 
 @dataclass(frozen=True)
@@ -186,7 +236,25 @@ class BlobReader:
 
     def write_all(self, wanted: list[tuple[str, Path]]) -> None:
         """Write blob ``sha`` to ``path`` for each pair, in order."""
-        if not wanted:
+
+        def sink(index: int) -> IO[bytes]:
+            return wanted[index][1].open("wb")
+
+        self._stream([sha for sha, _ in wanted], sink)
+
+    def read_all(self, shas: list[str]) -> list[bytes]:
+        """The bytes of each blob, in order."""
+        found: list[io.BytesIO] = []
+
+        def sink(_index: int) -> IO[bytes]:
+            found.append(_Kept())
+            return found[-1]
+
+        self._stream(shas, sink)
+        return [buffer.getvalue() for buffer in found]
+
+    def _stream(self, shas: list[str], sink: Callable[[int], IO[bytes]]) -> None:
+        if not shas:
             return
         proc = subprocess.Popen(
             ["git", f"--git-dir={self.git_dir}", "cat-file", "--batch"],
@@ -200,7 +268,7 @@ class BlobReader:
 
         def feed() -> None:
             try:
-                for sha, _ in wanted:
+                for sha in shas:
                     stdin.write(sha.encode("ascii") + b"\n")
             except OSError:
                 pass
@@ -214,7 +282,7 @@ class BlobReader:
         watchdog.daemon = True
         watchdog.start()
         try:
-            for sha, target in wanted:
+            for index, sha in enumerate(shas):
                 header = stdout.readline().split()
                 if not header and not watchdog.is_alive():
                     raise GitError(
@@ -228,7 +296,7 @@ class BlobReader:
                         "`git fsck` if the repository is damaged",
                     )
                 left = int(header[2])
-                with target.open("wb") as handle:
+                with sink(index) as handle:
                     while left > 0:
                         chunk = stdout.read(min(left, _CHUNK))
                         if not chunk:
@@ -242,6 +310,13 @@ class BlobReader:
             proc.kill()
             proc.wait()
             feeder.join(timeout=5)
+
+
+class _Kept(io.BytesIO):
+    """A buffer whose bytes outlive its ``with`` block (``close`` keeps them)."""
+
+    def close(self) -> None:
+        pass
 
 
 def materialise(
@@ -459,30 +534,38 @@ class _Walk:
         self.issues.append(TreeIssue(kind=kind, path=path, detail=detail))
 
 
-def build_snapshot(git_dir: Path, rev: str, dest: Path) -> Snapshot:
-    """Write the analysers' view of ``rev`` below ``dest`` (which must be empty)."""
+def build_snapshot(git_dir: Path, rev: str, dest: Path, *, lazy: bool = False) -> Snapshot:
+    """The analysers' view of ``rev`` below ``dest`` (which must be empty): every file
+    written now, or (``lazy``) each when ``Snapshot.materialize`` asks for it."""
     walk = _Walk()
     walk.collect(git_dir, rev, "", 0)
     walk.read_link_targets()
     plan: dict[str, tuple[Path, str]] = dict(walk.tree.files)
     origins: dict[str, str] = {}
     walk.place_links(plan, origins)
-    made: set[Path] = set()
-    by_dir: dict[Path, list[tuple[str, Path]]] = {}
-    for path, (owner, sha) in sorted(plan.items()):
-        by_dir.setdefault(owner, []).append((sha, _target(dest, path, made)))
-    for owner, wanted in by_dir.items():
-        BlobReader(owner).write_all(wanted)
-    for path in sorted(plan):
-        if path.endswith(PYTHON_SUFFIXES):
-            issue = _normalise_encoding(dest / path, path)
+    # Every Python file's encoding is judged now (its issue is the tree's), from its bytes.
+    python = sorted(path for path in plan if path.endswith(PYTHON_SUFFIXES))
+    replaced: dict[str, bytes] = {}
+    by_owner: dict[Path, list[str]] = {}
+    for path in python:
+        by_owner.setdefault(plan[path][0], []).append(path)
+    for owner, paths in by_owner.items():
+        blobs = BlobReader(owner).read_all([plan[path][1] for path in paths])
+        for path, data in zip(paths, blobs, strict=True):
+            issue, converted = encoding_issue(data, path)
             if issue is not None:
                 walk.issues.append(issue)
+            if converted is not None:
+                replaced[path] = converted
+    writer = _Writer(dest, plan, replaced)
+    if not lazy:
+        writer.write(plan)
     return Snapshot(
         root=dest,
         files=tuple(sorted(plan)),
         issues=tuple(sorted(walk.issues, key=lambda i: (i.path, i.kind.value))),
         origins=origins,
+        writer=writer if lazy else None,
     )
 
 
@@ -492,46 +575,57 @@ def declared_encoding(data: bytes) -> str:
     return codecs.lookup(encoding).name
 
 
-def _normalise_encoding(file: Path, path: str) -> TreeIssue | None:
-    data = file.read_bytes()
+def encoding_issue(data: bytes, path: str) -> tuple[TreeIssue | None, bytes | None]:
+    """A Python file's encoding as Python reads it: the issue (if any) and, for a file
+    that declares another encoding, its text converted to UTF-8 (declaration rewritten)."""
+    first_two_lines = b"\n".join(data.split(b"\n", 2)[:2])
+    if not data.startswith(codecs.BOM_UTF8) and not _CODING.search(first_two_lines):
+        try:
+            first_two_lines.decode("utf-8")
+        except UnicodeDecodeError:
+            pass  # as tokenize: judged below
+        else:
+            return None, None  # no declaration: UTF-8 by PEP 3120, as the analysers read it
     try:
         encoding = declared_encoding(data)
     except (SyntaxError, LookupError) as exc:
-        return TreeIssue(
+        issue = TreeIssue(
             kind=IssueKind.UNDECODABLE,
             path=path,
             detail=f"declares an encoding Python cannot use ({exc}); save it as UTF-8",
         )
+        return issue, None
     if encoding in _UTF8_NAMES:
-        return None
+        return None, None
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError, TypeError) as exc:
-        return TreeIssue(
+        issue = TreeIssue(
             kind=IssueKind.UNDECODABLE,
             path=path,
             detail=f"cannot be decoded as its declared encoding {encoding} ({exc}); "
             "save it as UTF-8",
         )
+        return issue, None
     encoded = text.encode("utf-8", "surrogateescape")
     # Rewrite the declaration (first two lines) so the analysers read UTF-8.
     head, sep, rest = encoded.partition(b"\n")
     second, sep2, tail = rest.partition(b"\n")
     first_two = head + sep + second
     first_two = _CODING.sub(lambda m: m.group(1) + b"utf-8", first_two, count=1)
-    file.write_bytes(first_two + sep2 + tail)
-    return TreeIssue(
+    issue = TreeIssue(
         kind=IssueKind.REENCODED,
         path=path,
         detail=f"declares encoding {encoding}: analysed as Python decodes it (converted to UTF-8)",
     )
+    return issue, first_two + sep2 + tail
 
 
 @contextmanager
-def head_snapshot(git_dir: Path, rev: str) -> Iterator[Snapshot]:
+def head_snapshot(git_dir: Path, rev: str, *, lazy: bool = False) -> Iterator[Snapshot]:
     """A private snapshot of ``rev``, removed afterwards."""
     tmp = Path(tempfile.mkdtemp(prefix="releasegate-snapshot-"))
     try:
-        yield build_snapshot(git_dir, rev, tmp)
+        yield build_snapshot(git_dir, rev, tmp, lazy=lazy)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

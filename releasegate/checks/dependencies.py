@@ -29,12 +29,12 @@ and says so: a project without dependencies is legitimate.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from git.exc import GitError
 
-from releasegate.checkapi import BaseCheck, CheckContext
+from releasegate.checkapi import NOTHING, BaseCheck, CheckContext
 from releasegate.checks.advisory_services import open_service
 from releasegate.deps.osv import Unevaluated
 from releasegate.deps.pins import (
@@ -136,7 +136,7 @@ def _unpinned_findings(inventory: Inventory, project: DetectedKind) -> list[Find
 
 
 def _head_reader(ctx: CheckContext, tracked: Sequence[str]) -> Callable[[str], str | None]:
-    tree = Tree(ctx.tree, tracked)
+    tree = Tree(ctx.tree, tracked, ctx.materialize)
 
     def read(path: str) -> str | None:
         if not tree.has(path):
@@ -420,6 +420,11 @@ class DependenciesCheck(BaseCheck):
     id: str = "dependencies"
     stage: Stage = Stage.DEPENDENCIES
 
+    def reads(
+        self, policy: Policy, files: Sequence[str], all_files: Sequence[str]
+    ) -> Collection[str] | None:
+        return NOTHING  # read as they are found: ``Tree.read`` writes each file first
+
     def enabled(self, policy: Policy) -> bool:
         return policy.dependencies.required
 
@@ -432,6 +437,7 @@ class DependenciesCheck(BaseCheck):
             ctx.files,
             tracked=tracked,
             exclude=tuple(ctx.policy.dependencies.exclude),
+            materialize=ctx.materialize,
         )
         read_seconds = round(time.perf_counter() - clock, 3)
         project = detect(

@@ -19,10 +19,10 @@ malformed answers, an unreadable CODEOWNERS): that blocks as well.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from releasegate.checkapi import BaseCheck, CheckContext
+from releasegate.checkapi import NOTHING, BaseCheck, CheckContext
 from releasegate.errors import ForgeError, ReleasegateError
 from releasegate.forge.client import (
     ClientSettings,
@@ -52,6 +52,11 @@ class ReviewCheck(BaseCheck):
     clock: Clock | None = None
     settings: ClientSettings = field(default_factory=ClientSettings)
     jitter: Callable[[], float] | None = None
+
+    def reads(
+        self, policy: Policy, files: Sequence[str], all_files: Sequence[str]
+    ) -> Collection[str] | None:
+        return NOTHING  # the forge or git's objects (CODEOWNERS at the base)
 
     def enabled(self, policy: Policy) -> bool:
         return policy.review.required

@@ -39,7 +39,7 @@ import yaml
 
 from releasegate.boundedyaml import BoundedSafeLoader
 from releasegate.cache import FileResultCache, digest_of
-from releasegate.checkapi import BaseCheck, CheckContext, result_maker
+from releasegate.checkapi import BaseCheck, CheckContext, result_maker, static_scope_reads
 from releasegate.errors import ToolError
 from releasegate.fingerprint import Located, fingerprints, read_source
 from releasegate.model import CheckResult, Confidence, Finding, JSONValue, Severity, Stage, Status
@@ -544,6 +544,11 @@ class SemgrepCheck(BaseCheck):
 
     id: str = "semgrep"
     stage: Stage = Stage.STATIC
+
+    def reads(
+        self, policy: Policy, files: Sequence[str], all_files: Sequence[str]
+    ) -> Collection[str] | None:
+        return static_scope_reads(policy, files)
 
     def enabled(self, policy: Policy) -> bool:
         return policy.static.required and policy.static.semgrep.enabled

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import git
 
-from releasegate.checkapi import BaseCheck, CheckContext
+from releasegate.checkapi import BaseCheck, CheckContext, static_scope_reads
 from releasegate.model import CheckResult, JSONValue, Stage, Status
 from releasegate.policy.schema import Policy
 from releasegate.scope import select_files
@@ -44,6 +45,11 @@ class SuppressionsCheck(BaseCheck):
     per_file: ClassVar[bool] = True
     id: str = "suppressions"
     stage: Stage = Stage.STATIC
+
+    def reads(
+        self, policy: Policy, files: Sequence[str], all_files: Sequence[str]
+    ) -> Collection[str] | None:
+        return static_scope_reads(policy, files)
 
     def enabled(self, policy: Policy) -> bool:
         return policy.static.required

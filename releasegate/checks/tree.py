@@ -10,9 +10,10 @@ declared encoding included, is listed in the evidence.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from releasegate.checkapi import BaseCheck, CheckContext
+from releasegate.checkapi import NOTHING, BaseCheck, CheckContext
 from releasegate.globs import matches
 from releasegate.model import CheckResult, JSONValue, Stage, Status
 from releasegate.policy.schema import Policy
@@ -33,6 +34,11 @@ def _allowed(ctx: CheckContext, issue: TreeIssue) -> bool:
 class TreeCheck(BaseCheck):
     id: str = "tree"
     stage: Stage = Stage.STATIC
+
+    def reads(
+        self, policy: Policy, files: Sequence[str], all_files: Sequence[str]
+    ) -> Collection[str] | None:
+        return NOTHING  # the tree's listing and issues, never a file's bytes
 
     def enabled(self, policy: Policy) -> bool:
         return policy.static.required

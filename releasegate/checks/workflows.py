@@ -476,6 +476,12 @@ class WorkflowsCheck(BaseCheck):
     id: str = "workflows"
     stage: Stage = Stage.STATIC
 
+    def reads(
+        self, policy: Policy, files: Sequence[str], all_files: Sequence[str]
+    ) -> Collection[str] | None:
+        head = all_files or files
+        return [*workflow_files(head), *(p for p in head if Path(p).name in CONFIG_NAMES)]
+
     def enabled(self, policy: Policy) -> bool:
         return policy.static.required and policy.static.workflows.enabled is not False
 

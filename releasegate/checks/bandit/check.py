@@ -44,12 +44,12 @@ bandit's own output and is a miss when it does not have the expected shape.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from releasegate.checkapi import BaseCheck, CheckContext
+from releasegate.checkapi import BaseCheck, CheckContext, static_scope_reads
 from releasegate.checks.bandit.bandit_cache import Chosen, FileResult, Stored, fresh_results
 from releasegate.checks.bandit.bandit_output import TOOL, Issue, issues_by_path
 from releasegate.checks.bandit.bandit_run import Fresh, Outcome, analyse_misses, names
@@ -203,6 +203,12 @@ class BanditCheck(BaseCheck):
 
     id: str = "bandit"
     stage: Stage = Stage.STATIC
+
+    def reads(
+        self, policy: Policy, files: Sequence[str], all_files: Sequence[str]
+    ) -> Collection[str] | None:
+        # The scope, and pyproject.toml for the interpreter its requires-python asks for.
+        return [*static_scope_reads(policy, files), "pyproject.toml"]
 
     def enabled(self, policy: Policy) -> bool:
         return policy.static.required and policy.static.bandit.enabled

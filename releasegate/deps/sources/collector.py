@@ -24,7 +24,7 @@ normalised); the check judges them against ``dependencies.allowed_indexes``.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 from releasegate.deps.pins import (
@@ -169,13 +169,14 @@ def collect(
     *,
     tracked: Collection[str] | None = None,
     exclude: Sequence[str] = (),
+    materialize: Callable[[Collection[str]], None] | None = None,
 ) -> Inventory:
     """Read the dependency files among ``files`` (repository paths in scope).
 
     ``tracked`` are all files of the head commit (what includes and lock files
     next to a ``pyproject.toml`` may be); ``files`` when not given.
     """
-    view = Tree(tree, tracked if tracked is not None else files)
+    view = Tree(tree, tracked if tracked is not None else files, materialize)
     collector = Collector(view, exclude)
     chosen = [
         (path, kind)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 import sys
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +28,17 @@ MAX_FILE_BYTES = 32 * 1024 * 1024
 class Tree:
     """The head commit's files: the only files a dependency file may lead to."""
 
-    def __init__(self, root: Path, tracked: Collection[str]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        tracked: Collection[str],
+        materialize: Callable[[Collection[str]], None] | None = None,
+    ) -> None:
         self.root = root
         self._real_root = root.resolve()
         self.tracked = frozenset(tracked)
+        # A lazy snapshot writes a file when it is first read (``Snapshot.materialize``).
+        self._materialize = materialize
 
     def has(self, path: str) -> bool:
         return path in self.tracked
@@ -40,6 +47,8 @@ class Tree:
         """The text of ``path``; raises ``SourceError`` with the cause."""
         if path not in self.tracked:
             raise SourceError("not a file of the head commit")
+        if self._materialize is not None:
+            self._materialize([path])
         target = self.root / path
         try:
             real = target.resolve()

@@ -8,7 +8,7 @@ app = Flask(__name__)
 
 @app.route("/export")
 def export():
-    body = ("report for " + request.args.get("month", "")).encode()
+    body = ("report for month " + str(int(request.args.get("month", "1")))).encode()
     response = make_response(body)
     response.headers["ETag"] = hashlib.md5(body).hexdigest()
     return response

@@ -7,4 +7,5 @@ CSRF_COOKIE_SECURE = False
 
 
 def ping(request):
-    return HttpResponse("pong " + request.GET.get("id", ""))
+    request.session["last_ping"] = int(request.GET.get("id", "0"))
+    return HttpResponse("pong")

@@ -1,0 +1,14 @@
+# accuracy: cwe=78 label=safe trick=int-cast framework=fastapi
+import subprocess
+
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/ping-host/{host}")
+async def ping_host(host: str):
+    param = host
+    bar = str(int(param))
+    subprocess.run(f"nslookup {bar}", shell=True, check=False)
+    return {"status": "ok"}

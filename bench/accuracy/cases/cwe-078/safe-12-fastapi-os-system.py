@@ -1,0 +1,14 @@
+# accuracy: cwe=78 label=safe trick=int-cast framework=fastapi
+import os
+
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/dig-record")
+async def dig_record(host: str = ""):
+    param = host
+    bar = str(int(param))
+    os.system(f"ping -c 1 {bar}")
+    return {"status": "ok"}

@@ -1,0 +1,12 @@
+# accuracy: cwe=79 label=vulnerable trick=none framework=starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+
+async def welcome(request: Request) -> HTMLResponse:
+    user = request.query_params.get("user", "guest")
+    return HTMLResponse(f"<h1>Welcome {user}</h1>")
+
+
+routes = [Route("/welcome", welcome)]

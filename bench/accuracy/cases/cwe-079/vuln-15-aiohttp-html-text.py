@@ -1,0 +1,11 @@
+# accuracy: cwe=79 label=vulnerable trick=none framework=aiohttp
+from aiohttp import web
+
+
+async def note(request: web.Request) -> web.Response:
+    text = request.match_info["text"]
+    return web.Response(text=f"<article>{text}</article>", content_type="text/html")
+
+
+app = web.Application()
+app.router.add_get("/note/{text}", note)

@@ -1,0 +1,12 @@
+# accuracy: cwe=89 label=vulnerable trick=replaced-before-use framework=django
+import sqlite3
+
+from django.http import HttpResponse
+
+
+def audit_event(request):
+    param = request.COOKIES.get("name", "")
+    bar = "alice"
+    bar = param
+    sqlite3.connect("app.db").executescript(f"INSERT INTO audit VALUES ('{bar}');")
+    return HttpResponse("done")

@@ -1,0 +1,10 @@
+# accuracy: cwe=501 label=vulnerable trick=collection-pick framework=django
+from django.http import HttpResponse
+
+
+def apply_role(request):
+    param = request.POST.get("role", "")
+    values = ["viewer", param]
+    bar = values[1]
+    request.session["role"] = bar
+    return HttpResponse("done")

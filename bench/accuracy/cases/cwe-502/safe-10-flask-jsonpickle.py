@@ -1,0 +1,14 @@
+# accuracy: cwe=502 label=safe trick=dict-lookup framework=flask
+from flask import Flask, request
+import jsonpickle
+
+app = Flask(__name__)
+
+
+@app.route("/load-object", methods=["GET"])
+def load_object():
+    param = request.cookies.get("state", "")
+    options = {"fixed": "e30=", "user": param}
+    bar = options["fixed"]
+    obj = jsonpickle.decode(bar)
+    return "done"

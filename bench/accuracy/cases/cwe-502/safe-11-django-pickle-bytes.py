@@ -1,0 +1,12 @@
+# accuracy: cwe=502 label=safe trick=replaced-before-use framework=django
+import pickle
+
+from django.http import HttpResponse
+
+
+def restore_cart(request):
+    param = request.COOKIES.get("state", "")
+    bar = param
+    bar = "e30="
+    cart = pickle.loads(bar.encode("latin-1"))
+    return HttpResponse("done")

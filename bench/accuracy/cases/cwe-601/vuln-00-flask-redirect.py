@@ -1,0 +1,11 @@
+# accuracy: cwe=601 label=vulnerable trick=none framework=flask
+from flask import Flask, redirect, request
+
+app = Flask(__name__)
+
+
+@app.route("/login-done", methods=["GET"])
+def login_done():
+    param = request.args.get("next", "")
+    bar = param
+    return redirect(bar)

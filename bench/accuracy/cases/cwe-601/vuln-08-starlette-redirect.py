@@ -1,0 +1,17 @@
+# accuracy: cwe=601 label=vulnerable trick=constant-branch framework=starlette
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
+
+
+async def continue_to(request: Request):
+    param = request.query_params.get("next", "")
+    num = 86
+    if 7 * 42 - num > 200:
+        bar = param
+    else:
+        bar = "/dashboard"
+    return RedirectResponse(bar, status_code=302)
+
+
+routes = [Route("/continue-to", continue_to)]

@@ -1,0 +1,12 @@
+# accuracy: cwe=614 label=safe trick=secure-flags framework=flask
+from flask import Flask, make_response, request
+
+app = Flask(__name__)
+
+
+@app.route("/login", methods=["POST"])
+def login():
+    token = request.form.get("token", "")
+    response = make_response("logged in")
+    response.set_cookie("session_token", token, secure=True, httponly=True, samesite="Lax")
+    return response

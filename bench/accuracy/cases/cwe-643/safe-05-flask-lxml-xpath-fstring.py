@@ -1,0 +1,14 @@
+# accuracy: cwe=643 label=safe trick=xpath-variable framework=flask
+from flask import Flask, request
+from lxml import etree
+
+app = Flask(__name__)
+
+
+@app.route("/user-email", methods=["GET"])
+def user_email():
+    param = request.headers.get("X-User", "")
+    bar = param
+    tree = etree.parse("/srv/data/users.xml")
+    found = tree.xpath("//user[@name=$name]/email/text()", name=bar)
+    return "done"

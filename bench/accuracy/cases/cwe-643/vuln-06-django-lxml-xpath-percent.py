@@ -1,0 +1,15 @@
+# accuracy: cwe=643 label=vulnerable trick=helper-function framework=django
+from django.http import HttpResponse
+from lxml import etree
+
+
+def books_by_author(request):
+    param = request.GET["user"]
+    bar = _normalise(param)
+    root = etree.parse("/srv/data/books.xml").getroot()
+    found = root.xpath("//book[author='%s']/title" % bar)
+    return HttpResponse("done")
+
+
+def _normalise(value):
+    return value.strip()

@@ -1,0 +1,15 @@
+# accuracy: cwe=643 label=vulnerable trick=dict-lookup framework=flask
+from flask import Flask, request
+from lxml import etree
+
+app = Flask(__name__)
+
+
+@app.route("/user-email", methods=["GET"])
+def user_email():
+    param = request.cookies.get("user", "")
+    options = {"fixed": "alice", "user": param}
+    bar = options["user"]
+    tree = etree.parse("/srv/data/users.xml")
+    found = tree.xpath(f"//user[@name='{bar}']/email/text()")
+    return "done"

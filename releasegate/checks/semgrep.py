@@ -40,6 +40,7 @@ import yaml
 from releasegate.boundedyaml import BoundedSafeLoader
 from releasegate.cache import FileResultCache, digest_of
 from releasegate.checkapi import BaseCheck, CheckContext, result_maker, static_scope_reads
+from releasegate.checks.reachability import downgrade
 from releasegate.errors import ToolError
 from releasegate.fingerprint import Located, fingerprints, read_source
 from releasegate.model import CheckResult, Confidence, Finding, JSONValue, Severity, Stage, Status
@@ -629,7 +630,9 @@ class SemgrepCheck(BaseCheck):
                 analysed = len(misses)
         evidence["files_analysed"] = analysed
         evidence["cache"] = cache.evidence()
-        findings = to_findings(matches, ruleset.rules, ctx.tree)
+        findings, downgraded = downgrade(to_findings(matches, ruleset.rules, ctx.tree), ctx.tree)
+        if downgraded:
+            evidence["downgraded"] = list(downgraded)
         if problems:
             shown = problems[:_NAMES_IN_CAUSE]
             more = len(problems) - len(shown)

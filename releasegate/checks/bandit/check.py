@@ -59,6 +59,7 @@ from releasegate.checks.bandit.interpreters import (
     BanditPython,
     project_requires_python,
 )
+from releasegate.checks.reachability import downgrade
 from releasegate.errors import ToolError
 from releasegate.fingerprint import Located, fingerprints, read_source
 from releasegate.model import CheckResult, Finding, JSONValue, Stage, Status
@@ -285,8 +286,10 @@ class BanditCheck(BaseCheck):
             for path in scope.included
             for issue in (cached[path].issues if path in cached else fresh_issues.get(path, ()))
         ]
-        findings = to_findings(issues, ctx.tree)
+        findings, downgraded = downgrade(to_findings(issues, ctx.tree), ctx.tree)
         evidence.update(_results_evidence(results, fresh))
+        if downgraded:
+            evidence["downgraded"] = list(downgraded)
         evidence["cache"] = store.files.evidence()
         if notes:
             evidence["notes"] = notes

@@ -1,0 +1,92 @@
+"""Findings whose sink no input reaches are kept, and do not block.
+
+For the taint-style rules (semgrep's rule pack, bandit's shell and SQL tests),
+``taint.proven_clean`` looks at the function holding the finding: when it proves that
+every value reaching the sink's arguments is a constant or sanitised for that sink, the
+finding is *downgraded*: its severity drops to low (so the default ``block_on`` does not
+block it), its message says why, and the check's evidence lists it. Anything the
+analysis cannot prove leaves the finding as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from releasegate.model import Finding, JSONValue, Severity
+from releasegate.taint import Sink, proven_clean
+
+_PACK = "releasegate.python."
+# The rules whose finding is "input reaches this sink", and the kind of sink.
+TAINT_RULES: Mapping[str, Sink] = {
+    _PACK + "injection.shell-command-from-request": Sink.SHELL,
+    _PACK + "injection.shell-with-non-literal-command": Sink.SHELL,
+    _PACK + "sqli.formatted-sql-to-execute": Sink.SQL,
+    _PACK + "sqli.django-raw-sql-built-string": Sink.SQL,
+    _PACK + "xss.request-data-in-html-response": Sink.HTML,
+    _PACK + "injection.path-traversal-from-request": Sink.PATH,
+    _PACK + "redirect-ssrf.ssrf-from-request": Sink.URL,
+    _PACK + "redirect-ssrf.open-redirect": Sink.URL,
+    _PACK + "injection.xpath-injection": Sink.XPATH,
+    _PACK + "deserialization.request-data-deserialized": Sink.DESERIALIZE,
+    _PACK + "injection.ldap-injection": Sink.LDAP,
+    "B602": Sink.SHELL,  # subprocess with shell=True
+    "B604": Sink.SHELL,  # any call with shell=True
+    "B605": Sink.SHELL,  # os.system and friends
+    "B608": Sink.SQL,  # SQL built from strings
+}
+_MAX_SOURCE = 2 * 1024 * 1024  # a larger file is not analysed (the finding stands)
+
+
+def downgrade(
+    findings: Sequence[Finding], tree: Path
+) -> tuple[list[Finding], list[dict[str, JSONValue]]]:
+    """``findings`` with the unreachable ones downgraded, and what was downgraded."""
+    sources: dict[str, str | None] = {}
+    kept: list[Finding] = []
+    downgraded: list[dict[str, JSONValue]] = []
+    for finding in findings:
+        sink = TAINT_RULES.get(finding.rule_id)
+        if sink is None or finding.severity is Severity.LOW or finding.severity is Severity.INFO:
+            kept.append(finding)
+            continue
+        if finding.path not in sources:
+            sources[finding.path] = _read(tree / finding.path)
+        source = sources[finding.path]
+        proof = proven_clean(source, finding.line, sink) if source is not None else None
+        if proof is None:
+            kept.append(finding)
+            continue
+        kept.append(
+            dataclasses.replace(
+                finding,
+                severity=Severity.LOW,
+                message=f"{finding.message} [downgraded from {finding.severity.value}: "
+                f"{proof.reason}]",
+            )
+        )
+        downgraded.append(
+            {
+                "rule_id": finding.rule_id,
+                "path": finding.path,
+                "line": finding.line,
+                "was": finding.severity.value,
+                "reason": proof.reason,
+            }
+        )
+    return kept, downgraded
+
+
+def _read(path: Path) -> str | None:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(_MAX_SOURCE + 1)
+    except OSError:
+        return None
+    if len(data) > _MAX_SOURCE:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None

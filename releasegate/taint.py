@@ -100,6 +100,7 @@ _RESHAPE = frozenset(
         "pathlib.Path", "pathlib.PurePath", "pathlib.PurePosixPath", "os.path.join",
         "os.path.normpath", "os.path.abspath", "os.path.realpath", "os.path.dirname",
         "os.path.basename", "os.path.expanduser", "posixpath.join", "open", "io.open",
+        "sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text",
     }
 )  # fmt: skip
 _METHODS_RESHAPE = frozenset(
@@ -236,6 +237,10 @@ class _Analysis:
             return self.value(node.value, env)
         if isinstance(node, ast.Starred):
             return _join(self.value(node.value, env))
+        if isinstance(node, ast.Attribute) and self._module(node.value) and node.attr[:1].isupper():
+            # A module's class or constant (``yaml.SafeLoader``, ``settings.DEBUG``) is
+            # code or configuration, not input.
+            return CLEAN
         return TAINTED  # attributes, comprehensions, lambdas...: anything may come in
 
     def _binop(self, node: ast.BinOp, env: _Env) -> Val:

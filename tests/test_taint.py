@@ -49,12 +49,16 @@ PARAM = 'param = request.args.get("q", "")\n'
         (PARAM + 'if param in ("a", "b"):\n    os.system("run " + param)\n', Sink.SHELL),
         # Module constants.
         ('os.system("ls " + BASE)\n', Sink.SHELL),
+        # A module's class as a keyword (the loader), a constant document.
+        ('yaml.load("a: 1", Loader=yaml.Loader)\n', Sink.DESERIALIZE),
+        # SQLAlchemy's text() over constants.
+        (PARAM + 'bar = param\nbar = "x"\nconn.execute(text(f"SELECT {bar}"))\n', Sink.SQL),
         # A path built from modules and constants.
         (PARAM + 'values = [param, "x.txt"]\nos.remove("/srv/" + values[1])\n', Sink.PATH),
     ],
 )
 def test_safe_shapes_are_proven_clean(body: str, sink: Sink) -> None:
-    header = 'import html, os, shlex\nBASE = "/srv"\n\n\n'
+    header = 'import html, os, shlex, yaml\nfrom sqlalchemy import text\nBASE = "/srv"\n\n\n'
     assert _clean(body, sink, header=header), body
 
 
@@ -108,6 +112,10 @@ def test_safe_shapes_are_proven_clean(body: str, sink: Sink) -> None:
             + 'bar = "x"\nmatch param:\n    case str() as bar:\n        pass\nos.system(bar)\n',
             Sink.SHELL,
         ),
+        # A module's lower-case attribute is data (the environment, argv).
+        ('os.system(os.environ["CMD"])\n', Sink.SHELL),
+        (PARAM + 'conn.execute(text(f"SELECT {param}"))\n', Sink.SQL),
+        ("yaml.load(request.data, Loader=yaml.Loader)\n", Sink.DESERIALIZE),
         # An allow-list that is not made of constants.
         (PARAM + 'if param in ALLOWED_USERS:\n    os.system("run " + param)\n', Sink.SHELL),
         # A try block whose handler rebinds.
@@ -120,7 +128,7 @@ def test_safe_shapes_are_proven_clean(body: str, sink: Sink) -> None:
 )
 def test_input_that_may_reach_the_sink_is_never_proven_clean(body: str, sink: Sink) -> None:
     header = (
-        "import html, os, shlex\nfrom pathlib import Path\n"
+        "import html, os, shlex, yaml\nfrom pathlib import Path\nfrom sqlalchemy import text\n"
         'BASE = "/srv"\nTWICE = "a"\nTWICE = input()\nALLOWED_USERS = load()\n\n\n'
     )
     assert not _clean(body, sink, header=header), body

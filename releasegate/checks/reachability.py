@@ -30,11 +30,16 @@ TAINT_RULES: Mapping[str, Sink] = {
     _PACK + "redirect-ssrf.open-redirect": Sink.URL,
     _PACK + "injection.xpath-injection": Sink.XPATH,
     _PACK + "deserialization.request-data-deserialized": Sink.DESERIALIZE,
+    # Unsafe loaders are dangerous for input; a constant document is not an attack.
+    _PACK + "deserialization.yaml-unsafe-load": Sink.DESERIALIZE,
+    _PACK + "deserialization.pickle-family-deserialization": Sink.DESERIALIZE,
     _PACK + "injection.ldap-injection": Sink.LDAP,
     "B602": Sink.SHELL,  # subprocess with shell=True
     "B604": Sink.SHELL,  # any call with shell=True
     "B605": Sink.SHELL,  # os.system and friends
     "B608": Sink.SQL,  # SQL built from strings
+    "B301": Sink.DESERIALIZE,  # pickle and friends
+    "B506": Sink.DESERIALIZE,  # yaml.load
 }
 _MAX_SOURCE = 2 * 1024 * 1024  # a larger file is not analysed (the finding stands)
 

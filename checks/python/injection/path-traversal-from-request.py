@@ -101,3 +101,24 @@ def report_checked():
     # todook: releasegate.python.injection.path-traversal-from-request
     with open(path) as fh:
         return fh.read()
+
+
+async def aiohttp_report(request):
+    # aiohttp: the query string and the URL's match_info are request data.
+    name = request.query.get("name", "")
+    # ruleid: releasegate.python.injection.path-traversal-from-request
+    with open(os.path.join(BASE, name)) as fh:
+        body = fh.read()
+    # ok: releasegate.python.injection.path-traversal-from-request
+    with open(os.path.join(BASE, os.path.basename(name))) as fh:
+        body = fh.read()
+    return body
+
+
+async def aiohttp_upload(request):
+    folder = request.match_info["folder"]
+    # ruleid: releasegate.python.injection.path-traversal-from-request
+    listing = (UPLOADS / folder).read_text()
+    # ok: releasegate.python.injection.path-traversal-from-request
+    listing += (UPLOADS / "fixed").read_text()
+    return listing

@@ -75,3 +75,12 @@ def fetch():
     # A module-level requests.Session() is recognised too.
     # ruleid: releasegate.python.redirect-ssrf.ssrf-from-request
     return SHARED_SESSION.get(request.args["url"], timeout=5).text
+
+
+async def aiohttp_fetch(request):
+    # aiohttp: a form read with ``await request.post()`` is request data.
+    form = await request.post()
+    # ruleid: releasegate.python.redirect-ssrf.ssrf-from-request
+    requests.get(form["url"], timeout=5)
+    # ok: releasegate.python.redirect-ssrf.ssrf-from-request
+    requests.get("https://status.example.com/health", timeout=5)

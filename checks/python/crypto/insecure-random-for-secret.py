@@ -1,5 +1,6 @@
 # Test cases for releasegate.python.crypto.insecure-random-for-secret
 import random
+import uuid
 import secrets
 import string
 
@@ -49,7 +50,29 @@ def pick_backend(backends: list[str]) -> str:
 
 def issue_with_instance() -> str:
     rng = random.Random()
-    # Known limitation: calls on a random.Random() instance are not tracked.
-    # todoruleid: releasegate.python.crypto.insecure-random-for-secret
+    # ruleid: releasegate.python.crypto.insecure-random-for-secret
     invite_token = "".join(rng.choice(ALPHABET) for _ in range(20))
     return invite_token
+
+
+RNG = random.Random()
+
+
+def issue_with_module_instance() -> str:
+    # ruleid: releasegate.python.crypto.insecure-random-for-secret
+    activation_key = "".join(RNG.choice(ALPHABET) for _ in range(40))
+    # ok: releasegate.python.crypto.insecure-random-for-secret
+    shuffle_seed = RNG.random()
+    return activation_key + str(shuffle_seed)
+
+
+def one_time_codes() -> tuple[int, str]:
+    # ruleid: releasegate.python.crypto.insecure-random-for-secret
+    otp_code = random.randint(100000, 999999)
+    # ruleid: releasegate.python.crypto.insecure-random-for-secret
+    secret_link = uuid.UUID(int=random.getrandbits(128))
+    # ok: releasegate.python.crypto.insecure-random-for-secret
+    retry_code = random.randint(1, 3)
+    # ok: releasegate.python.crypto.insecure-random-for-secret
+    secret_link_safe = uuid.uuid4()
+    return otp_code + retry_code, f"{secret_link}{secret_link_safe}"

@@ -179,7 +179,24 @@ class _Analysis:
     # Whether a method's object is data the sink uses (a path's ``read_text()``), not a
     # handle whose method is the sink (a cursor's ``execute``).
     receivers: bool = False
+    # Names a nested function declares nonlocal or global: never constant here.
+    volatile: frozenset[str] = frozenset()
     seen: list[Val] = field(default_factory=list)  # the sink's arguments, each time reached
+    # Each ``if`` reached, and how its test came out each time (True, False, None: unknown).
+    outcomes: dict[int, tuple[ast.If, set[bool | None]]] = field(default_factory=dict)
+
+    @property
+    def dead(self) -> list[tuple[int, int]]:
+        """The lines of branches that never run: every time their ``if`` was reached,
+        its test folded the same way."""
+        spans: list[tuple[int, int]] = []
+        for node, seen in self.outcomes.values():
+            if seen in ({True}, {False}):
+                skipped = node.orelse if True in seen else node.body
+                if skipped:
+                    end = getattr(skipped[-1], "end_lineno", None) or skipped[-1].lineno
+                    spans.append((skipped[0].lineno, end))
+        return spans
 
     # --- expressions ----------------------------------------------------------------
 
@@ -282,9 +299,13 @@ class _Analysis:
         """A value read without letting it escape: a name's tracked container, for an
         element read (``lst[1]``, ``d.get("k")``, ``x in d``)."""
         if isinstance(node, ast.Name):
+            if node.id in self.volatile:
+                return TAINTED  # a nested function may rebind it (nonlocal, global)
             if node.id in env.names:
                 return env.names[node.id]
-            return self.module_constants.get(node.id, TAINTED)
+            found = self.module_constants.get(node.id, TAINTED)
+            # Not input, but not folded either: other code may set ``module.DEBUG = True``.
+            return Val(taint=found.taint, items=found.items, keys=found.keys)
         return self.value(node, env)
 
     def _subscript(self, node: ast.Subscript, env: _Env) -> Val:
@@ -420,6 +441,8 @@ class _Analysis:
 
     def _if(self, node: ast.If, env: _Env) -> _Env:
         test = self.value(node.test, env.copy())
+        outcome = bool(test.const) if test.known else None
+        self.outcomes.setdefault(id(node), (node, set()))[1].add(outcome)
         if test.known:
             return self.block(node.body if test.const else node.orelse, env)
         body_env = env.copy()
@@ -628,25 +651,43 @@ class Proof:
     reason: str
 
 
-def proven_clean(source: str, line: int, sink: Sink) -> Proof | None:
-    """A proof that every value reaching the call(s) at ``line`` is safe for ``sink``, or
-    None when it cannot prove it (the finding stands)."""
+def _analyse(source: str, line: int, *, receivers: bool) -> _Analysis | None:
+    """The analysis of the function holding ``line`` (None: it cannot be parsed)."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
     body, parameters = _enclosing(tree, line)
+    volatile = {
+        name
+        for statement in body
+        for node in ast.walk(statement)
+        if isinstance(node, ast.Global | ast.Nonlocal)
+        for name in node.names
+    }
     analysis = _Analysis(
         line=line,
         module_constants=_module_constants(tree),
         imports=_imports(tree),
-        receivers=sink in _DATA_RECEIVERS,
+        receivers=receivers,
+        volatile=frozenset(volatile),
     )
     env = _Env({name: TAINTED for name in parameters})
     try:
         analysis.block(body, env)
     except RecursionError:
         return None
+    return analysis
+
+
+def proven_clean(source: str, line: int, sink: Sink) -> Proof | None:
+    """A proof that every value reaching the call(s) at ``line`` is safe for ``sink``, or
+    None when it cannot prove it (the finding stands)."""
+    analysis = _analyse(source, line, receivers=sink in _DATA_RECEIVERS)
+    if analysis is None:
+        return None
+    if any(start <= line <= end for start, end in analysis.dead):
+        return _DEAD(line)
     if not analysis.seen or any(sink in value.taint for value in analysis.seen):
         return None
     return Proof(
@@ -655,4 +696,21 @@ def proven_clean(source: str, line: int, sink: Sink) -> Proof | None:
         "they are built from is a constant (after folding the branch it is assigned in, "
         "picking the element it is taken from, or the value it was replaced by) or "
         f"passed a sanitiser for a {sink.value} sink",
+    )
+
+
+def proven_dead(source: str, line: int) -> Proof | None:
+    """A proof that ``line`` never runs: it is in a branch of an ``if`` whose condition
+    folds to a constant (any rule's finding there describes code that cannot execute)."""
+    analysis = _analyse(source, line, receivers=False)
+    if analysis is None or not any(start <= line <= end for start, end in analysis.dead):
+        return None
+    return _DEAD(line)
+
+
+def _DEAD(line: int) -> Proof:
+    return Proof(
+        line=line,
+        reason="this line is in a branch that never runs: the condition of its `if` "
+        "folds to a constant",
     )

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from releasegate.taint import Sink, proven_clean
+from releasegate.taint import Sink, proven_clean, proven_dead
 
 
 def _clean(body: str, sink: Sink = Sink.SHELL, *, header: str = "") -> bool:
@@ -171,3 +171,35 @@ def test_huge_folded_constants_are_not_built() -> None:
     # 'a' * 10**9 would be a gigabyte: it is not folded (and so not a known constant).
     source = 'def f(request):\n    bar = "a" * 10**9\n    os.system(bar)\n'
     assert proven_clean(source, 3, Sink.SHELL) is not None  # still clean: no input
+
+
+def test_a_branch_that_never_runs_is_proven_dead_whatever_the_rule() -> None:
+    source = (
+        "import random\n\n\ndef token(request):\n    num = 86\n"
+        "    if 7 * 42 - num > 200:\n        value = 'fixed'\n    else:\n"
+        "        value = str(random.getrandbits(64))\n    return value\n"
+    )
+    proof = proven_dead(source, 9)
+    assert proof is not None and "never runs" in proof.reason
+    assert proven_dead(source, 7) is None  # the branch that runs
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # The test depends on input.
+        "def f(request):\n    if request.x:\n        pass\n    else:\n        os.system('x')\n",
+        # A loop changes the name between visits of the same if.
+        "def f(request):\n    n = 1\n    for _ in request.items:\n        if n > 0:\n"
+        "            pass\n        else:\n            os.system('x')\n        n = -1\n",
+        # A module constant may be set by other code (module.DEBUG = True).
+        "DEBUG = False\n\n\ndef f(request):\n    if DEBUG:\n        os.system('x')\n"
+        "    else:\n        pass\n",
+        # A nested function rebinds it.
+        "def f(request):\n    n = 1\n    def g():\n        nonlocal n\n        n = -1\n"
+        "    g()\n    if n > 0:\n        pass\n    else:\n        os.system('x')\n",
+    ],
+)
+def test_a_branch_that_may_run_is_not_dead(source: str) -> None:
+    line = next(n for n, text in enumerate(source.splitlines(), 1) if "os.system" in text)
+    assert proven_dead(source, line) is None, source

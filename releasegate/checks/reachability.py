@@ -1,11 +1,13 @@
-"""Findings whose sink no input reaches are kept, and do not block.
+"""Findings whose sink no input reaches, or whose line never runs, are kept, and do not
+block.
 
 For the taint-style rules (semgrep's rule pack, bandit's shell and SQL tests),
 ``taint.proven_clean`` looks at the function holding the finding: when it proves that
 every value reaching the sink's arguments is a constant or sanitised for that sink, the
-finding is *downgraded*: its severity drops to low (so the default ``block_on`` does not
-block it), its message says why, and the check's evidence lists it. Anything the
-analysis cannot prove leaves the finding as it was.
+finding is *downgraded* (so is any finding on a line inside a branch whose ``if``
+condition folds to a constant, ``taint.proven_dead``): its severity drops to low (so
+the default ``block_on`` does not block it), its message says why, and the check's
+evidence lists it. Anything the analysis cannot prove leaves the finding as it was.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from releasegate.model import Finding, JSONValue, Severity
-from releasegate.taint import Sink, proven_clean
+from releasegate.taint import Sink, proven_clean, proven_dead
 
 _PACK = "releasegate.python."
 # The rules whose finding is "input reaches this sink", and the kind of sink.
@@ -52,14 +54,21 @@ def downgrade(
     kept: list[Finding] = []
     downgraded: list[dict[str, JSONValue]] = []
     for finding in findings:
-        sink = TAINT_RULES.get(finding.rule_id)
-        if sink is None or finding.severity is Severity.LOW or finding.severity is Severity.INFO:
+        if finding.severity in (Severity.LOW, Severity.INFO) or not finding.path.endswith(".py"):
             kept.append(finding)
             continue
         if finding.path not in sources:
             sources[finding.path] = _read(tree / finding.path)
         source = sources[finding.path]
-        proof = proven_clean(source, finding.line, sink) if source is not None else None
+        sink = TAINT_RULES.get(finding.rule_id)
+        proof = None
+        if source is not None:
+            # A taint finding: does input reach its sink? Any finding: does its line run?
+            proof = (
+                proven_clean(source, finding.line, sink)
+                if sink is not None
+                else proven_dead(source, finding.line)
+            )
         if proof is None:
             kept.append(finding)
             continue

@@ -36,6 +36,7 @@ class Sink(Enum):
     DESERIALIZE = "deserialize"
     LDAP = "ldap"
     CODE = "code"
+    SESSION = "session"
 
 
 ALL: frozenset[Sink] = frozenset(Sink)

@@ -36,6 +36,7 @@ TAINT_RULES: Mapping[str, Sink] = {
     _PACK + "deserialization.yaml-unsafe-load": Sink.DESERIALIZE,
     _PACK + "deserialization.pickle-family-deserialization": Sink.DESERIALIZE,
     _PACK + "injection.ldap-injection": Sink.LDAP,
+    _PACK + "session.request-data-in-session": Sink.SESSION,
     "B602": Sink.SHELL,  # subprocess with shell=True
     "B604": Sink.SHELL,  # any call with shell=True
     "B605": Sink.SHELL,  # os.system and friends

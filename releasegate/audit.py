@@ -24,6 +24,7 @@ import getpass
 import hashlib
 import json
 import os
+import secrets
 import socket
 import sys
 from collections.abc import Mapping, Sequence
@@ -153,6 +154,7 @@ def gate_record(
             run_url=run_url(environ or {}),
             source_url=source_url,
             vsa=vsa,
+            nonce=secrets.token_hex(16),
         ),
     )
 

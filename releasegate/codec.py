@@ -348,6 +348,8 @@ class RecordContext:
     run_url: str | None = None
     source_url: str | None = None  # the repository on its forge (links to the code)
     vsa: Mapping[str, JSONValue] | None = None
+    # Random per run: two runs with the same results in the same second are two records.
+    nonce: str = ""
     extra: Mapping[str, JSONValue] = field(default_factory=dict)
 
 
@@ -481,6 +483,7 @@ def record_to_json(decision: Decision, context: RecordContext) -> dict[str, JSON
         "format": RECORD_FORMAT,
         "kind": RECORD_KIND,
         "time": record_time(context.time),
+        "nonce": utf8_safe(context.nonce),
         "decision": decision.verdict.value,
         "scope": {"complete": decision.complete, "not_run": list(decision.not_run)},
         "reasons": [utf8_safe(reason.message) for reason in decision.blocking_reasons],
@@ -640,6 +643,7 @@ class RecordJSON(_ReleaseFields):
     kind: Literal["gate-decision"]
     id: str
     time: dt.datetime
+    nonce: str
     decision: Verdict
     scope: RecordScope
     reasons: list[str]
@@ -692,6 +696,7 @@ def upgrade_legacy_record(data: Mapping[str, Any]) -> dict[str, JSONValue]:
         "format": RECORD_FORMAT,
         "kind": RECORD_KIND,
         "time": plain(data.get("time")),
+        "nonce": "",
         "decision": plain(data.get("decision")),
         "scope": {
             "complete": scope.get("complete") is True,

@@ -214,3 +214,13 @@ def test_a_format_1_audit_line_reads_as_a_record_that_says_less() -> None:
 def test_the_run_url_names_the_attempt_after_a_rerun() -> None:
     assert run_url({}) is None
     assert run_url({**CI, "GITHUB_RUN_ATTEMPT": "2"}).endswith("/runs/4242/attempts/2")  # type: ignore[union-attr]
+
+
+def test_two_runs_with_the_same_results_in_the_same_second_are_two_records(
+    block_decision: Decision,
+) -> None:
+    # Each run draws a nonce: the records ref keeps both (it deduplicates by id).
+    first, second = _record(_decision(block_decision)), _record(_decision(block_decision))
+    assert first["time"] == second["time"]
+    assert first["nonce"] != second["nonce"] and len(first["nonce"]) == 32
+    assert first["id"] != second["id"]

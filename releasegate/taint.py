@@ -19,6 +19,7 @@ containers beyond literal element tracking, no inter-procedural reasoning.
 from __future__ import annotations
 
 import ast
+import functools
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -432,11 +433,11 @@ class _Analysis:
                     self.value(child, env)  # a call may mutate what it is given
             return env
         if isinstance(node, ast.Pass | ast.Break | ast.Continue | ast.Import | ast.ImportFrom):
-            for name in _bound_names(node):
+            for name in _bound_names(ast.walk(node)):
                 env.names[name] = TAINTED
             return env
         # A statement it does not model (match, try/except*, ...): all it binds is input.
-        for name in _bound_names(node):
+        for name in _bound_names(ast.walk(node)):
             env.names[name] = TAINTED
         return env
 
@@ -562,9 +563,9 @@ def _covers(node: ast.AST, line: int) -> bool:
     return start is not None and end is not None and start <= line <= end
 
 
-def _imports(tree: ast.Module) -> dict[str, str]:
+def _imports(nodes: Iterable[ast.AST]) -> dict[str, str]:
     found: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 local = alias.asname or alias.name.partition(".")[0]
@@ -575,11 +576,11 @@ def _imports(tree: ast.Module) -> dict[str, str]:
     return found
 
 
-def _bound_names(tree: ast.AST) -> list[str]:
-    """Every name ``tree`` binds, however: assignment and deletion targets, parameters,
+def _bound_names(nodes: Iterable[ast.AST]) -> list[str]:
+    """Every name ``nodes`` bind, however: assignment and deletion targets, parameters,
     imports, ``except ... as``, function and class names, ``global``, match captures."""
     names: list[str] = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
             names.append(node.id)
         elif isinstance(node, ast.arg):
@@ -603,15 +604,15 @@ def _bound_names(tree: ast.AST) -> list[str]:
 _REBINDERS = frozenset({"globals", "vars", "setattr", "exec", "eval", "__import__"})
 
 
-def _module_constants(tree: ast.Module) -> dict[str, Val]:
+def _module_constants(tree: ast.Module, nodes: Sequence[ast.AST]) -> dict[str, Val]:
     """Names the module binds once, at its top level, to a literal, and never rebinds."""
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Call) and _dotted(node.func) in _REBINDERS:
             return {}
         if isinstance(node, ast.Attribute) and node.attr == "__dict__":
             return {}
     counts: dict[str, int] = {}
-    for name in _bound_names(tree):
+    for name in _bound_names(nodes):
         counts[name] = counts.get(name, 0) + 1
     constants: dict[str, Val] = {}
     probe = _Analysis(line=-1, module_constants={}, imports={})
@@ -628,16 +629,38 @@ def _module_constants(tree: ast.Module) -> dict[str, Val]:
     return constants
 
 
-def _enclosing(tree: ast.Module, line: int) -> tuple[Sequence[ast.stmt], Iterable[str]]:
+@dataclass(frozen=True)
+class _Module:
+    """What every finding of one file shares: its tree, constants, imports, functions."""
+
+    tree: ast.Module
+    constants: Mapping[str, Val]
+    imports: Mapping[str, str]
+    functions: tuple[ast.FunctionDef | ast.AsyncFunctionDef, ...]
+
+
+@functools.lru_cache(maxsize=32)
+def _module(source: str) -> _Module | None:
+    """The file parsed once for all its findings (None: it cannot be parsed)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    nodes = list(ast.walk(tree))  # walked once; every fact below reads this list
+    functions = tuple(
+        node for node in nodes if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    )
+    return _Module(tree, _module_constants(tree, nodes), _imports(nodes), functions)
+
+
+def _enclosing(module: _Module, line: int) -> tuple[Sequence[ast.stmt], Iterable[str]]:
     """The innermost function holding ``line`` (its body and parameters), else the module."""
     best: ast.FunctionDef | ast.AsyncFunctionDef | None = None
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
+    for node in module.functions:
         if _covers(node, line) and (best is None or node.lineno >= best.lineno):
             best = node
     if best is None:
-        return tree.body, ()
+        return module.tree.body, ()
     arguments = best.args
     names = [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
     names += [a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None]
@@ -654,11 +677,10 @@ class Proof:
 
 def _analyse(source: str, line: int, *, receivers: bool) -> _Analysis | None:
     """The analysis of the function holding ``line`` (None: it cannot be parsed)."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
+    module = _module(source)
+    if module is None:
         return None
-    body, parameters = _enclosing(tree, line)
+    body, parameters = _enclosing(module, line)
     volatile = {
         name
         for statement in body
@@ -668,8 +690,8 @@ def _analyse(source: str, line: int, *, receivers: bool) -> _Analysis | None:
     }
     analysis = _Analysis(
         line=line,
-        module_constants=_module_constants(tree),
-        imports=_imports(tree),
+        module_constants=module.constants,
+        imports=module.imports,
         receivers=receivers,
         volatile=frozenset(volatile),
     )

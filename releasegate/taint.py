@@ -260,7 +260,18 @@ class _Analysis:
             # A module's class or constant (``yaml.SafeLoader``, ``settings.DEBUG``) is
             # code or configuration, not input.
             return CLEAN
-        return TAINTED  # attributes, comprehensions, lambdas...: anything may come in
+        # Attributes, comprehensions, lambdas...: anything may come in, and whatever they
+        # touch may be changed by them (``[lst.append(x) for ...]``, ``f = lst.append``).
+        self._escape_all(node, env)
+        return TAINTED
+
+    def _escape_all(self, node: ast.AST, env: _Env) -> None:
+        """Stop tracking every container ``node`` names: code there may alias or mutate it."""
+        for child in ast.walk(node):
+            if isinstance(child, ast.Name):
+                known = env.names.get(child.id)
+                if known is not None and (known.items is not None or known.keys is not None):
+                    env.names[child.id] = TAINTED
 
     def _binop(self, node: ast.BinOp, env: _Env) -> Val:
         left, right = self.value(node.left, env), self.value(node.right, env)
@@ -380,6 +391,7 @@ class _Analysis:
 
     def statement(self, node: ast.stmt, env: _Env) -> _Env:
         self._reach(node, env)
+        self._headers(node, env)
         if isinstance(node, ast.Assign):
             value = self.value(node.value, env)
             for target in node.targets:
@@ -415,6 +427,9 @@ class _Analysis:
             after = self.block(node.orelse, after)
             return self.block(node.finalbody, after)
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            # A class body runs now, a function body whenever it is called: what they
+            # name may be changed behind the walk.
+            self._escape_all(node, env)
             env.names[node.name] = TAINTED
             return env
         if isinstance(node, ast.Global | ast.Nonlocal):
@@ -436,13 +451,25 @@ class _Analysis:
             for name in _bound_names(ast.walk(node)):
                 env.names[name] = TAINTED
             return env
-        # A statement it does not model (match, try/except*, ...): all it binds is input.
+        # A statement it does not model (match, try/except*, ...): all it binds is input,
+        # and what it names may be changed by it.
+        self._escape_all(node, env)
         for name in _bound_names(ast.walk(node)):
             env.names[name] = TAINTED
         return env
 
+    def _headers(self, node: ast.stmt, env: _Env) -> None:
+        """Before a statement is walked: a name it binds with ``:=`` anywhere is input until
+        the walk binds it, and the expressions a compound statement evaluates before (or
+        instead of) its body are evaluated, so what they alias or mutate is not tracked."""
+        for child in ast.walk(node):
+            if isinstance(child, ast.NamedExpr):
+                env.names[child.target.id] = TAINTED
+        for expr in _header_expressions(node):
+            self.value(expr, env)
+
     def _if(self, node: ast.If, env: _Env) -> _Env:
-        test = self.value(node.test, env.copy())
+        test = self.value(node.test, env)
         outcome = bool(test.const) if test.known else None
         self.outcomes.setdefault(id(node), (node, set()))[1].add(outcome)
         if test.known:
@@ -549,6 +576,27 @@ class _Analysis:
                 # ``(base / name).read_text()``: the object is the data.
                 values.append(self.value(call.func.value, env.copy()))
             self.seen.append(_join(*values) if values else CLEAN)
+
+
+def _header_expressions(node: ast.stmt) -> list[ast.expr]:
+    """What a compound statement evaluates outside its body (an ``if`` test and a ``for``
+    iterable are evaluated where the statement is walked)."""
+    found: list[ast.expr] = []
+    if isinstance(node, ast.While):
+        found.append(node.test)
+    elif isinstance(node, ast.With | ast.AsyncWith):
+        found += [item.context_expr for item in node.items]
+    elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        found += node.decorator_list
+        found += node.args.defaults
+        found += [d for d in node.args.kw_defaults if d is not None]
+    elif isinstance(node, ast.ClassDef):
+        found += node.decorator_list + node.bases + [k.value for k in node.keywords]
+    elif isinstance(node, ast.Try):
+        found += [h.type for h in node.handlers if h.type is not None]
+    elif isinstance(node, ast.Match):
+        found.append(node.subject)
+    return found
 
 
 _COMPOUND = (

@@ -116,6 +116,33 @@ def test_safe_shapes_are_proven_clean(body: str, sink: Sink) -> None:
         ('os.system(os.environ["CMD"])\n', Sink.SHELL),
         (PARAM + 'conn.execute(text(f"SELECT {param}"))\n', Sink.SQL),
         ("yaml.load(request.data, Loader=yaml.Loader)\n", Sink.DESERIALIZE),
+        # A walrus in a condition, a loop test, a with item or a default rebinds a
+        # constant; code that runs later (a closure, a class body, a comprehension, a
+        # bound method, a condition) may mutate a tracked list.
+        (PARAM + 'bar = "x"\nif (bar := param):\n    pass\nos.system(bar)\n', Sink.SHELL),
+        (PARAM + 'bar = "x"\nwhile (bar := param):\n    break\nos.system(bar)\n', Sink.SHELL),
+        (PARAM + 'bar = "x"\nwith open(bar := param):\n    pass\nos.system(bar)\n', Sink.SHELL),
+        (PARAM + 'bar = "x"\ndef g(v=(bar := param)):\n    pass\nos.system(bar)\n', Sink.SHELL),
+        (
+            PARAM + 'lst = ["safe"]\ndef g():\n    lst.append(param)\ng()\nos.system(lst[-1])\n',
+            Sink.SHELL,
+        ),
+        (
+            PARAM + 'lst = ["safe"]\nclass C:\n    lst.insert(0, param)\nos.system(lst[0])\n',
+            Sink.SHELL,
+        ),
+        (
+            PARAM + 'lst = ["safe"]\n[lst.insert(0, param) for _ in "a"]\nos.system(lst[0])\n',
+            Sink.SHELL,
+        ),
+        (
+            PARAM + 'lst = ["safe"]\nput = lst.insert\nput(0, param)\nos.system(lst[0])\n',
+            Sink.SHELL,
+        ),
+        (
+            PARAM + 'lst = ["safe"]\nif mutate(lst, param):\n    pass\nos.system(lst[0])\n',
+            Sink.SHELL,
+        ),
         # An allow-list that is not made of constants.
         (PARAM + 'if param in ALLOWED_USERS:\n    os.system("run " + param)\n', Sink.SHELL),
         # A try block whose handler rebinds.

@@ -71,8 +71,12 @@ def _fetch_into(git_dir: Path, remote: str, target: str, *, force: bool) -> str 
     return _stderr(done)
 
 
-def _body(data: bytes) -> dict[str, JSONValue] | None:
-    """A sealed line's record without its seal, if it is a record."""
+# A record held somewhere: its id (the same in every container) and its unsealed body.
+Held = tuple[str, dict[str, JSONValue]]
+
+
+def _body(data: bytes) -> Held | None:
+    """A sealed line's record, read once: its id and its body without the seal."""
     try:
         parsed = json.loads(data)
     except ValueError:
@@ -80,20 +84,15 @@ def _body(data: bytes) -> dict[str, JSONValue] | None:
     if not isinstance(parsed, dict):
         return None
     try:
-        record_from_json(parsed)
+        identity = record_from_json(parsed).id
     except CodecError:
         return None
-    return {k: v for k, v in parsed.items() if k not in SEAL_KEYS}
+    return identity, {k: v for k, v in parsed.items() if k not in SEAL_KEYS}
 
 
-def _identity(body: dict[str, JSONValue]) -> str:
-    record = record_from_json(body)
-    return record.id
-
-
-def local_records(git_dir: Path, log: Path | None) -> list[dict[str, JSONValue]]:
+def local_records(git_dir: Path, log: Path | None) -> list[Held]:
     """The records this clone holds: its own records ref, then its audit log."""
-    bodies: list[dict[str, JSONValue]] = []
+    bodies: list[Held] = []
     own = read_ref(git_dir)
     chain = verify_ref(own)
     if chain.problem is not None:
@@ -130,13 +129,10 @@ def local_records(git_dir: Path, log: Path | None) -> list[dict[str, JSONValue]]
     return bodies
 
 
-def _pending(
-    remote: RefContents, bodies: Sequence[dict[str, JSONValue]]
-) -> list[dict[str, JSONValue]]:
-    held = {_identity(b) for b in (_body(r.data) for r in remote.records) if b is not None}
+def _pending(remote: RefContents, bodies: Sequence[Held]) -> list[dict[str, JSONValue]]:
+    held = {found[0] for found in (_body(r.data) for r in remote.records) if found is not None}
     chosen: dict[str, dict[str, JSONValue]] = {}
-    for body in bodies:
-        identity = _identity(body)
+    for identity, body in bodies:
         if identity not in held:
             chosen.setdefault(identity, body)
     # By time of the run; runs in the same second keep the order they were recorded in.
@@ -156,7 +152,7 @@ def push(
     tracking = _tracking_ref(remote)
     bodies = local_records(git_dir, log)
     if only:
-        held = {_identity(b): b for b in bodies}
+        held = dict(bodies)
         missing = sorted(set(only) - set(held))
         if missing:
             raise ConfigError(
@@ -164,7 +160,7 @@ def push(
                 f"({log or 'no audit log'} and {RECORDS_REF})",
                 hint="pass the record-id the gate step printed, and the same --audit-log",
             )
-        bodies = [held[identity] for identity in dict.fromkeys(only)]
+        bodies = [(identity, held[identity]) for identity in dict.fromkeys(only)]
     last_error = ""
     for attempt in range(1, attempts + 1):
         error = _fetch_into(git_dir, remote, tracking, force=True)

@@ -207,7 +207,7 @@ class TreeEntry:
 
 def tree_entries(git_dir: Path, rev: str) -> list[TreeEntry]:
     """Every entry of ``rev``'s tree, recursively (links and gitlinks included)."""
-    out = _git(git_dir, "ls-tree", "-r", "-z", "--full-tree", rev)
+    out = git_output(git_dir, "ls-tree", "-r", "-z", "--full-tree", rev)
     entries = []
     for record in out.split(b"\0"):
         if not record:
@@ -218,12 +218,16 @@ def tree_entries(git_dir: Path, rev: str) -> list[TreeEntry]:
     return entries
 
 
-def _git(git_dir: Path, *args: str) -> bytes:
-    done = run_git(git_dir, *args)
+def git_output(
+    git_dir: Path, *args: str, stdin: bytes | None = None, hint: str | None = None
+) -> bytes:
+    """The output of ``git ARGS``; ``GitError`` naming the command and git's cause."""
+    done = run_git(git_dir, *args, stdin=stdin)
     if done.returncode != 0:
         cause = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(
-            f"git {args[0]} failed in {git_dir}: {cause[0] if cause else done.returncode}"
+            f"git {args[0]} failed in {git_dir}: {cause[0] if cause else done.returncode}",
+            hint=hint,
         )
     return done.stdout
 

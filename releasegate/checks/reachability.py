@@ -16,6 +16,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from releasegate.files import FileTooLarge, read_capped
 from releasegate.model import Finding, JSONValue, Severity
 from releasegate.taint import Sink, proven_clean, proven_dead
 
@@ -95,11 +96,8 @@ def downgrade(
 
 def _read(path: Path) -> str | None:
     try:
-        with path.open("rb") as handle:
-            data = handle.read(_MAX_SOURCE + 1)
-    except OSError:
-        return None
-    if len(data) > _MAX_SOURCE:
+        data = read_capped(path, _MAX_SOURCE)
+    except (OSError, FileTooLarge):
         return None
     try:
         return data.decode("utf-8")

@@ -26,7 +26,7 @@ from releasegate.audit import GENESIS, ChainReport, seal, verify_chain
 from releasegate.canonical import canonical_bytes
 from releasegate.errors import ConfigError, GitError
 from releasegate.model import JSONValue
-from releasegate.snapshot import run_git
+from releasegate.snapshot import git_output, run_git
 
 RECORDS_REF = "refs/releasegate/records"
 RECORDS_DIR = "records"
@@ -52,14 +52,7 @@ class RefContents:
 
 
 def _git(git_dir: Path, *args: str, stdin: bytes | None = None) -> bytes:
-    done = run_git(git_dir, *args, stdin=stdin)
-    if done.returncode != 0:
-        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(
-            f"git {args[0]} failed in {git_dir}: {detail[-1] if detail else 'no output'}",
-            hint="check the repository (`git fsck`)",
-        )
-    return done.stdout
+    return git_output(git_dir, *args, stdin=stdin, hint="check the repository (`git fsck`)")
 
 
 def ref_tip(git_dir: Path, ref: str = RECORDS_REF) -> str | None:

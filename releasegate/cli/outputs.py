@@ -143,11 +143,11 @@ class _Run:
         return dt.datetime.now(dt.timezone.utc)
 
     @functools.cached_property
-    def attestation(self) -> str:
+    def vsa(self) -> dict[str, JSONValue]:
         """The VSA of ``--attestation``, made once: the file and the record hold the same."""
         if self.evaluation is None:
             raise UsageError("no attestation without an evaluation")
-        return attestation_text(self.evaluation, self.now, self.environ)
+        return attestation_document(self.evaluation, self.now, self.environ)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -199,7 +199,9 @@ def _github_output(run: _Run, _target: str) -> None:
 
 def _attestation(run: _Run, _target: str) -> None:
     if run.evaluation is not None:
-        write_attestation_file(run.args.attestation, run.attestation, run.args.attestation_key)
+        write_attestation_file(
+            run.args.attestation, attestation_text(run.vsa), run.args.attestation_key
+        )
 
 
 # Every output of ``run`` and ``merge``, in the order they are written (after the
@@ -351,7 +353,10 @@ def _signoff_source(decision: Decision) -> tuple[str, str] | None:
     return f"git+notes:{NOTES_REF}@{decision.release.commit}", digest
 
 
-def attestation_text(evaluation: Evaluation, now: dt.datetime, environ: Mapping[str, str]) -> str:
+def attestation_document(
+    evaluation: Evaluation, now: dt.datetime, environ: Mapping[str, str]
+) -> dict[str, JSONValue]:
+    """The in-toto Statement with the SLSA VSA predicate of this evaluation."""
     decision = evaluation.decision
     repo_uri = repository_uri(evaluation.release, environ)
     signoff = _signoff_source(decision)
@@ -363,6 +368,11 @@ def attestation_text(evaluation: Evaluation, now: dt.datetime, environ: Mapping[
         time_verified=now,
         input_attestations=[signoff] if signoff is not None else [],
     )
+    return document
+
+
+def attestation_text(document: Mapping[str, JSONValue]) -> str:
+    """The attestation file's text: the document, keys sorted, ASCII."""
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
 
 
@@ -389,10 +399,9 @@ def _vsa(run: _Run) -> Mapping[str, JSONValue] | None:
     if run.args.attestation is None:
         return None
     try:
-        document = json.loads(run.attestation)
-    except (OSError, ReleasegateError, ValueError):
+        return run.vsa
+    except (OSError, ReleasegateError):
         return None
-    return document if isinstance(document, dict) else None
 
 
 def _source_url(release: ReleaseContext, environ: Mapping[str, str]) -> str | None:

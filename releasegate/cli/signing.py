@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import json
 import os
 import sys
 import tempfile
@@ -28,7 +27,13 @@ from releasegate.audit import (
     verify_chain,
 )
 from releasegate.cli.options import Parser, add_range_arguments, audit_arguments, run_options
-from releasegate.cli.outputs import attestation_text, git_config, record, write_attestation_file
+from releasegate.cli.outputs import (
+    attestation_document,
+    attestation_text,
+    git_config,
+    record,
+    write_attestation_file,
+)
 from releasegate.context import ReleaseContext, open_repo
 from releasegate.decide import SUPPRESSION_SIGNOFF_RULE
 from releasegate.errors import ConfigError, ReleasegateError, UsageError
@@ -470,12 +475,13 @@ def cmd_evidence(args: argparse.Namespace) -> int:
         if signed is not None:
             put("signoff-statement.json", signed.payload)
             put("signoff-statement.json.sig", signed.signature)
-    attestation = attestation_text(evaluation, now, args.environment.variables)
+    vsa = attestation_document(evaluation, now, args.environment.variables)
+    attestation = attestation_text(vsa)
     write_attestation_file(out / "attestation.json", attestation, args.attestation_key)
     written.append("attestation.json")
     if args.attestation_key is not None:
         written.append("attestation.json.sig")
-    appended = record(args, evaluation, now=now, vsa=json.loads(attestation))
+    appended = record(args, evaluation, now=now, vsa=vsa)
     excerpt: list[bytes] = []
     if appended is not None:
         excerpt = records_for_commit(read_lines(appended[0]), decision.release.commit)

@@ -34,7 +34,7 @@ from typing import IO
 
 from releasegate.baseline import Baseline
 from releasegate.canonical import canonical_bytes, digest_of
-from releasegate.codec import RECORD_FORMAT, RecordContext, record_to_json
+from releasegate.codec import RECORD_FORMAT, RecordContext, record_to_json, stage_evidence
 from releasegate.errors import ConfigError, GitError
 from releasegate.model import Decision, JSONValue, Stage
 from releasegate.model import tool_versions as model_tool_versions
@@ -84,11 +84,8 @@ def who_and_where(environ: Mapping[str, str]) -> dict[str, JSONValue]:
 
 
 def signoff_used(decision: Decision) -> JSONValue:
-    for check in decision.checks:
-        if check.result.stage is Stage.SIGNOFF:
-            used = check.result.evidence.get("used")
-            return used if isinstance(used, dict) else None
-    return None
+    used = stage_evidence(decision, Stage.SIGNOFF, "used")
+    return used if isinstance(used, dict) else None
 
 
 def run_url(environ: Mapping[str, str]) -> str | None:

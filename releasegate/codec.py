@@ -371,7 +371,8 @@ def _stage_statuses(decision: Decision) -> dict[str, JSONValue]:
 STATUS_ORDER = (Status.ERROR, Status.FAIL, Status.PASS, Status.SKIPPED)
 
 
-def _evidence_of(decision: Decision, stage: Stage, key: str) -> JSONValue:
+def stage_evidence(decision: Decision, stage: Stage, key: str) -> JSONValue:
+    """Evidence ``key`` of the first check of ``stage`` that has it."""
     for check in decision.checks:
         if check.stage is stage and key in check.result.evidence:
             return check.result.evidence[key]
@@ -379,7 +380,7 @@ def _evidence_of(decision: Decision, stage: Stage, key: str) -> JSONValue:
 
 
 def _pull_requests(decision: Decision) -> list[JSONValue]:
-    pulls = _evidence_of(decision, Stage.REVIEW, "pull_requests")
+    pulls = stage_evidence(decision, Stage.REVIEW, "pull_requests")
     rows: list[JSONValue] = []
     for pull in pulls if isinstance(pulls, list) else []:
         if not isinstance(pull, dict):
@@ -410,7 +411,7 @@ def _pull_requests(decision: Decision) -> list[JSONValue]:
 
 
 def _signoff(decision: Decision) -> JSONValue:
-    used = _evidence_of(decision, Stage.SIGNOFF, "used")
+    used = stage_evidence(decision, Stage.SIGNOFF, "used")
     if not isinstance(used, dict):
         return None
     route = str(used.get("route") or "")
@@ -456,15 +457,20 @@ def _record_findings(decision: Decision) -> tuple[list[JSONValue], int]:
     return [finding_to_json(f) for f in kept], len(findings) - len(kept)
 
 
+def severity_counts(findings: Sequence[Finding]) -> dict[str, JSONValue]:
+    """How many findings of each severity, most severe first (the report and the record)."""
+    return {
+        severity.value: sum(1 for f in findings if f.severity is severity)
+        for severity in reversed(Severity)
+    }
+
+
 def _record_counts(decision: Decision, suppressed: int) -> dict[str, JSONValue]:
     findings = decision.findings
     return {
         "findings": len(findings),
         "blocking": sum(1 for f in findings if f.blocking),
-        "by_severity": {
-            severity.value: sum(1 for f in findings if f.severity is severity)
-            for severity in reversed(Severity)
-        },
+        "by_severity": severity_counts(findings),
         "by_state": {
             "new": sum(1 for f in findings if f.new and not f.waived),
             "baselined": sum(1 for f in findings if not f.new),

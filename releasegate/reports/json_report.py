@@ -16,6 +16,7 @@ from releasegate.codec import (
     policy_to_json,
     reason_to_json,
     release_to_json,
+    severity_counts,
     utf8_safe,
 )
 from releasegate.model import (
@@ -24,7 +25,6 @@ from releasegate.model import (
     Decision,
     JSONValue,
     JudgedCheck,
-    Severity,
 )
 
 SCHEMA_ID = f"releasegate-report/{REPORT_SCHEMA_VERSION}"
@@ -42,10 +42,7 @@ def _check_dict(check: JudgedCheck) -> dict[str, JSONValue]:
 
 def _counts(decision: Decision) -> dict[str, JSONValue]:
     findings = decision.findings
-    by_severity: dict[str, JSONValue] = {
-        severity.value: sum(1 for f in findings if f.severity is severity)
-        for severity in reversed(Severity)
-    }
+    by_severity = severity_counts(findings)
     return {
         "findings": len(findings),
         "blocking": sum(1 for f in findings if f.blocking),

@@ -100,8 +100,8 @@ def test_the_default_checks_read_the_scope_and_what_they_name_not_the_tree() -> 
     assert wanted is not None
     assert {"src/shop/app.py", ".github/workflows/ci.yml", "pyproject.toml"} <= wanted
     assert "docs/big.bin" not in wanted and "tests/test_app.py" not in wanted
-    # requirements.txt is read (and written) by the dependency check as it reads it.
-    assert "requirements.txt" not in wanted
+    # The dependency files by name are written in the batch; their includes on demand.
+    assert "requirements.txt" in wanted
 
 
 class _Undeclared(BaseCheck):

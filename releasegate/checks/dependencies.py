@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from git.exc import GitError
 
-from releasegate.checkapi import NOTHING, BaseCheck, CheckContext
+from releasegate.checkapi import BaseCheck, CheckContext
 from releasegate.checks.advisory_services import open_service
 from releasegate.deps.osv import Unevaluated
 from releasegate.deps.pins import (
@@ -57,6 +57,7 @@ from releasegate.deps.pins import (
 from releasegate.deps.project import DetectedKind, ProjectKind, detect, states_dependencies
 from releasegate.deps.sources.base import REGISTRY
 from releasegate.deps.sources.collector import collect
+from releasegate.deps.sources.formats import kind_of
 from releasegate.deps.sources.head_tree import Tree
 from releasegate.errors import ReleasegateError
 from releasegate.fingerprint import Located, fingerprints
@@ -423,7 +424,9 @@ class DependenciesCheck(BaseCheck):
     def reads(
         self, policy: Policy, files: Sequence[str], all_files: Sequence[str]
     ) -> Collection[str] | None:
-        return NOTHING  # read as they are found: ``Tree.read`` writes each file first
+        # The dependency files by name, written with the rest in one batch; what they lead
+        # to (``-r`` includes, covering locks) is written as ``Tree.read`` reaches it.
+        return [path for path in files if kind_of(path) is not None]
 
     def enabled(self, policy: Policy) -> bool:
         return policy.dependencies.required

@@ -119,6 +119,14 @@ jobs:
       - run: echo hello
 """
 
+# GitHub's own actions pinned by tag, as most mature projects pin them.
+FIRST_PARTY_BY_TAG = (
+    CLEAN.replace(
+        "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2", "actions/checkout@v4"
+    )
+    + "      - uses: actions/setup-python@v6\n"
+)
+
 COMPOSITE = """\
 name: setup
 description: a local composite action
@@ -238,6 +246,45 @@ def test_an_unpinned_third_party_action_is_a_finding(repo: GitRepo) -> None:
     assert finding["blocking"] is True
 
 
+def test_github_actions_pinned_by_tag_pass_by_default(repo: GitRepo) -> None:
+    # zizmor >= 1.20 asks a commit SHA of actions/* too; the default policy keeps zizmor's
+    # earlier rule (only GitHub can move those tags), so a mature project's CI passes.
+    repo.commit("ci", **{".github/workflows/ci.yml": FIRST_PARTY_BY_TAG})
+    done, report = _gate(repo)
+    result = check(report, "workflows")
+    assert _by_rule(result, "zizmor.unpinned-uses") == []
+    assert result["status"] == "pass" and done.returncode == 0, done.stdout + done.stderr
+    assert result["evidence"]["pinning"] == {
+        "actions/*": "ref-pin", "github/*": "ref-pin", "dependabot/*": "ref-pin",
+        "*": "hash-pin",
+    }  # fmt: skip
+
+
+def test_the_policy_can_ask_a_commit_sha_of_every_action(repo: GitRepo) -> None:
+    _trusted(repo, POLICY + 'static:\n  workflows:\n    pinning: {"*": hash-pin}\n')
+    repo.commit("ci", **{".github/workflows/ci.yml": FIRST_PARTY_BY_TAG})
+    done, report = _gate(repo)
+    assert done.returncode == 1, done.stdout + done.stderr
+    result = check(report, "workflows")
+    lines = sorted(f["line"] for f in _by_rule(result, "zizmor.unpinned-uses") if f["blocking"])
+    assert lines == [
+        _line(FIRST_PARTY_BY_TAG, "actions/checkout@v4"),
+        _line(FIRST_PARTY_BY_TAG, "actions/setup-python@v6"),
+    ]
+    assert result["evidence"]["pinning"] == {"*": "hash-pin"}
+
+
+def test_a_pinning_map_without_a_catch_all_still_asks_a_sha_of_the_rest(repo: GitRepo) -> None:
+    _trusted(repo, POLICY + 'static:\n  workflows:\n    pinning: {"actions/*": any}\n')
+    repo.commit("build", **{".github/workflows/build.yml": UNPINNED})
+    done, report = _gate(repo)
+    assert done.returncode == 1, done.stdout + done.stderr
+    result = check(report, "workflows")
+    [finding] = _by_rule(result, "zizmor.unpinned-uses")
+    assert finding["line"] == _line(UNPINNED, "someorg/someaction@v1")
+    assert result["evidence"]["pinning"] == {"actions/*": "any", "*": "hash-pin"}
+
+
 def test_write_all_permissions_are_a_finding(repo: GitRepo) -> None:
     repo.commit("release", **{".github/workflows/release.yml": WRITE_ALL})
     done, report = _gate(repo)
@@ -347,7 +394,14 @@ def test_the_policy_section_is_strict() -> None:
         "auto",
         "regular",
     )
-    for bad in ("enabled: yes-please", "persona: paranoid", "min_severity: high"):
+    assert policy.static.workflows.pinning["*"] == "hash-pin"
+    for bad in (
+        "enabled: yes-please",
+        "persona: paranoid",
+        "min_severity: high",
+        "pinning: {actions/*: sha}",
+        "pinning: {'not a pattern': any}",
+    ):
         with pytest.raises(ConfigError, match=r"^test:4: "):
             parse_policy(f"version: 1\nstatic:\n  workflows:\n    {bad}\n", "test")
 

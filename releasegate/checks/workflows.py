@@ -12,8 +12,10 @@ In pull-request mode only the changed ones are audited, like any static scope
 
 The head under judgement cannot configure its judge:
 
-- ``--no-config``: no ``zizmor.yml`` of the tree (or above it) is read, so it
-  cannot disable or re-configure a rule; such files are listed in the evidence;
+- ``--config`` of our own: zizmor reads one configuration file, written by this
+  check from the trusted policy (``static.workflows.pinning``, the ``unpinned-uses``
+  policies), so no ``zizmor.yml`` of the tree (or above it) is read: it cannot disable
+  or re-configure a rule; such files are listed in the evidence;
 - ``--no-ignores``: ``# zizmor: ignore[rule]`` comments are not obeyed. The
   finding is reported like any other and says that the head marks it ignored;
   the trusted policy's ``waivers`` (or the baseline) accept it, not the author
@@ -22,7 +24,7 @@ The head under judgement cannot configure its judge:
   impostor commits or known-vulnerable actions, do not run); an environment of
   its own (``HOME``, caches in a scratch directory; no token, no ``ZIZMOR_*``).
 
-Only the trusted policy's ``static.workflows.persona`` reaches zizmor. Every
+Only the trusted policy's ``static.workflows.persona`` and ``pinning`` reach zizmor. Every
 finding becomes a ``Finding`` (rule ``zizmor.<audit>``, zizmor's severity and
 confidence, the primary location's line, the audit's documentation URL) judged
 by ``static.block_on``, the baseline and the waivers like bandit's and semgrep's.
@@ -56,6 +58,7 @@ from releasegate.errors import ToolError
 from releasegate.fingerprint import Located, fingerprints
 from releasegate.globs import matches
 from releasegate.model import CheckResult, Confidence, Finding, JSONValue, Severity, Stage, Status
+from releasegate.policy.fields import PinRequirement
 from releasegate.policy.schema import Policy
 from releasegate.procs import ToolRunner, chunked, first_line
 from releasegate.snapshot import IssueKind, TreeIssue
@@ -70,7 +73,6 @@ ENV_ZIZMOR = "RELEASEGATE_ZIZMOR"
 # Every option is chosen, none left to zizmor's defaults or to its environment.
 FLAGS = (
     "--offline",
-    "--no-config",
     "--no-ignores",
     "--strict-collection",
     "--no-exit-codes",
@@ -78,7 +80,7 @@ FLAGS = (
     "--no-progress",
     "--color=never",
 )
-# zizmor's configuration file names: never read (--no-config), listed when present.
+# zizmor's configuration file names: never read (our own --config), listed when present.
 CONFIG_NAMES = frozenset({"zizmor.yml", "zizmor.yaml"})
 
 NOT_APPLICABLE = (
@@ -365,9 +367,27 @@ def zizmor_version(tools: ToolRunner, exe: str, env: Mapping[str, str]) -> str:
     return text
 
 
-def scan_argv(exe: str, persona: str, cache: Path, files: Sequence[str]) -> list[str]:
+def scan_argv(exe: str, persona: str, config: Path, cache: Path, files: Sequence[str]) -> list[str]:
     """The one zizmor command line of the gate."""
-    return [exe, *FLAGS, f"--persona={persona}", f"--cache-dir={cache}", "--", *files]
+    return [
+        exe, *FLAGS, f"--config={config}", f"--persona={persona}", f"--cache-dir={cache}",
+        "--", *files,
+    ]  # fmt: skip
+
+
+def pinning_policies(pinning: Mapping[str, PinRequirement]) -> dict[str, str]:
+    """zizmor's ``unpinned-uses`` policies: the policy's map, ``*`` defaulting to hash-pin."""
+    policies = {pattern: requirement.value for pattern, requirement in pinning.items()}
+    policies.setdefault("*", PinRequirement.HASH_PIN.value)
+    return policies
+
+
+def write_config(scratch: Path, pinning: Mapping[str, PinRequirement]) -> Path:
+    """The one configuration zizmor reads: the trusted policy's pinning, nothing else."""
+    config = scratch / "zizmor.yml"
+    rules = {"rules": {"unpinned-uses": {"config": {"policies": pinning_policies(pinning)}}}}
+    config.write_text(json.dumps(rules, indent=2) + "\n", encoding="utf-8")  # JSON is YAML
+    return config
 
 
 _NOISE = ("INFO ", "WARN ", "DEBUG ", "TRACE ", "fatal: no audit was performed")
@@ -389,7 +409,14 @@ def failure_cause(stderr: bytes) -> str:
 
 def _audit(ctx: CheckContext, files: Sequence[str], exe: str, scratch: Path) -> list[Report]:
     env = environment(scratch, ctx.environment.variables)
-    argv = scan_argv(exe, ctx.policy.static.workflows.persona.value, scratch / "http-cache", files)
+    settings = ctx.policy.static.workflows
+    argv = scan_argv(
+        exe,
+        settings.persona.value,
+        write_config(scratch, settings.pinning),
+        scratch / "http-cache",
+        files,
+    )
     done = ctx.tools.run(argv, cwd=ctx.tree, env=env, tool=TOOL)
     if done.returncode != 0:
         how = (
@@ -496,6 +523,7 @@ class WorkflowsCheck(BaseCheck):
             "tool": TOOL,
             "enabled": settings.enabled,
             "persona": settings.persona.value,
+            "pinning": dict(pinning_policies(settings.pinning)),
             "flags": list(FLAGS),
             "workflow_files": len(head),
             "files": list(targets),

@@ -109,6 +109,14 @@ class ProjectKindChoice(Choice):
     APPLICATION = "application"
 
 
+class PinRequirement(Choice):
+    """zizmor's ``unpinned-uses`` requirement for the actions a pattern matches."""
+
+    ANY = "any"
+    REF_PIN = "ref-pin"
+    HASH_PIN = "hash-pin"
+
+
 class ZizmorPersona(Choice):
     REGULAR = "regular"
     PEDANTIC = "pedantic"

@@ -18,6 +18,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    StringConstraints,
     model_validator,
 )
 
@@ -28,6 +29,7 @@ from releasegate.policy.fields import (
     ConfidenceLevel,
     Glob,
     NonEmpty,
+    PinRequirement,
     ProjectKindChoice,
     ReviewSource,
     RuleBlocking,
@@ -187,6 +189,22 @@ class SemgrepSection(Section):
         return self
 
 
+# zizmor's own default before 1.20: GitHub's first-party actions may be pinned by tag
+# (only GitHub can move those tags), everything else by commit.
+DEFAULT_PINNING: dict[str, PinRequirement] = {
+    "actions/*": PinRequirement.REF_PIN,
+    "github/*": PinRequirement.REF_PIN,
+    "dependabot/*": PinRequirement.REF_PIN,
+    "*": PinRequirement.HASH_PIN,
+}
+ActionPattern = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^(\*|[A-Za-z0-9][A-Za-z0-9_.-]*/(\*|[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?(/\*)?))$"
+    ),
+]
+
+
 class WorkflowsSection(Section):
     enabled: Literal["auto"] | StrictBool = Field(
         default="auto",
@@ -200,6 +218,16 @@ class WorkflowsSection(Section):
         default=ZizmorPersona.REGULAR,
         description="zizmor --persona: regular (few false positives), pedantic (adds code "
         "smells) or auditor (everything, false positives included).",
+    )
+    pinning: dict[ActionPattern, PinRequirement] = Field(
+        default_factory=lambda: dict(DEFAULT_PINNING),
+        description="How the actions a workflow uses must be pinned (zizmor's unpinned-uses "
+        "policies): a pattern (owner/*, owner/repo, owner/repo/path, or * for the rest; the "
+        "most specific wins; an action no pattern matches needs a commit SHA) to hash-pin (a "
+        "full commit SHA), ref-pin (a tag or branch is enough) or any. The default lets "
+        "GitHub's own actions (actions/*, github/*, dependabot/*) be pinned by tag and asks "
+        "a commit SHA of every other; "
+        '{"*": hash-pin} asks it of all. A map here replaces the default.',
     )
 
 

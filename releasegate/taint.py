@@ -44,9 +44,6 @@ ALL: frozenset[Sink] = frozenset(Sink)
 # Sinks that act on the object a method is called on (``Path(...).open()``), so the object
 # counts as an argument; for the others (``cursor.execute(sql)``) only the arguments do.
 _DATA_RECEIVERS = frozenset({Sink.PATH, Sink.CODE})
-# Sinks that act on the object a method is called on (``Path(...).open()``), so the object
-# counts as an argument; for the others (``cursor.execute(sql)``) only the arguments do.
-_DATA_RECEIVERS = frozenset({Sink.PATH, Sink.CODE})
 _NO_CONST = object()
 
 
@@ -361,6 +358,8 @@ class _Analysis:
                         if known_key == key.const:
                             return value
                     return args[1] if len(args) > 1 else _const(None)
+                # Any key of a literal dict: one of its values, or the default.
+                return _join(Val(taint=receiver.taint), *args[1:2])
             if method in _METHODS_RESHAPE:
                 return _join(receiver, *args)
         return TAINTED  # a call it does not know may return anything

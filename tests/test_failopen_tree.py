@@ -186,6 +186,16 @@ def test_utf7_code_is_analysed_as_python_runs_it(repo: GitRepo) -> None:
     assert done.returncode == 1, done.stdout + done.stderr
     findings = check(report, "bandit")["findings"]
     assert any(f["rule_id"] == "B602" and f["path"] == "hidden.py" for f in findings), findings
+    # bandit decodes PEP 263 itself; semgrep sees the hidden line only in the converted
+    # copy (on the line Python runs it on: the decoded "+AAo-" is a newline), and its
+    # finding is merged into bandit's for the same weakness on the same line.
+    seen = [
+        (also["tool"], also["rule_id"], f["line"])
+        for f in findings + check(report, "semgrep")["findings"]
+        for also in [f, *f["also"]]
+        if f["path"] == "hidden.py"
+    ]
+    assert ("semgrep", "releasegate.python.injection.shell-with-non-literal-command", 5) in seen
     issues = check(report, "tree")["evidence"]["issues"]
     assert {"kind": "reencoded-python", "path": "hidden.py"}.items() <= issues[0].items()
 

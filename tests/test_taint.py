@@ -38,6 +38,17 @@ PARAM = 'param = request.args.get("q", "")\n'
         (PARAM + 'a, b = (param, "safe")\nos.system("echo " + b)\n', Sink.SHELL),
         (PARAM + 'd = {"k": param, "s": "safe"}\nbar = d["s"]\ncur.execute("x" + bar)\n', Sink.SQL),
         (PARAM + 'd = {"k": param}\nd["s"] = "ok"\ncur.execute("x" + d.get("s"))\n', Sink.SQL),
+        # Any key of a literal dict of constants, with a constant default: a mapping.
+        (
+            PARAM + 'bar = {"v": "viewer", "e": "editor"}.get(param, "viewer")\n'
+            'session["role"] = bar\n',
+            Sink.SESSION,
+        ),
+        (
+            PARAM
+            + 'roles = {"v": "viewer"}\nbar = roles.get(param, "x")\nos.system("run " + bar)\n',
+            Sink.SHELL,
+        ),
         # Replaced before use.
         (PARAM + 'bar = param\nbar = "fixed"\ncur.execute(f"SELECT {bar}")\n', Sink.SQL),
         # Sanitisers for the sink.
@@ -74,6 +85,13 @@ def test_safe_shapes_are_proven_clean(body: str, sink: Sink) -> None:
         (PARAM + 'lst = [param, "safe"]\nbar = lst[0]\nos.system(f"echo {bar}")\n', Sink.SHELL),
         (PARAM + 'd = {"k": param, "s": "safe"}\ncur.execute("x" + d["k"])\n', Sink.SQL),
         (PARAM + 'bar = "fixed"\nbar = param\ncur.execute(f"SELECT {bar}")\n', Sink.SQL),
+        # A mapping whose default or one of whose values is input.
+        (PARAM + 'bar = {"v": "viewer"}.get(param, param)\nsession["role"] = bar\n', Sink.SESSION),
+        (
+            PARAM + 'm = {"v": param}\nos.system("run " + m.get(request.args["k"], "x"))\n',
+            Sink.SHELL,
+        ),
+        (PARAM + 'm = {"v": "x"}\nm[param] = param\nos.system(m.get(param, "x"))\n', Sink.SHELL),
         # A sanitiser for another sink.
         (PARAM + 'cur.execute("SELECT " + shlex.quote(param))\n', Sink.SQL),
         (PARAM + 'os.system("ls " + html.escape(param))\n', Sink.SHELL),

@@ -197,8 +197,8 @@ MUTANTS = (
     Mutant(
         "declared encodings ignored",
         "releasegate/snapshot.py",
-        "        if path.endswith(PYTHON_SUFFIXES):\n",
-        "        if False:\n",
+        "            if converted is not None:\n",
+        "            if False:\n",
         ("tests/test_failopen_tree.py::test_utf7_code_is_analysed_as_python_runs_it",),
     ),
     Mutant(

@@ -52,3 +52,14 @@ async def aiohttp_next(request):
 
 async def get_session(request):
     return {}
+
+
+def django_csrf_token_in_session(request):
+    # The CSRF middleware stores its own token (set in META by the server, not the client).
+    # ok: releasegate.python.session.request-data-in-session
+    request.session["_csrftoken"] = request.META["CSRF_COOKIE"]
+
+
+def django_header_in_session(request):
+    # ruleid: releasegate.python.session.request-data-in-session
+    request.session["agent"] = request.META["HTTP_USER_AGENT"]

@@ -38,12 +38,16 @@ class Sink(Enum):
     LDAP = "ldap"
     CODE = "code"
     SESSION = "session"
+    XML = "xml"
 
 
 ALL: frozenset[Sink] = frozenset(Sink)
 # Sinks that act on the object a method is called on (``Path(...).open()``), so the object
 # counts as an argument; for the others (``cursor.execute(sql)``) only the arguments do.
 _DATA_RECEIVERS = frozenset({Sink.PATH, Sink.CODE})
+# Sinks whose danger is in the document only (``etree.fromstring(doc, parser)``): the
+# other arguments configure the parser, which the rule that fired has already judged.
+_DOCUMENT_SINKS = frozenset({Sink.XML})
 _NO_CONST = object()
 
 
@@ -95,6 +99,7 @@ _RESHAPE = frozenset(
         "base64.urlsafe_b64decode", "base64.b32encode", "base64.b32decode",
         "base64.b16encode", "base64.b16decode", "binascii.hexlify", "binascii.unhexlify",
         "urllib.parse.quote", "urllib.parse.unquote", "urllib.parse.quote_plus",
+        "io.StringIO", "io.BytesIO",
         "urllib.parse.unquote_plus", "codecs.encode", "codecs.decode",
         "pathlib.Path", "pathlib.PurePath", "pathlib.PurePosixPath", "os.path.join",
         "os.path.normpath", "os.path.abspath", "os.path.realpath", "os.path.dirname",
@@ -178,6 +183,7 @@ class _Analysis:
     # Whether a method's object is data the sink uses (a path's ``read_text()``), not a
     # handle whose method is the sink (a cursor's ``execute``).
     receivers: bool = False
+    document_only: bool = False
     # Names a nested function declares nonlocal or global: never constant here.
     volatile: frozenset[str] = frozenset()
     seen: list[Val] = field(default_factory=list)  # the sink's arguments, each time reached
@@ -565,8 +571,16 @@ class _Analysis:
                 self.seen.append(TAINTED)  # nothing it can judge
             return
         for call in calls:
-            values = [self.value(a, env.copy()) for a in call.args]
-            values += [self.value(k.value, env.copy()) for k in call.keywords]
+            if self.document_only:
+                values = [self.value(a, env.copy()) for a in call.args[:1]]
+                values += [
+                    self.value(k.value, env.copy())
+                    for k in call.keywords
+                    if k.arg in (None, "source", "text", "string", "file")
+                ]
+            else:
+                values = [self.value(a, env.copy()) for a in call.args]
+                values += [self.value(k.value, env.copy()) for k in call.keywords]
             if (
                 self.receivers
                 and isinstance(call.func, ast.Attribute)
@@ -722,7 +736,9 @@ class Proof:
     reason: str
 
 
-def _analyse(source: str, line: int, *, receivers: bool) -> _Analysis | None:
+def _analyse(
+    source: str, line: int, *, receivers: bool, document_only: bool = False
+) -> _Analysis | None:
     """The analysis of the function holding ``line`` (None: it cannot be parsed)."""
     module = _module(source)
     if module is None:
@@ -740,6 +756,7 @@ def _analyse(source: str, line: int, *, receivers: bool) -> _Analysis | None:
         module_constants=module.constants,
         imports=module.imports,
         receivers=receivers,
+        document_only=document_only,
         volatile=frozenset(volatile),
     )
     env = _Env({name: TAINTED for name in parameters})
@@ -753,7 +770,12 @@ def _analyse(source: str, line: int, *, receivers: bool) -> _Analysis | None:
 def proven_clean(source: str, line: int, sink: Sink) -> Proof | None:
     """A proof that every value reaching the call(s) at ``line`` is safe for ``sink``, or
     None when it cannot prove it (the finding stands)."""
-    analysis = _analyse(source, line, receivers=sink in _DATA_RECEIVERS)
+    analysis = _analyse(
+        source,
+        line,
+        receivers=sink in _DATA_RECEIVERS,
+        document_only=sink in _DOCUMENT_SINKS,
+    )
     if analysis is None:
         return None
     if any(start <= line <= end for start, end in analysis.dead):

@@ -49,6 +49,13 @@ PARAM = 'param = request.args.get("q", "")\n'
             + 'roles = {"v": "viewer"}\nbar = roles.get(param, "x")\nos.system("run " + bar)\n',
             Sink.SHELL,
         ),
+        # An XML document that is a constant, whatever the parser (the rule judged it).
+        (
+            PARAM + 'p = etree.XMLParser(resolve_entities=param)\nbar = ["<x/>", param][0]\n'
+            "etree.fromstring(bar.encode(), p)\n",
+            Sink.XML,
+        ),
+        (PARAM + 'bar = param\nbar = "<x/>"\nreader.parse(io.StringIO(bar))\n', Sink.XML),
         # Replaced before use.
         (PARAM + 'bar = param\nbar = "fixed"\ncur.execute(f"SELECT {bar}")\n', Sink.SQL),
         # Sanitisers for the sink.
@@ -69,7 +76,10 @@ PARAM = 'param = request.args.get("q", "")\n'
     ],
 )
 def test_safe_shapes_are_proven_clean(body: str, sink: Sink) -> None:
-    header = 'import html, os, shlex, yaml\nfrom sqlalchemy import text\nBASE = "/srv"\n\n\n'
+    header = (
+        "import html, io, os, shlex, yaml\nfrom lxml import etree\nfrom sqlalchemy import text\n"
+        'BASE = "/srv"\n\n\n'
+    )
     assert _clean(body, sink, header=header), body
 
 
@@ -92,6 +102,12 @@ def test_safe_shapes_are_proven_clean(body: str, sink: Sink) -> None:
             Sink.SHELL,
         ),
         (PARAM + 'm = {"v": "x"}\nm[param] = param\nos.system(m.get(param, "x"))\n', Sink.SHELL),
+        # An XML document from input, however it is handed over.
+        (PARAM + "etree.fromstring(param.encode(), parser)\n", Sink.XML),
+        (PARAM + "etree.fromstring(text=param, parser=parser)\n", Sink.XML),
+        (PARAM + 'etree.fromstring(**{"text": param})\n', Sink.XML),
+        (PARAM + "etree.fromstring(*[param])\n", Sink.XML),
+        (PARAM + "reader.parse(io.BytesIO(param.encode()))\n", Sink.XML),
         # A sanitiser for another sink.
         (PARAM + 'cur.execute("SELECT " + shlex.quote(param))\n', Sink.SQL),
         (PARAM + 'os.system("ls " + html.escape(param))\n', Sink.SHELL),
@@ -173,7 +189,8 @@ def test_safe_shapes_are_proven_clean(body: str, sink: Sink) -> None:
 )
 def test_input_that_may_reach_the_sink_is_never_proven_clean(body: str, sink: Sink) -> None:
     header = (
-        "import html, os, shlex, yaml\nfrom pathlib import Path\nfrom sqlalchemy import text\n"
+        "import html, io, os, shlex, yaml\nfrom lxml import etree\nfrom pathlib import Path\n"
+        "from sqlalchemy import text\n"
         'BASE = "/srv"\nTWICE = "a"\nTWICE = input()\nALLOWED_USERS = load()\n\n\n'
     )
     assert not _clean(body, sink, header=header), body

@@ -38,6 +38,7 @@ TAINT_RULES: Mapping[str, Sink] = {
     _PACK + "deserialization.pickle-family-deserialization": Sink.DESERIALIZE,
     _PACK + "injection.ldap-injection": Sink.LDAP,
     _PACK + "session.request-data-in-session": Sink.SESSION,
+    _PACK + "xml.xxe-from-request": Sink.XML,
     "B602": Sink.SHELL,  # subprocess with shell=True
     "B604": Sink.SHELL,  # any call with shell=True
     "B605": Sink.SHELL,  # os.system and friends

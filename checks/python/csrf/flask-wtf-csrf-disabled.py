@@ -56,3 +56,23 @@ def test_post_comment() -> None:
     app.config["TESTING"] = True
     # ok: releasegate.python.csrf.flask-wtf-csrf-disabled
     app.config["WTF_CSRF_ENABLED"] = False
+
+
+# ok: releasegate.python.csrf.flask-wtf-csrf-disabled
+app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+
+
+@app.before_request
+def check_csrf():
+    csrf.protect()
+
+
+# ruleid: releasegate.python.csrf.flask-wtf-csrf-disabled
+app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+# ok: releasegate.python.csrf.flask-wtf-csrf-disabled
+app.config["WTF_CSRF_CHECK_DEFAULT"] = True
+
+
+class StagingConfig:
+    # ruleid: releasegate.python.csrf.flask-wtf-csrf-disabled
+    WTF_CSRF_CHECK_DEFAULT = False

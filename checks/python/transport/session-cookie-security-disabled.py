@@ -52,3 +52,12 @@ class Config:
     def init_dev(self, dev_app):
         # ok: releasegate.python.transport.session-cookie-security-disabled
         dev_app.config["SESSION_COOKIE_SECURE"] = False
+
+
+if not DEBUG:
+    # ruleid: releasegate.python.transport.session-cookie-security-disabled
+    SESSION_COOKIE_SECURE = False
+
+if not app.debug:
+    # ruleid: releasegate.python.transport.session-cookie-security-disabled
+    app.config["SESSION_COOKIE_HTTPONLY"] = False

@@ -53,3 +53,8 @@ MIDDLEWARE = [mw for mw in BASE_MIDDLEWARE if mw != "django.middleware.csrf.Csrf
 # ok: releasegate.python.csrf.django-csrf-middleware-missing
 MIDDLEWARE = [mw for mw in BASE_MIDDLEWARE if "debug_toolbar" not in mw]
 
+
+
+NO_CSRF_BASE = ["django.contrib.sessions.middleware.SessionMiddleware"]
+# ruleid: releasegate.python.csrf.django-csrf-middleware-missing
+MIDDLEWARE = [*NO_CSRF_BASE, "django.middleware.common.CommonMiddleware"]

@@ -61,3 +61,18 @@ if not DEBUG:
 if not app.debug:
     # ruleid: releasegate.python.transport.session-cookie-security-disabled
     app.config["SESSION_COOKIE_HTTPONLY"] = False
+
+
+class LatestConfig:
+    # ruleid: releasegate.python.transport.session-cookie-security-disabled
+    SESSION_COOKIE_SECURE = False
+
+
+class LocalConfig:
+    # ok: releasegate.python.transport.session-cookie-security-disabled
+    SESSION_COOKIE_SECURE = False
+
+
+def apply_device_settings(device_app):
+    # ruleid: releasegate.python.transport.session-cookie-security-disabled
+    device_app.config["SESSION_COOKIE_SECURE"] = False

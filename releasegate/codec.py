@@ -155,6 +155,7 @@ def release_to_json(release: ReleaseInfo) -> dict[str, JSONValue]:
         "changed_files": [utf8_safe(path) for path in release.changed_files],
         "dirty_files": [utf8_safe(path) for path in release.dirty_files],
         "mode": release.mode.value,
+        "event": None if release.event is None else utf8_safe(release.event),
     }
 
 
@@ -279,6 +280,7 @@ class _ReleaseFields(_Strict):
     commits: StrictInt
     dirty_files: list[str]
     mode: Mode
+    event: str | None = None  # absent in records written before events were named
 
 
 class ReleaseJSON(_ReleaseFields):
@@ -295,6 +297,7 @@ class ReleaseJSON(_ReleaseFields):
             changed_files=tuple(self.changed_files),
             dirty_files=tuple(self.dirty_files),
             mode=self.mode,
+            event=self.event,
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -19,17 +20,23 @@ from typing import Any
 import git
 
 from releasegate.errors import GitError
+from releasegate.ghevent import MergeQueue, read_event
 from releasegate.snapshot import (
     Snapshot,
     git_timeout,
     head_snapshot,
     materialise,
+    run_git,
     tree_entries,
 )
 from releasegate.tags import is_release_tag, no_release_tag_hint
 
 ZERO_SHA = re.compile(r"^0+$")
 _HUNK = re.compile(r"^@@ -\S+ \+(?P<start>\d+)(?:,(?P<count>\d+))? @@", re.MULTILINE)
+
+
+def _stderr(done: subprocess.CompletedProcess[bytes]) -> str:
+    return done.stderr.decode("utf-8", "replace").strip()[:300] or f"exit {done.returncode}"
 
 
 def is_zero_sha(rev: str | None) -> bool:
@@ -61,6 +68,9 @@ class ReleaseContext:
     # default branch): only then are the policy, CODEOWNERS and allowed signers read there.
     base_trusted: bool = True
     base_trust: str = ""
+    # The GitHub Actions event the run judges (``releasegate.ghevent``), if any.
+    event: str | None = None
+    queue: MergeQueue | None = None  # a merge_group event's merge queue
 
     @property
     def trusted_base(self) -> str | None:
@@ -83,6 +93,29 @@ class ReleaseContext:
 
     def changed_in_range(self, path: str) -> bool:
         return path in self.changed_files
+
+    def change_id(self, old: str, new: str) -> str | None:
+        """``git patch-id --stable`` of the diff ``old..new`` (the same change applied
+        elsewhere has the same id); None when a commit is not in the repository."""
+        git_dir = Path(self.repo.git_dir)
+        for sha in (old, new):
+            if run_git(git_dir, "cat-file", "-e", f"{sha}^{{commit}}").returncode != 0:
+                return None
+        diff = run_git(git_dir, "diff", "--no-color", "--no-ext-diff", "--full-index", old, new)
+        if diff.returncode != 0:
+            raise GitError(f"git diff {old[:12]} {new[:12]} failed: {_stderr(diff)}")
+        if not diff.stdout:
+            return "empty"
+        ids = run_git(git_dir, "patch-id", "--stable", stdin=diff.stdout)
+        if ids.returncode != 0 or not ids.stdout.split():
+            raise GitError(f"git patch-id of {old[:12]}..{new[:12]} failed: {_stderr(ids)}")
+        return ids.stdout.split()[0].decode("ascii", "replace")
+
+    def merge_base(self, one: str, other: str) -> str | None:
+        done = run_git(Path(self.repo.git_dir), "merge-base", one, other)
+        return (
+            done.stdout.decode("ascii", "replace").strip() or None if done.returncode == 0 else None
+        )
 
     def changed_lines(self, path: str) -> frozenset[int] | None:
         """The head's line numbers of ``path`` that ``trusted_base..head`` added or changed
@@ -390,6 +423,12 @@ def resolve_context(
     ``environ``: the run's environment; its ``GITHUB_REF`` names the ref in Actions."""
     repo = open_repo(path)
     root = Path(repo.working_tree_dir or path).resolve()
+    event = read_event(environ or {})
+    event_base = False
+    if event is not None:
+        event_base = base is None and event.base is not None
+        base = base if base is not None else event.base
+        head = head if head is not None else event.head
     try:
         repo.git.rev_parse("--verify", "--quiet", "HEAD")
     except git.GitCommandError:
@@ -410,24 +449,32 @@ def resolve_context(
     head_is_checked_out = head_sha == repo.head.commit.hexsha
     if base is not None and not is_zero_sha(base):
         base_sha = _resolve(repo, base, "base")
-        base_source = f"--base {base}"
+        base_source = event.how if event is not None and event_base else f"--base {base}"
         if not _is_ancestor(repo, base_sha, head_sha):
             base_source += " (not an ancestor of head: judging the commits head has and base lacks)"
     else:
         base_sha, base_source = _pick_base(repo, head_sha, tag_pattern, default_branch)
         if base is not None:
             base_source = f"{base_source}; the given base was the all-zero SHA (new branch)"
+    if event is not None and not event_base:
+        base_source = f"{base_source} ({event.how})"
     trusted, trust = _base_trust(repo, base_sha, head_sha, tag_pattern, default_branch)
     return ReleaseContext(
         root=root,
         head=head_sha,
         base=base_sha,
         base_source=base_source,
-        ref=_ref_name(repo, head_sha, head_is_checked_out, environ or {}),
+        ref=(
+            event.queue.head_ref
+            if event is not None and event.queue is not None
+            else _ref_name(repo, head_sha, head_is_checked_out, environ or {})
+        ),
         commits=_commits(repo, base_sha, head_sha),
         changed_files=_changed(repo, base_sha, head_sha),
         dirty_files=_dirty(repo) if head_is_checked_out else (),
         head_is_checked_out=head_is_checked_out,
         base_trusted=trusted,
         base_trust=trust,
+        event=None if event is None else event.name,
+        queue=None if event is None else event.queue,
     )

@@ -291,6 +291,7 @@ class ReleaseInfo:
     changed_files: tuple[str, ...]
     dirty_files: tuple[str, ...] = ()
     mode: Mode = Mode.RELEASE
+    event: str | None = None  # the GitHub Actions event judged (push, merge_group, ...)
 
 
 @dataclass(frozen=True, kw_only=True)

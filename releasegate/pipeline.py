@@ -229,6 +229,7 @@ def release_info(release: ReleaseContext, mode: Mode) -> ReleaseInfo:
         changed_files=release.changed_files,
         dirty_files=release.dirty_files,
         mode=mode,
+        event=release.event,
     )
 
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from releasegate.checkapi import NOTHING, BaseCheck, CheckContext
+from releasegate.context import CommitInfo, ReleaseContext
 from releasegate.errors import ForgeError, ReleasegateError
 from releasegate.forge.client import (
     ClientSettings,
@@ -32,7 +33,7 @@ from releasegate.forge.client import (
     config_from_env,
     settings_from_env,
 )
-from releasegate.forge.github import GitHubReviews
+from releasegate.forge.github import GitHubReviews, PullRequest
 from releasegate.model import CheckResult, JSONValue, Stage, Status
 from releasegate.policy.fields import ReviewSource
 from releasegate.policy.schema import Policy
@@ -162,11 +163,20 @@ class ReviewCheck(BaseCheck):
                     rules,
                     ref=release.ref,
                     workers=settings.concurrency,
+                    queue=release.queue,
+                    same_change=_same_change(release),
                 )
             except ForgeError as exc:
                 evidence["requests"] = client.stats.to_json()
                 return self._scrubbed(result(Status.ERROR, [exc.diagnostics()]), config.token)
             evidence["requests"] = client.stats.to_json()
+        if release.queue is not None:
+            evidence["merge_queue"] = {
+                "ref": release.queue.head_ref,
+                "branch": release.queue.branch,
+                "queued": [p.pull.number for p in outcome.pulls if p.pull.number in outcome.queued],
+                "not_queued": {str(n): why for n, why in sorted(outcome.not_queued.items())},
+            }
         evidence["pull_requests"] = [p.to_json() for p in outcome.pulls]
         evidence["commits"] = [c.to_json() for c in outcome.coverage]
         if outcome.passed:
@@ -187,6 +197,29 @@ class ReviewCheck(BaseCheck):
             evidence=evidence,
             duration_seconds=done.duration_seconds,
         )
+
+
+def _same_change(release: ReleaseContext) -> Callable[[CommitInfo, PullRequest], str | None]:
+    """Whether a merge queue's squash commit holds exactly the pull request's change:
+    the same ``git patch-id`` as the pull request's head against its merge base."""
+
+    def differs(commit: CommitInfo, pull: PullRequest) -> str | None:
+        fetch = f"fetch it: `git fetch origin refs/pull/{pull.number}/head`"
+        parent = commit.parents[0]
+        base = release.merge_base(pull.head_sha, parent)
+        if base is None:
+            return f"PR #{pull.number}'s head {pull.head_sha[:12]} is not in the clone ({fetch})"
+        theirs = release.change_id(base, pull.head_sha)
+        ours = release.change_id(parent, commit.sha)
+        if theirs is None or ours is None:
+            return f"PR #{pull.number}'s head {pull.head_sha[:12]} is not in the clone ({fetch})"
+        if theirs != ours:
+            return (
+                f"its diff is not PR #{pull.number}'s (git patch-id {ours[:12]} != {theirs[:12]})"
+            )
+        return None
+
+    return differs
 
 
 REVIEW = ReviewCheck()

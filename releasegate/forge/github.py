@@ -226,6 +226,10 @@ class GitHubReviews:
             ) from None
         return [parse_pull(item) for item in items]
 
+    def pull(self, number: int) -> PullRequest:
+        """``GET /repos/{o}/{r}/pulls/{n}`` (``ForgeNotFound`` when there is none)."""
+        return parse_pull(self.client.get_json(f"{self._repo}/pulls/{number}"))
+
     def reviews(self, number: int) -> list[Review]:
         items = self.client.get_list(f"{self._repo}/pulls/{number}/reviews")
         return [parse_review(item, number) for item in items]

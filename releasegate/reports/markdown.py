@@ -326,8 +326,9 @@ def _counts_line(decision: Decision) -> str:
 def _release_line(decision: Decision) -> str:
     release = decision.release
     base = "none" if release.base is None else _commit_md(release.base)
+    event = "" if release.event is None else f"**Event:** {markdown_text(release.event)} · "
     return (
-        f"**Range:** {base}..{_commit_md(release.commit)} · "
+        f"{event}**Range:** {base}..{_commit_md(release.commit)} · "
         f"base from {markdown_text(release.base_source, max_chars=_SOURCE_CHARS)} · "
         f"{_plural(release.commits, 'commit')} · "
         f"{_plural(len(release.changed_files), 'changed file')}"

@@ -7,6 +7,17 @@ merges), then one whose commits contain it, then any other merged one GitHub
 lists. When one of those is approved, the commit is covered. A commit no
 merged pull request brought in is a direct push.
 
+In a merge queue (a ``merge_group`` event) nothing is merged yet: the queued pull
+requests count in place of merged ones. They are the pull request the queue ref
+names (``gh-readonly-queue/<branch>/pr-<N>-<sha>``) and those the group's own
+commits name (``Merge pull request #N from ...`` with the pull request's head as
+second parent, or a single-parent squash commit ending ``(#N)`` whose change is
+the pull request's: the same ``git patch-id``); each must be open and based on
+the queue's branch (``GET /pulls/{n}``). A commit of a queued
+pull request is covered when that pull request is approved; so is the queue's own
+commit for it. Anything else in the group is a direct push. A queue that merges by
+rebase writes copies of the commits that no pull request claims: they block.
+
 Requests are saved without weakening that rule: a merge commit is looked up
 first, and when its pull request is approved, the commits of that pull request
 (``/pulls/{n}/commits``) in the range are covered by it without a lookup of
@@ -16,24 +27,32 @@ files of each pull request are fetched concurrently in a small pool.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from releasegate.context import CommitInfo
+from releasegate.errors import ForgeNotFound
 from releasegate.forge.github import Membership, PullCommit, PullFile, PullRequest, Review
+from releasegate.ghevent import MergeQueue
 from releasegate.model import JSONValue
 from releasegate.review.approvals import PullJudgement, Rules, judge_pull
 from releasegate.review.text import describe_commit, quoted
 
 MAX_COMMITS_NAMED = 5
+# The subjects GitHub gives a merge queue's commits: a merge, or a squash.
+_QUEUE_MERGE = re.compile(r"Merge pull request #(?P<n>[1-9][0-9]{0,9}) from \S")
+_QUEUE_SQUASH = re.compile(r".*\(#(?P<n>[1-9][0-9]{0,9})\)")
 
 
 class ReviewSource(Protocol):
     """What the review rules need from a forge (``forge.github.GitHubReviews``)."""
 
     def pulls_for_commit(self, sha: str) -> list[PullRequest]: ...
+
+    def pull(self, number: int) -> PullRequest: ...
 
     def reviews(self, number: int) -> list[Review]: ...
 
@@ -67,25 +86,127 @@ class RangeOutcome:
     coverage: tuple[Coverage, ...]  # in the order of the range (newest first)
     pulls: tuple[PullJudgement, ...]  # by number
     reasons: tuple[str, ...]  # one per failing pull request or direct push
+    queued: frozenset[int] = frozenset()  # merge_group: the queued pull requests judged
+    not_queued: dict[int, str] = field(default_factory=dict)  # named, not queued: why
 
     @property
     def passed(self) -> bool:
         return all(c.covered for c in self.coverage)
 
 
+# Whether a squash commit holds a pull request's change: None when it does, else why not.
+SameChange = Callable[[CommitInfo, PullRequest], "str | None"]
+
+
 class _Verifier:
-    def __init__(self, source: ReviewSource, rules: Rules, pool: ThreadPoolExecutor) -> None:
+    def __init__(
+        self,
+        source: ReviewSource,
+        rules: Rules,
+        pool: ThreadPoolExecutor,
+        queue: MergeQueue | None = None,
+        same_change: SameChange | None = None,
+    ) -> None:
         self.source = source
         self.rules = rules
         self.pool = pool
+        self.queue = queue
+        self.same_change = same_change
         self.judged: dict[int, PullJudgement] = {}
         self.pull_commits: dict[int, frozenset[str]] = {}
+        self.queued: dict[int, PullRequest] = {}  # the open pull requests of the merge group
+        self.not_queued: dict[int, str] = {}  # named by the group, but not in it: why
+
+    def eligible(self, pull: PullRequest) -> bool:
+        """Whether ``pull`` can cover a commit: merged, or queued in the merge group."""
+        return pull.merged or pull.number in self.queued
+
+    def find_queue(self, commits: Sequence[CommitInfo]) -> None:
+        """The merge group's pull requests: the one its ref names and those its commits
+        name, each open and based on the queue's branch."""
+        queue = self.queue
+        if queue is None:
+            return
+        named = {queue.last_pull}
+        for commit in commits:
+            number = _queue_commit_pull(commit)
+            if number is not None:
+                named.add(number)
+        for number, found in zip(
+            sorted(named), self.pool.map(self._queued_pull, sorted(named)), strict=True
+        ):
+            if isinstance(found, str):
+                self.not_queued[number] = found
+            else:
+                self.queued[number] = found
+        self.judge_all(self.queued.values())
+
+    def _queued_pull(self, number: int) -> PullRequest | str:
+        assert self.queue is not None  # noqa: S101 - only called with a queue
+        try:
+            pull = self.source.pull(number)
+        except ForgeNotFound:
+            return f"there is no PR #{number}"
+        if pull.merged or pull.state != "open":
+            return f"PR #{number} is {pull.state}{' and merged' if pull.merged else ''}, not queued"
+        if pull.base_ref != self.queue.branch:
+            return (
+                f"PR #{number} is based on {quoted(pull.base_ref)}, not on the queue's branch "
+                f"{quoted(self.queue.branch)}"
+            )
+        return pull
+
+    def queue_commit(self, commit: CommitInfo) -> Coverage | None:
+        """The merge queue's own commit for a queued pull request, judged by it."""
+        number = _queue_commit_pull(commit)
+        if self.queue is None or number is None:
+            return None
+        pull = self.queued.get(number)
+        if pull is None:
+            why = self.not_queued.get(number, f"PR #{number} is not in the merge group")
+            return Coverage(
+                commit=commit,
+                pull=None,
+                covered=False,
+                how=f"names PR #{number} as the merge queue does, but {why} (pushed by "
+                f"{commit.author})",
+            )
+        if len(commit.parents) == 2 and commit.parents[1] != pull.head_sha:
+            return Coverage(
+                commit=commit,
+                pull=None,
+                covered=False,
+                how=f"a merge naming queued PR #{number} that does not merge its head "
+                f"{pull.head_sha[:12]} (pushed by {commit.author})",
+            )
+        if len(commit.parents) == 1:
+            differs = (
+                "its change cannot be compared with the pull request's"
+                if self.same_change is None
+                else self.same_change(commit, pull)
+            )
+            if differs is not None:
+                return Coverage(
+                    commit=commit,
+                    pull=None,
+                    covered=False,
+                    how=f"a squash naming queued PR #{number} that is not its change: "
+                    f"{differs} (pushed by {commit.author})",
+                )
+        approved = self.judged[number].approved
+        return Coverage(
+            commit=commit,
+            pull=number,
+            covered=approved,
+            how=f"merge queue commit of queued PR #{number}"
+            + ("" if approved else ", which is not approved"),
+        )
 
     def lookup(self, shas: Sequence[str]) -> dict[str, list[PullRequest]]:
         return dict(zip(shas, self.pool.map(self.source.pulls_for_commit, shas), strict=True))
 
     def judge_all(self, pulls: Iterable[PullRequest]) -> None:
-        todo = {p.number: p for p in pulls if p.merged and p.number not in self.judged}
+        todo = {p.number: p for p in pulls if self.eligible(p) and p.number not in self.judged}
         for judgement, commits in self.pool.map(self._judge, todo.values()):
             self.judged[judgement.pull.number] = judgement
             self.pull_commits[judgement.pull.number] = commits
@@ -106,8 +227,11 @@ class _Verifier:
         return judgement, frozenset(c.sha for c in commits)
 
     def choose(self, commit: CommitInfo, pulls: Sequence[PullRequest], branch: str) -> Coverage:
-        merged = [p for p in pulls if p.merged]
+        merged = [p for p in pulls if self.eligible(p)]
         if not merged:
+            queued = self.queue_commit(commit)
+            if queued is not None:
+                return queued
             how = f"reached {branch} without a pull request (direct push by {commit.author})"
             unmerged = [p for p in pulls if not p.merged]
             if unmerged:
@@ -148,6 +272,17 @@ class _Verifier:
         )
 
 
+def _queue_commit_pull(commit: CommitInfo) -> int | None:
+    """The pull request a merge queue commit is for, by GitHub's subject and shape."""
+    if len(commit.parents) == 2:
+        match = _QUEUE_MERGE.match(commit.subject)
+    elif len(commit.parents) == 1:
+        match = _QUEUE_SQUASH.fullmatch(commit.subject)
+    else:
+        return None
+    return None if match is None else int(match["n"])
+
+
 def _branch(ref: str | None) -> str:
     if ref and ref.startswith("refs/heads/"):
         return ref.removeprefix("refs/heads/")
@@ -161,13 +296,18 @@ def verify_range(
     *,
     ref: str | None = None,
     workers: int = 4,
+    queue: MergeQueue | None = None,
+    same_change: SameChange | None = None,
 ) -> RangeOutcome:
-    """Judge every commit of the range. Forge errors propagate (they block as errors)."""
-    branch = _branch(ref)
+    """Judge every commit of the range. Forge errors propagate (they block as errors).
+
+    ``queue``: a merge_group event's merge queue; its queued pull requests count."""
+    branch = _branch(ref) if queue is None else f"the merge queue of {queue.branch}"
     in_range = {c.sha: c for c in commits}
     coverage: dict[str, Coverage] = {}
     with ThreadPoolExecutor(max_workers=max(workers, 1), thread_name_prefix="review") as pool:
-        verifier = _Verifier(source, rules, pool)
+        verifier = _Verifier(source, rules, pool, queue, same_change)
+        verifier.find_queue(commits)
         merges = [c for c in commits if len(c.parents) > 1]
         found = verifier.lookup([c.sha for c in merges])
         verifier.judge_all(p for pulls in found.values() for p in pulls)
@@ -197,6 +337,8 @@ def verify_range(
         coverage=ordered,
         pulls=tuple(verifier.judged[n] for n in sorted(verifier.judged)),
         reasons=_reasons(ordered, verifier.judged, branch),
+        queued=frozenset(verifier.queued),
+        not_queued=dict(verifier.not_queued),
     )
 
 

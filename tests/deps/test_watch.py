@@ -286,3 +286,47 @@ def test_a_hostile_tag_name_is_escaped_in_output_and_dashboard(
     index = (out / "index.html").read_text("utf-8")
     assert "<img" not in index and "&lt;img" in index
     assert "\u202e" not in index
+
+
+def test_a_requirements_link_leaving_the_tree_is_an_error_not_a_skip(
+    repo: Path, gained_db: Path, tmp_path: Path
+) -> None:
+    """The snapshot does not follow a link out of the repository: the file is not read,
+    and that must not read as "no dependencies"."""
+    outside = tmp_path / "outside.txt"
+    outside.write_text("idna==3.6\n", encoding="utf-8")
+    (repo / "requirements.txt").unlink()
+    (repo / "requirements.txt").symlink_to(outside)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "link", date="2021-06-01T00:00:00+00:00")
+    _git(repo, "tag", "-a", "v1.3.0", "-m", "link", date="2021-06-01T00:00:00+00:00")
+    done, data = _watch(repo, gained_db)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert re.search(r"tag v1\.3\.0: requirements\.txt: ", done.stderr), done.stderr
+    assert _by_tag(data)["v1.3.0"]["errors"]
+
+
+def test_a_lightweight_tag_is_dated_by_its_commit(repo: Path, gained_db: Path) -> None:
+    (repo / "requirements.txt").write_text("idna==3.6\n", encoding="utf-8")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "1.3", date="2020-08-01T00:00:00+00:00")
+    _git(repo, "tag", "v1.3.0", date="2023-01-01T00:00:00+00:00")  # lightweight
+    done, data = _watch(repo, gained_db)
+    v130 = _by_tag(data)["v1.3.0"]
+    assert v130["dated_by"] == "committer" and v130["date"] == "2020-08-01T00:00:00Z"
+    assert _ids(v130["new"]) == [IDNA]  # 2020-08-01 < the advisory's 2020-09-01
+    assert v130["supported"] is True  # the newest by version
+    assert done.returncode == 1, done.stdout + done.stderr
+
+
+def test_an_unreadable_published_date_counts_as_new(
+    repo: Path, base_db: Path, tmp_path: Path
+) -> None:
+    """A dated copy of the real flask record whose ``published`` is not a time."""
+    db = tmp_path / "db-baddate"
+    db.mkdir()
+    _copy_record(db, "flask", FLASK, published="sometime in 2018")
+    _policy(repo, "watch:\n  supported:\n    newest: 2\n")
+    done, data = _watch(repo, db)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert _ids(_by_tag(data)["v1.1.0"]["new"]) == [FLASK]

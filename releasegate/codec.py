@@ -19,9 +19,17 @@ import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    TypeAdapter,
+    ValidationError,
+)
 
 from releasegate.canonical import digest_of
 from releasegate.errors import ReleasegateError
@@ -683,6 +691,124 @@ class RecordJSON(_ReleaseFields):
     digest: str | None = None
 
 
+# --- watch records: the shipped releases re-audited (``releasegate watch``) ---------------
+
+WATCH_RECORD_KIND = "watch"
+
+
+class WatchAdvisory(_Strict):
+    id: str
+    aliases: list[str]
+    summary: str
+    severity: Severity
+    package: str
+    version: str
+    path: str
+    line: StrictInt
+    published: dt.datetime | None  # None: unknown, counted as published after the release
+    when: Literal["published-after-release", "known-at-release"]
+    fixed: list[str]
+    upgrade: str | None
+    problem: str | None
+
+
+class WatchRelease(_Strict):
+    tag: str
+    commit: str
+    date: dt.datetime
+    dated_by: Literal["tagger", "committer"]
+    supported: StrictBool
+    files: list[str]
+    unpinned: list[str]
+    packages: StrictInt = Field(ge=0)
+    new: list[WatchAdvisory]
+    known: list[WatchAdvisory]
+    omitted: StrictInt = Field(ge=0)
+    errors: list[str]
+
+
+class WatchSupportedJSON(_Strict):
+    newest: StrictInt = Field(ge=0)
+    pattern: str | None
+
+
+class WatchRecordJSON(_Strict):
+    """A ``releasegate watch`` run, as the audit log and the records ref hold it."""
+
+    format: Literal["releasegate-record/2"]
+    kind: Literal["watch"]
+    id: str
+    time: dt.datetime
+    nonce: str
+    repo: str
+    commit: str  # the commit whose policy was read (HEAD)
+    policy: RecordPolicy
+    supported: WatchSupportedJSON
+    since: str | None
+    outcome: Literal["affected", "clear", "error"]
+    service: dict[str, Any]
+    errors: list[str]
+    releases: list[WatchRelease]
+    tool_versions: dict[str, Any]
+    run_url: str | None
+    who: dict[str, Any]
+    seq: StrictInt | None = Field(default=None, ge=1)
+    prev: str | None = None
+    digest: str | None = None
+
+
+AnyRecord = RecordJSON | WatchRecordJSON
+
+
+def watch_record_to_json(
+    report: Mapping[str, JSONValue],
+    *,
+    time: dt.datetime,
+    nonce: str,
+    repo: str,
+    commit: str,
+    policy: PolicyInfo,
+    supported: Mapping[str, JSONValue],
+    since: str | None,
+    tool_versions: Mapping[str, JSONValue],
+    run_url: str | None,
+    who: Mapping[str, JSONValue],
+) -> dict[str, JSONValue]:
+    """The record of one watch run (``report``: ``WatchReport.to_json()``), unsealed."""
+    body: dict[str, JSONValue] = {
+        "format": RECORD_FORMAT,
+        "kind": WATCH_RECORD_KIND,
+        "time": record_time(time),
+        "nonce": utf8_safe(nonce),
+        "repo": utf8_safe(repo),
+        "commit": utf8_safe(commit),
+        "policy": policy_to_json(policy),
+        "supported": plain(dict(supported)),
+        "since": None if since is None else utf8_safe(since),
+        "outcome": plain(report["outcome"]),
+        "service": plain(report["service"]),
+        "errors": plain(report["errors"]),
+        "releases": plain(report["releases"]),
+        "tool_versions": plain(dict(sorted(tool_versions.items()))),
+        "run_url": run_url,
+        "who": plain(dict(who)),
+    }
+    body["id"] = record_id(body)
+    return body
+
+
+def any_record_from_json(data: object) -> AnyRecord:
+    """A gate or a watch record read back (by its ``kind``), its id checked."""
+    if isinstance(data, dict) and data.get("kind") == WATCH_RECORD_KIND:
+        record = _read(WatchRecordJSON, data, "watch record")
+        if record_id(data) != record.id:
+            raise CodecError(
+                f"not a watch record: at id: {record.id} is not the digest of its body"
+            )
+        return record
+    return record_from_json(data)
+
+
 def record_from_json(data: object) -> RecordJSON:
     """A record read back (``CodecError`` naming the first bad field), its id checked."""
     legacy = isinstance(data, dict) and data.get("format") == LEGACY_RECORD_FORMAT
@@ -793,8 +919,11 @@ def schemas() -> dict[str, dict[str, Any]]:
 
 
 def record_schema() -> dict[str, Any]:
-    """The published JSON Schema of a release record (``releasegate schema record``)."""
-    schema = RecordJSON.model_json_schema()
+    """The published JSON Schema of a release record (``releasegate schema record``): a
+    gate decision or (``kind: watch``) a watch run."""
+    schema = TypeAdapter(
+        Annotated[RecordJSON | WatchRecordJSON, Field(discriminator="kind")]
+    ).json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "urn:releasegate:record-schema:2"
     schema["title"] = f"releasegate release record ({RECORD_FORMAT})"

@@ -34,6 +34,13 @@ def is_version_tag(name: str) -> bool:
     return True
 
 
+def tag_version(name: str) -> Version | None:
+    """The version a tag names (``v1.2.3`` -> 1.2.3), None when it is not a version tag."""
+    if not is_version_tag(name):
+        return None
+    return Version(_PREFIX.sub("", name, count=1))
+
+
 def is_release_tag(name: str, pattern: str | None) -> bool:
     """Whether tag ``name`` is a release tag under ``release.tag_pattern`` (None: versions)."""
     if pattern is None:

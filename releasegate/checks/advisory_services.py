@@ -14,12 +14,16 @@ line in ``SERVICES``.
 Opening a service records what it is in the check's evidence (``mode``, ``tool``,
 the database's digest or the service's name). A service that cannot be opened or
 asked raises ``AdvisoryDBError`` or ``ServiceError``: the check is ``error``.
+
+What choosing and opening read is a ``ServiceRequest``: a check's context gives one
+(``ServiceRequest.of``); ``releasegate watch`` builds its own to audit the pins of
+shipped tags against the same services.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +32,38 @@ from releasegate.deps.online import PipAudit
 from releasegate.deps.osv import OfflineService, load_database
 from releasegate.deps.pins import AdvisoryDBError, VulnerabilityService
 from releasegate.model import JSONValue
+from releasegate.policy.schema import Policy
+from releasegate.procs import ToolRunner
 
 # What opening a service adds to the check's evidence and timings.
 Evidence = dict[str, JSONValue]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceRequest:
+    """What choosing and opening a service read."""
+
+    policy: Policy
+    root: Path  # the repository root (dependencies.advisory_db is relative to it)
+    advisory_db: Path | None  # --advisory-db
+    changed_files: Collection[str]  # of the range (an edited database is noted)
+    tools: ToolRunner
+    cache_dir: Path
+    use_cache: bool
+    environ: Mapping[str, str]
+
+    @classmethod
+    def of(cls, ctx: CheckContext) -> ServiceRequest:
+        return cls(
+            policy=ctx.policy,
+            root=ctx.release.root,
+            advisory_db=ctx.advisory_db,
+            changed_files=ctx.release.changed_files,
+            tools=ctx.tools,
+            cache_dir=ctx.cache_dir,
+            use_cache=ctx.use_cache,
+            environ=ctx.environment.variables,
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,11 +71,11 @@ class ServiceEntry:
     """One vulnerability service: when it is chosen, how it is opened."""
 
     name: str
-    chosen: Callable[[CheckContext], bool]
-    open: Callable[[CheckContext, Evidence, Evidence], VulnerabilityService]
+    chosen: Callable[[ServiceRequest], bool]
+    open: Callable[[ServiceRequest, Evidence, Evidence], VulnerabilityService]
 
 
-def advisory_db_path(ctx: CheckContext) -> Path | None:
+def advisory_db_path(ctx: ServiceRequest) -> Path | None:
     """``--advisory-db`` (relative to the working directory) wins over the policy's path
     (relative to the repository root)."""
     if ctx.advisory_db is not None:
@@ -51,17 +84,17 @@ def advisory_db_path(ctx: CheckContext) -> Path | None:
     if configured is None:
         return None
     path = Path(configured).expanduser()
-    return path if path.is_absolute() else ctx.release.root / path
+    return path if path.is_absolute() else ctx.root / path
 
 
-def _inside_repository(ctx: CheckContext, path: Path) -> str | None:
+def _inside_repository(ctx: ServiceRequest, path: Path) -> str | None:
     try:
-        return path.relative_to(ctx.release.root.resolve()).as_posix()
+        return path.relative_to(ctx.root.resolve()).as_posix()
     except ValueError:
         return None
 
 
-def _offline(ctx: CheckContext, evidence: Evidence, timings: Evidence) -> VulnerabilityService:
+def _offline(ctx: ServiceRequest, evidence: Evidence, timings: Evidence) -> VulnerabilityService:
     path = advisory_db_path(ctx)
     if path is None:  # chosen only with a path
         raise AdvisoryDBError("no advisory database given (--advisory-db DIR)")
@@ -76,20 +109,20 @@ def _offline(ctx: CheckContext, evidence: Evidence, timings: Evidence) -> Vulner
         # Read from the work tree: the head under judgement could have edited it.
         db_evidence["inside_repository"] = inside
         db_evidence["changed_in_range"] = any(
-            changed.startswith(f"{inside}/") for changed in ctx.release.changed_files
+            changed.startswith(f"{inside}/") for changed in ctx.changed_files
         )
     evidence.update(mode="offline", tool="osv", advisory_db=db_evidence)
     return OfflineService(database=database)
 
 
-def _pip_audit(ctx: CheckContext, evidence: Evidence, _timings: Evidence) -> VulnerabilityService:
+def _pip_audit(ctx: ServiceRequest, evidence: Evidence, _timings: Evidence) -> VulnerabilityService:
     settings = ctx.policy.dependencies
     evidence.update(mode="online", tool="pip-audit", service=settings.service.value)
     return PipAudit(
         runner=ctx.tools,
         service=settings.service.value,
         cache_dir=ctx.cache_dir / "pip-audit" if ctx.use_cache else None,
-        environ=ctx.environment.variables,
+        environ=ctx.environ,
     )
 
 
@@ -101,11 +134,19 @@ SERVICES: tuple[ServiceEntry, ...] = (
 )
 
 
-def choose(ctx: CheckContext) -> ServiceEntry:
+def _request(ctx: CheckContext | ServiceRequest) -> ServiceRequest:
+    return ctx if isinstance(ctx, ServiceRequest) else ServiceRequest.of(ctx)
+
+
+def choose(ctx: CheckContext | ServiceRequest) -> ServiceEntry:
     """The first service of ``SERVICES`` chosen for this run."""
-    return next(entry for entry in SERVICES if entry.chosen(ctx))
+    request = _request(ctx)
+    return next(entry for entry in SERVICES if entry.chosen(request))
 
 
-def open_service(ctx: CheckContext, evidence: Evidence, timings: Evidence) -> VulnerabilityService:
+def open_service(
+    ctx: CheckContext | ServiceRequest, evidence: Evidence, timings: Evidence
+) -> VulnerabilityService:
     """The chosen service, opened; what it is goes into ``evidence``."""
-    return choose(ctx).open(ctx, evidence, timings)
+    request = _request(ctx)
+    return choose(request).open(request, evidence, timings)

@@ -18,12 +18,18 @@ from pathlib import Path
 
 from releasegate.audit import DEFAULT_AUDIT_LOG
 from releasegate.cli.options import Parser
-from releasegate.codec import RecordJSON
+from releasegate.codec import AnyRecord, RecordJSON, WatchRecordJSON
 from releasegate.context import open_repo
 from releasegate.errors import ConfigError, UsageError
 from releasegate.files import write_atomic
 from releasegate.model import EXIT_PASS
-from releasegate.records import RECORDS_REF, load_audit_log, load_records_ref
+from releasegate.records import (
+    RECORDS_REF,
+    gate_records,
+    read_audit_log,
+    read_records_ref,
+    watch_records,
+)
 
 DEFAULT_LIMIT = 200
 
@@ -61,29 +67,37 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
 
 @dataclass(frozen=True, kw_only=True)
 class Loaded:
-    records: list[RecordJSON]
+    everything: list[AnyRecord]
     label: str  # where they came from, as the pages say it
     verify_command: str  # the command that verifies the container
+
+    @property
+    def records(self) -> list[RecordJSON]:
+        return gate_records(self.everything)
+
+    @property
+    def watches(self) -> list[WatchRecordJSON]:
+        return watch_records(self.everything)
 
 
 def load_records(args: argparse.Namespace) -> Loaded:
     """The records the dashboard shows, from ``--records REF`` or the audit log."""
     if args.records is not None:
         return Loaded(
-            records=load_records_ref(args.repo, args.records),
+            everything=read_records_ref(args.repo, args.records),
             label=f"the records ref {args.records}",
             verify_command=f"releasegate audit verify --records {shlex.quote(args.records)}",
         )
     if args.audit_log is not None:
         path: Path = args.audit_log
         return Loaded(
-            records=load_audit_log(path),
+            everything=read_audit_log(path),
             label=f"the audit log {path}",
             verify_command=f"releasegate audit verify --audit-log {shlex.quote(str(path))}",
         )
     path = Path(open_repo(args.repo).common_dir).resolve() / DEFAULT_AUDIT_LOG
     return Loaded(
-        records=load_audit_log(path),
+        everything=read_audit_log(path),
         label=f"the repository's audit log (.git/{DEFAULT_AUDIT_LOG.as_posix()})",
         verify_command="releasegate audit verify",
     )
@@ -146,6 +160,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         limit=args.limit,
         source_label=loaded.label,
         verify_command=loaded.verify_command,
+        watches=loaded.watches,
     )
     write_site(out, site.files)
     summary = site.summary

@@ -51,6 +51,7 @@ changes (the key is every file's path, size and mtime).
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import json
 import os
@@ -197,6 +198,7 @@ class Advisory:
     severity: Severity | None
     cwe: tuple[int, ...]
     file: str
+    published: dt.datetime | None = None  # None: absent or unreadable (noted)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -299,6 +301,20 @@ class _Reader:
             )
         return parsed
 
+    def published(self, value: object, file: str) -> dt.datetime | None:
+        """``published`` as an aware UTC time; None (noted unless absent) when it is not one.
+
+        A date that cannot be read does not make the database unusable (the audit does not
+        depend on it); ``releasegate watch`` counts it as unknown, i.e. as new."""
+        if value is None:
+            return None
+        parsed = _timestamp(value)
+        if parsed is None:
+            self.notes.append(
+                f"{file}: published {value!r} is not an RFC 3339 time; counted as unknown"
+            )
+        return parsed
+
     def advisory(self, doc: object, file: str) -> list[PackageAdvisory] | None:
         """The package advisories of one document; None if it is withdrawn."""
         if not isinstance(doc, dict):
@@ -318,6 +334,7 @@ class _Reader:
             severity=_severity(doc.get("severity"), database),
             cwe=_cwes(database.get("cwe_ids")),
             file=file,
+            published=self.published(doc.get("published"), file),
         )
         affected = doc.get("affected")
         affected = [] if affected is None else affected
@@ -436,6 +453,25 @@ class _Reader:
             unknown_closing=EventKind.FIXED in unknown or EventKind.LAST_AFFECTED in unknown,
             unknown_limit=EventKind.LIMIT in unknown,
         )
+
+
+def _timestamp(value: object) -> dt.datetime | None:
+    """An RFC 3339 time (YAML may have read it as a datetime already) in UTC; a time
+    without a zone is read as UTC, a bare date as its midnight."""
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, dt.date):
+        parsed = dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc)
 
 
 def _strings(value: object, where: str) -> list[str]:
@@ -679,6 +715,11 @@ def _vulnerability(group: Sequence[PackageAdvisory], version: Version) -> Vulner
         "fixed": tuple(str(v) for v in fixed),
         "severity": max(levels) if levels else DEFAULT_SEVERITY,
         "cwe": tuple(sorted({c for e in group for c in e.advisory.cwe})),
+        # Known since the first of its advisories was published (None: none says when).
+        "published": min(
+            (e.advisory.published for e in group if e.advisory.published is not None),
+            default=None,
+        ),
     }
     if any(entry.affects(version) for entry in group):
         return Vulnerability(**fields)

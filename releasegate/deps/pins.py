@@ -7,6 +7,7 @@ Frozen values only. A dependency that cannot be audited is a ``SkippedDependency
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import re
 from collections.abc import Mapping, Sequence
@@ -300,6 +301,10 @@ class Vulnerability:
     fixed: tuple[str, ...]  # fixed versions the advisory names, ascending
     severity: Severity
     cwe: tuple[int, ...] = ()
+    # When it was first published (the earliest of its merged advisories; aware, UTC);
+    # None when no advisory of it says (pip-audit never does). ``releasegate watch``
+    # counts an unknown date as published after any release (fail closed).
+    published: dt.datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

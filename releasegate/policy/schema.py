@@ -58,6 +58,29 @@ class ReleaseSection(Section):
     )
 
 
+class WatchSupported(Section):
+    newest: Annotated[StrictInt, Field(ge=0)] = Field(
+        default=1,
+        description="The newest N release tags are supported (releasegate watch orders "
+        "release tags by version when every one is a version, else by release date). "
+        "0: only those matching pattern.",
+    )
+    pattern: Annotated[StrictStr, AfterValidator(check_tag_pattern)] | None = Field(
+        default=None,
+        description="Glob of release tags that are supported as well (e.g. 'v2.*': the 2.x "
+        "line), whatever their age.",
+    )
+
+
+class WatchSection(Section):
+    supported: WatchSupported = Field(
+        default_factory=WatchSupported,
+        description="Release lines still supported: `releasegate watch` exits 1 when one of "
+        "them is affected by an advisory published after it shipped (default: the newest "
+        "release only).",
+    )
+
+
 class BlockRule(Section):
     paths: list[Glob] = Field(default_factory=lambda: ["**"])
     severity: SeverityThreshold = Field(
@@ -442,6 +465,7 @@ class Policy(Section):
     signoff: SignoffSection = Field(default_factory=SignoffSection)
     stages: StagesSection = Field(default_factory=StagesSection)
     waivers: list[Waiver] = Field(default_factory=list)
+    watch: WatchSection = Field(default_factory=WatchSection)
 
     @model_validator(mode="after")
     def _stage_timeouts_fit(self) -> Policy:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from releasegate.audit import read_lines, verify_chain
-from releasegate.codec import SEAL_KEYS, CodecError, record_from_json
+from releasegate.codec import SEAL_KEYS, CodecError, any_record_from_json
 from releasegate.errors import ConfigError, GitError
 from releasegate.model import JSONValue
 from releasegate.records.store import (
@@ -84,7 +84,7 @@ def _body(data: bytes) -> Held | None:
     if not isinstance(parsed, dict):
         return None
     try:
-        identity = record_from_json(parsed).id
+        identity = any_record_from_json(parsed).id
     except CodecError:
         return None
     return identity, {k: v for k, v in parsed.items() if k not in SEAL_KEYS}

@@ -43,6 +43,7 @@ def test_the_expected_workflows_exist() -> None:
         "release.yml",
         "code-scanning.yml",
         "sharded-gate.yml",
+        "watch.yml",
     } <= names
 
 

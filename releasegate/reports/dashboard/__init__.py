@@ -7,8 +7,10 @@ only its own ``style.css`` (no script at all), every text that came from a recor
 escaped by jinja2's autoescape (and cleaned of control and bidirectional characters),
 charts are inline SVG made by ``svg.py``, and only http(s) URLs ever become links.
 
-- ``index.html``: can the newest candidate ship, and why not; what needs attention;
-  trends; the history of the newest ``limit`` runs;
+- ``index.html``: can the newest candidate ship, and why not; the shipped releases
+  that the newest ``releasegate watch`` run found affected by advisories published
+  after they shipped; what needs attention; trends; the history of the newest
+  ``limit`` runs;
 - ``runs/<id>.html``: one page per run shown: the reason tree, findings (linked to the
   code on the forge), approvals, sign-off, digests and the command that verifies it;
 - ``history.csv``: the chain of custody of every record (formula-guarded);
@@ -29,7 +31,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from releasegate.codec import SEAL_KEYS, RecordJSON
+from releasegate.codec import SEAL_KEYS, RecordJSON, WatchRecordJSON
 from releasegate.model import Severity, Status, Verdict
 from releasegate.reports.dashboard import history, svg
 from releasegate.reports.escape import clean_text
@@ -222,15 +224,24 @@ def _tree(reasons: Sequence[Any], depth: int = 0) -> list[dict[str, Any]]:
     return [{"reason": reason, "children": _tree(reason.children, depth + 1)} for reason in reasons]
 
 
+def newest_watch(watches: Sequence[WatchRecordJSON]) -> WatchRecordJSON | None:
+    """The newest watch run (by time, then position), None without one."""
+    if not watches:
+        return None
+    return max(enumerate(watches), key=lambda pair: (pair[1].time, pair[0]))[1]
+
+
 def build_site(
     records: Sequence[RecordJSON],
     *,
     limit: int = DEFAULT_LIMIT,
     source_label: str,
     verify_command: str,
+    watches: Sequence[WatchRecordJSON] = (),
 ) -> Site:
     """The dashboard of ``records`` (any order): index, run pages for the newest ``limit``
-    runs, and the full history as CSV and JSON."""
+    runs, and the full history as CSV and JSON; the newest of ``watches`` (watch runs)
+    feeds the "Shipped releases now affected" panel."""
     ordered = history.newest_first(records)
     shown = ordered[: max(limit, 0)]
     names = history.page_names(shown)
@@ -260,6 +271,7 @@ def build_site(
             candidate_page=candidate_page,
             candidate_tag=history.tag_name(candidate) if candidate is not None else None,
             attention=history.attention(ordered),
+            watch=newest_watch(watches),
             charts=_charts(list(reversed(shown)), oldest_first),
             stages=stages,
             rows=rows,

@@ -1,0 +1,463 @@
+"""``releasegate watch``: the releases that already shipped, audited against today's advisories.
+
+A release that was clean when it shipped becomes vulnerable when a new advisory
+appears. ``watch`` lists the release tags (``release.tag_pattern``, ``tags.py``),
+reads each tag's dependency pins from git's objects (the dependency stage's
+collector over a private snapshot of the tagged commit: no checkout), looks every
+pin up once in the vulnerability service the stage would use
+(``checks.advisory_services``: an offline OSV directory, else pip-audit), and
+splits the advisories that affect a release into those published after it
+shipped and those already known then.
+
+- The release date is the tagger date of an annotated tag, else the committer
+  date of the tagged commit.
+- Order: by version when every release tag is a version (so a backport tagged last
+  is not "the newest"), else by release date; ``--since TAG`` starts there.
+- Supported (``watch.supported``): the newest ``newest`` tags (default 1), and every
+  tag matching ``pattern``. A supported release newly affected is the failure (exit
+  1); unsupported ones are reported, marked unsupported.
+- Fail closed: an advisory without a readable ``published`` date (pip-audit never
+  gives one) counts as published after every release: an unknown date proves
+  nothing was known. A tag whose dependency files cannot be read or audited (a
+  malformed or non-UTF-8 file, an include outside the tree, a URL requirement, a
+  link leaving the tree), or that does not point at a commit, is an error naming
+  the tag and the file (exit 2), never a silent skip. Unpinned requirements are
+  counted and named: a range is not one version and cannot be audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import shlex
+import tempfile
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from packaging.version import Version
+
+from releasegate.checks.advisory_services import ServiceRequest, open_service
+from releasegate.deps.osv import Unevaluated
+from releasegate.deps.pins import AdvisoryDBError, Inventory, Pin, ServiceAudit, ServiceError
+from releasegate.deps.sources.collector import collect
+from releasegate.deps.sources.formats import kind_of
+from releasegate.errors import GitError
+from releasegate.model import EXIT_BLOCK, EXIT_PASS, EXIT_USAGE, JSONValue
+from releasegate.policy.schema import Policy, WatchSupported
+from releasegate.procs import ToolRunner
+from releasegate.snapshot import build_snapshot, git_output
+from releasegate.tags import TAG_PATTERN_KEY, is_release_tag, no_release_tag_hint, tag_version
+
+MAX_ADVISORIES_PER_RELEASE = 200  # in the record; the rest are counted
+
+
+def shown(text: str) -> str:
+    """``text`` safe to print on a terminal: control, format (bidi overrides) and other
+    invisible characters as ``\\u`` escapes. HTML is escaped where HTML is written."""
+    out = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category[0] in ("C", "Z") and char != " ":
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseTag:
+    name: str
+    commit: str
+    date: dt.datetime  # aware, UTC
+    dated_by: str  # "tagger" (annotated tag) or "committer" (the tagged commit)
+    problem: str | None = None  # why it cannot be read (points at no commit, ...)
+
+
+def _parse_date(text: str) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text).astimezone(dt.timezone.utc)
+    except ValueError:
+        return None
+
+
+_FORMAT = "%00".join(
+    (
+        "%(refname)",
+        "%(objecttype)",
+        "%(taggerdate:iso-strict)",
+        "%(committerdate:iso-strict)",
+        "%(*objecttype)",
+        "%(*objectname)",
+        "%(*committerdate:iso-strict)",
+        "%(objectname)",
+    )
+)
+
+
+def release_tags(git_dir: Path, pattern: str | None) -> tuple[list[ReleaseTag], list[str]]:
+    """The release tags (ordered: oldest first) and the names of every tag seen."""
+    out = git_output(git_dir, "for-each-ref", f"--format={_FORMAT}", "refs/tags")
+    found: list[ReleaseTag] = []
+    seen: list[str] = []
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        fields = line.split("\0")
+        if len(fields) != 8:
+            continue
+        ref, kind, tagger, committer, peeled_kind, peeled, peeled_committer, sha = fields
+        name = ref.removeprefix("refs/tags/")
+        seen.append(name)
+        if not is_release_tag(name, pattern):
+            continue
+        if kind == "commit":
+            date = _parse_date(committer)
+            found.append(
+                ReleaseTag(
+                    name=name,
+                    commit=sha,
+                    date=date or dt.datetime.min.replace(tzinfo=dt.timezone.utc),
+                    dated_by="committer",
+                    problem=None if date else "its commit has no readable committer date",
+                )
+            )
+            continue
+        date = _parse_date(tagger)
+        problem = None
+        if kind != "tag" or peeled_kind != "commit":
+            target = peeled_kind if kind == "tag" else kind
+            problem = (
+                f"points at a {target or 'missing object'}, not a commit: there is no "
+                "release to read"
+            )
+        dated_by = "tagger"
+        if date is None and problem is None:
+            date, dated_by = _parse_date(peeled_committer), "committer"
+        found.append(
+            ReleaseTag(
+                name=name,
+                commit=peeled or sha,
+                date=date or dt.datetime.min.replace(tzinfo=dt.timezone.utc),
+                dated_by=dated_by,
+                problem=problem,
+            )
+        )
+    return order(found), seen
+
+
+def order(tags: Sequence[ReleaseTag]) -> list[ReleaseTag]:
+    """By version when every tag is a version, else by release date (then name)."""
+    versions = {tag.name: tag_version(tag.name) for tag in tags}
+    if tags and all(v is not None for v in versions.values()):
+        return sorted(tags, key=lambda t: (versions[t.name] or Version("0"), t.date, t.name))
+    return sorted(tags, key=lambda t: (t.date, t.name))
+
+
+def supported_names(tags: Sequence[ReleaseTag], settings: WatchSupported) -> set[str]:
+    """The supported releases among ``tags`` (ordered oldest first)."""
+    names = {tag.name for tag in tags[len(tags) - settings.newest :]} if settings.newest else set()
+    if settings.pattern is not None:
+        names |= {tag.name for tag in tags if fnmatchcase(tag.name, settings.pattern)}
+    return names
+
+
+class When(enum.Enum):
+    NEW = "published-after-release"
+    KNOWN = "known-at-release"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Affecting:
+    """One advisory affecting one pin of one release."""
+
+    id: str
+    aliases: tuple[str, ...]
+    summary: str
+    severity: str
+    package: str
+    version: str
+    path: str
+    line: int
+    published: dt.datetime | None
+    when: When
+    fixed: tuple[str, ...]
+    upgrade: str | None  # the smallest version fixing every known advisory of the pin
+    problem: str | None = None  # an advisory that cannot tell (counted as affecting)
+
+    def to_json(self) -> dict[str, JSONValue]:
+        return {
+            "id": self.id,
+            "aliases": list(self.aliases),
+            "summary": self.summary,
+            "severity": self.severity,
+            "package": self.package,
+            "version": self.version,
+            "path": self.path,
+            "line": self.line,
+            "published": None if self.published is None else _time(self.published),
+            "when": self.when.value,
+            "fixed": list(self.fixed),
+            "upgrade": self.upgrade,
+            "problem": self.problem,
+        }
+
+
+@dataclass(kw_only=True)
+class ReleaseReport:
+    tag: ReleaseTag
+    supported: bool
+    files: list[str] = field(default_factory=list)
+    unpinned: list[str] = field(default_factory=list)
+    pins: list[Pin] = field(default_factory=list)
+    new: list[Affecting] = field(default_factory=list)
+    known: list[Affecting] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def newly_affected(self) -> bool:
+        return bool(self.new)
+
+    def to_json(self) -> dict[str, JSONValue]:
+        new: list[JSONValue] = [a.to_json() for a in self.new[:MAX_ADVISORIES_PER_RELEASE]]
+        known: list[JSONValue] = [a.to_json() for a in self.known[:MAX_ADVISORIES_PER_RELEASE]]
+        return {
+            "tag": self.tag.name,
+            "commit": self.tag.commit,
+            "date": _time(self.tag.date),
+            "dated_by": self.tag.dated_by,
+            "supported": self.supported,
+            "files": list(self.files),
+            "unpinned": list(self.unpinned),
+            "packages": len({(p.canonical, p.version) for p in self.pins}),
+            "new": new,
+            "known": known,
+            "omitted": len(self.new) + len(self.known) - len(new) - len(known),
+            "errors": list(self.errors),
+        }
+
+
+@dataclass(kw_only=True)
+class WatchReport:
+    releases: list[ReleaseReport]
+    service: dict[str, JSONValue] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)  # not of one release (the service)
+
+    @property
+    def all_errors(self) -> list[str]:
+        return [*self.errors, *(e for r in self.releases for e in r.errors)]
+
+    @property
+    def outcome(self) -> str:
+        if self.all_errors:
+            return "error"
+        if any(r.supported and r.newly_affected for r in self.releases):
+            return "affected"
+        return "clear"
+
+    @property
+    def exit_code(self) -> int:
+        return {"error": EXIT_USAGE, "affected": EXIT_BLOCK}.get(self.outcome, EXIT_PASS)
+
+    def to_json(self) -> dict[str, JSONValue]:
+        return {
+            "outcome": self.outcome,
+            "service": self.service,
+            "errors": list(self.all_errors),
+            "releases": [r.to_json() for r in self.releases],
+        }
+
+
+def _time(value: dt.datetime) -> str:
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _remedy(tag: str) -> str:
+    return (
+        f"inspect it with `git show {shlex.quote(tag)}`; fix the file in a new release, leave "
+        "the file out with dependencies.exclude, or start after the tag with --since"
+    )
+
+
+def _inventory_errors(tag: ReleaseTag, inventory: Inventory) -> list[str]:
+    name = shown(tag.name)
+    errors = [
+        f"tag {name}: {shown(str(problem))}: {_remedy(tag.name)}" for problem in inventory.problems
+    ]
+    errors += [
+        f"tag {name}: {shown(str(item))} (cannot be audited): {_remedy(tag.name)}"
+        for item in inventory.skipped
+    ]
+    return errors
+
+
+def read_release(git_dir: Path, tag: ReleaseTag, policy: Policy, report: ReleaseReport) -> None:
+    """The dependency pins of ``tag``'s commit, from git's objects, into ``report``."""
+    if tag.problem is not None:
+        report.errors.append(f"tag {shown(tag.name)}: {tag.problem}: {_remedy(tag.name)}")
+        return
+    with tempfile.TemporaryDirectory(prefix="releasegate-watch-") as tmp:
+        try:
+            snap = build_snapshot(git_dir, tag.commit, Path(tmp), lazy=True)
+        except GitError as exc:
+            report.errors.append(
+                f"tag {shown(tag.name)}: cannot read commit {tag.commit[:12]}: "
+                f"{shown(exc.message)}: {_remedy(tag.name)}"
+            )
+            return
+        for issue in snap.issues:
+            if issue.blocking and kind_of(issue.path) is not None:
+                report.errors.append(
+                    f"tag {shown(tag.name)}: {shown(issue.path)}: {shown(issue.detail)}: "
+                    f"{_remedy(tag.name)}"
+                )
+        inventory = collect(
+            snap.root,
+            snap.files,
+            tracked=snap.files,
+            exclude=tuple(policy.dependencies.exclude),
+            materialize=snap.materialize,
+        )
+    report.files = [source.path for source in inventory.sources]
+    report.unpinned = [f"{u.location}: {u.requirement}" for u in inventory.unpinned]
+    report.pins = list(inventory.pins)
+    report.errors += _inventory_errors(tag, inventory)
+
+
+def _affecting(report: ReleaseReport, answer: ServiceAudit) -> None:
+    released = report.tag.date
+    for pin in report.pins:
+        audit = answer.audits.get((pin.canonical, pin.version))
+        if audit is None:
+            continue
+        for vuln in audit.vulnerabilities:
+            # Unknown date: counted as published after the release (fail closed).
+            new = vuln.published is None or vuln.published > released
+            item = Affecting(
+                id=vuln.id,
+                aliases=vuln.aliases,
+                summary=vuln.summary,
+                severity=vuln.severity.value,
+                package=pin.name,
+                version=pin.version_text,
+                path=pin.location.path,
+                line=pin.location.line,
+                published=vuln.published,
+                when=When.NEW if new else When.KNOWN,
+                fixed=vuln.fixed,
+                upgrade=audit.upgrade,
+                problem=vuln.problem if isinstance(vuln, Unevaluated) else None,
+            )
+            (report.new if new else report.known).append(item)
+    for items in (report.new, report.known):
+        items.sort(key=lambda a: (a.package, a.path, a.line, a.id))
+
+
+def select(tags: list[ReleaseTag], since: str | None) -> list[ReleaseTag]:
+    """``tags`` from ``since`` on (GitError naming the tag when it is not a release tag)."""
+    if since is None:
+        return tags
+    for index, tag in enumerate(tags):
+        if tag.name == since:
+            return tags[index:]
+    raise GitError(
+        f"--since {shown(since)}: not a release tag of this repository",
+        hint=f"name a tag matching {TAG_PATTERN_KEY} (`git tag --list`)",
+    )
+
+
+def watch(
+    git_dir: Path,
+    policy: Policy,
+    request: ServiceRequest,
+    *,
+    since: str | None = None,
+) -> WatchReport:
+    """Every release tag from ``since`` on, its pins audited against today's advisories."""
+    pattern = policy.release.tag_pattern
+    tags, seen = release_tags(git_dir, pattern)
+    if not tags:
+        raise GitError(f"no release tags in {git_dir}", hint=no_release_tag_hint(seen, pattern))
+    supported = supported_names(tags, policy.watch.supported)
+    chosen = select(tags, since)
+    reports = [ReleaseReport(tag=tag, supported=tag.name in supported) for tag in chosen]
+    for report in reports:
+        read_release(git_dir, report.tag, policy, report)
+    result = WatchReport(releases=reports)
+    packages = sorted({(p.canonical, p.version) for r in reports for p in r.pins})
+    if not packages:
+        return result
+    timings: dict[str, JSONValue] = {}
+    try:
+        service = open_service(request, result.service, timings)
+        answer = service.audit(packages)
+    except (AdvisoryDBError, ServiceError) as exc:
+        result.errors.append(f"advisories: {shown(exc.diagnostics())}")
+        return result
+    for item in answer.skipped:
+        result.errors.append(
+            f"advisories: {shown(str(item))} was not audited by the service: check that it "
+            "is reachable, or audit offline with --advisory-db DIR"
+        )
+    for report in reports:
+        _affecting(report, answer)
+    return result
+
+
+def summary_lines(report: WatchReport) -> list[str]:
+    """The report as text, one release a paragraph (names escaped for the terminal)."""
+    lines: list[str] = []
+    for release in report.releases:
+        tag = release.tag
+        line = f"{shown(tag.name)} ({tag.commit[:12]}, released {_time(tag.date)} by its "
+        line += f"{tag.dated_by} date; {'supported' if release.supported else 'unsupported'})"
+        if release.errors:
+            state = "ERROR: cannot be audited"
+        elif release.new:
+            state = f"NEWLY AFFECTED by {len(release.new)} advisories published after it shipped"
+        else:
+            state = "no advisory published after it shipped"
+        lines.append(f"{line}: {state}")
+        for item in release.new:
+            lines.append("  new:   " + _item_line(item))
+        for item in release.known:
+            lines.append("  known: " + _item_line(item))
+        if release.unpinned:
+            lines.append(
+                f"  not audited: {len(release.unpinned)} unpinned requirements "
+                f"({shown(', '.join(release.unpinned[:3]))})"
+            )
+        if not release.files and not release.errors:
+            lines.append("  no dependency files in this release")
+    return lines
+
+
+def _item_line(item: Affecting) -> str:
+    when = "published date unknown" if item.published is None else _time(item.published)
+    fix = f"upgrade to {item.upgrade}" if item.upgrade else "no fixed version known"
+    head = f"{shown(item.package)} {shown(item.version)} ({shown(item.path)}:{item.line}): "
+    head += f"{shown(item.id)} [{item.severity}] ({when}): {fix}"
+    return head + (f"; {shown(item.problem)}" if item.problem else "")
+
+
+def service_request(
+    policy: Policy,
+    root: Path,
+    *,
+    advisory_db: Path | None,
+    cache_dir: Path,
+    use_cache: bool,
+    environ: Mapping[str, str],
+) -> ServiceRequest:
+    return ServiceRequest(
+        policy=policy,
+        root=root,
+        advisory_db=advisory_db,
+        changed_files=(),
+        tools=ToolRunner(),
+        cache_dir=cache_dir,
+        use_cache=use_cache,
+        environ=environ,
+    )

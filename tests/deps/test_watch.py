@@ -1,0 +1,332 @@
+"""``releasegate watch``: shipped release tags re-audited against today's advisories.
+
+Real git throughout: a repository with three annotated release tags of distinct dates
+(tagger dates 2020-01-10, 2020-06-10, 2021-01-10) whose requirements.txt pins differ,
+audited by real ``releasegate`` processes against OSV directories built from real
+PyPA records (tests/data/advisory-db/pypa, CC-BY-4.0):
+
+- the base database holds flask PYSEC-2018-66 (published 2018-08-20: known when every
+  tag shipped);
+- the database then *gains* idna PYSEC-2024-60, written here as a dated copy of the
+  real record with its ``published`` moved to 2020-09-01 (after the second tag, before
+  the third), so that v1.0.0 (idna 3.4) and v1.1.0 (idna 3.6) are newly affected and
+  v1.2.0 (idna 3.7, the fix) is not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from deps_helpers import snapshot
+from rg_testlib import releasegate
+
+from releasegate.codec import WatchRecordJSON, any_record_from_json, record_schema
+from releasegate.records import read_audit_log
+
+IDNA = "PYSEC-2024-60"
+FLASK = "PYSEC-2018-66"
+MOVED_PUBLISHED = "2020-09-01T00:00:00Z"
+TAGS = (
+    ("v1.0.0", "2020-01-10T12:00:00+00:00", "idna==3.4\n"),
+    ("v1.1.0", "2020-06-10T12:00:00+00:00", "idna==3.6\nflask==0.12\n"),
+    ("v1.2.0", "2021-01-10T12:00:00+00:00", "idna==3.7\nflask==0.12.3\n"),
+)
+LOG = Path(".git") / "releasegate" / "audit.jsonl"
+
+
+def _git(cwd: Path, *args: str, date: str = "2022-01-01T00:00:00+00:00") -> str:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_DATE": date,
+        "GIT_COMMITTER_DATE": date,
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=False, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def _commit_tag(repo: Path, tag: str, date: str, files: dict[str, bytes]) -> None:
+    for name, data in files.items():
+        (repo / name).write_bytes(data)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", f"release {tag}", date=date)
+    _git(repo, "tag", "-a", tag, "-m", f"release {tag}", date=date)
+
+
+def _policy(repo: Path, text: str) -> None:
+    """Commit ``.releasegate.yml`` at HEAD (after the tags: watch reads HEAD's policy)."""
+    (repo / ".releasegate.yml").write_text("version: 1\n" + text, encoding="utf-8")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "policy", date="2022-02-01T00:00:00+00:00")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "main")
+    for tag, date, requirements in TAGS:
+        _commit_tag(root, tag, date, {"requirements.txt": requirements.encode()})
+    return root
+
+
+def _copy_record(db: Path, package: str, ident: str, **changes: Any) -> None:
+    source = snapshot() / "vulns" / package / f"{ident}.yaml"
+    doc = yaml.safe_load(source.read_text("utf-8"))
+    for key, value in changes.items():
+        if value is None:
+            doc.pop(key, None)
+        else:
+            doc[key] = value
+    target = db / "vulns" / package / f"{ident}.yaml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+
+
+@pytest.fixture
+def base_db(tmp_path: Path) -> Path:
+    db = tmp_path / "db-base"
+    target = db / "vulns" / "flask"
+    target.mkdir(parents=True)
+    shutil.copy(snapshot() / "vulns" / "flask" / f"{FLASK}.yaml", target)  # unmodified
+    return db
+
+
+@pytest.fixture
+def gained_db(tmp_path: Path, base_db: Path) -> Path:
+    """The base database after it gained the idna advisory (``published`` moved, see above)."""
+    db = tmp_path / "db-gained"
+    shutil.copytree(base_db, db)
+    _copy_record(db, "idna", IDNA, published=MOVED_PUBLISHED)
+    return db
+
+
+def _watch(repo: Path, db: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], Any]:
+    out = repo.parent / "watch.json"
+    out.unlink(missing_ok=True)
+    done = releasegate(
+        "watch", "--repo", str(repo), "--advisory-db", str(db), "--json", str(out), *args
+    )
+    data = json.loads(out.read_text("utf-8")) if out.exists() else None
+    return done, data
+
+
+def _by_tag(data: Any) -> dict[str, Any]:
+    return {r["tag"]: r for r in data["releases"]}
+
+
+def _ids(items: list[dict[str, Any]]) -> list[str]:
+    return [item["id"] for item in items]
+
+
+def test_before_the_advisory_appears_nothing_shipped_is_newly_affected(
+    repo: Path, base_db: Path
+) -> None:
+    _policy(repo, "watch:\n  supported:\n    newest: 3\n")
+    done, data = _watch(repo, base_db)
+    assert done.returncode == 0, done.stdout + done.stderr
+    releases = _by_tag(data)
+    assert list(releases) == ["v1.0.0", "v1.1.0", "v1.2.0"]
+    assert all(r["new"] == [] for r in releases.values())
+    # flask 0.12 was known vulnerable when v1.1.0 shipped: reported, not a new failure.
+    assert _ids(releases["v1.1.0"]["known"]) == [FLASK]
+    assert releases["v1.1.0"]["known"][0]["upgrade"] == "0.12.3"
+    assert releases["v1.2.0"]["known"] == []
+
+
+def test_exactly_the_releases_shipped_before_the_advisory_are_newly_affected(
+    repo: Path, gained_db: Path
+) -> None:
+    done, data = _watch(repo, gained_db)
+    releases = _by_tag(data)
+    assert _ids(releases["v1.0.0"]["new"]) == [IDNA]
+    assert _ids(releases["v1.1.0"]["new"]) == [IDNA]
+    assert releases["v1.2.0"]["new"] == [] and releases["v1.2.0"]["known"] == []
+    assert _ids(releases["v1.1.0"]["known"]) == [FLASK]  # still known-at-release
+    new = releases["v1.1.0"]["new"][0]
+    assert new["version"] == "3.6" and new["upgrade"] == "3.7"
+    assert new["published"] == MOVED_PUBLISHED and new["when"] == "published-after-release"
+    assert releases["v1.1.0"]["date"] == "2020-06-10T12:00:00Z"
+    assert releases["v1.1.0"]["dated_by"] == "tagger"
+    # Default: only the newest release is supported; it is not affected -> exit 0, and
+    # the affected older ones are still reported, marked unsupported.
+    assert [r["supported"] for r in releases.values()] == [False, False, True]
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "v1.0.0" in done.stdout and "unsupported" in done.stdout
+    assert "NEWLY AFFECTED" in done.stdout and "upgrade to 3.7" in done.stdout
+
+
+def test_a_supported_release_newly_affected_exits_1(repo: Path, gained_db: Path) -> None:
+    _policy(repo, "watch:\n  supported:\n    newest: 2\n")
+    done, data = _watch(repo, gained_db)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert data["outcome"] == "affected"
+    assert [r["supported"] for r in data["releases"]] == [False, True, True]
+    assert "v1.1.0" in done.stderr
+
+
+def test_a_supported_line_by_pattern(repo: Path, gained_db: Path) -> None:
+    _policy(repo, "watch:\n  supported:\n    newest: 0\n    pattern: 'v1.0.*'\n")
+    done, data = _watch(repo, gained_db)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert [r["supported"] for r in data["releases"]] == [True, False, False]
+
+
+def test_since_starts_at_the_tag(repo: Path, gained_db: Path) -> None:
+    done, data = _watch(repo, gained_db, "--since", "v1.1.0")
+    assert done.returncode == 0, done.stderr
+    assert list(_by_tag(data)) == ["v1.1.0", "v1.2.0"]
+    missing, _ = _watch(repo, gained_db, "--since", "v9.9.9")
+    assert missing.returncode == 2
+    assert "--since v9.9.9" in missing.stderr and "git tag --list" in missing.stderr
+
+
+def test_an_advisory_without_published_counts_as_new(
+    repo: Path, base_db: Path, tmp_path: Path
+) -> None:
+    """Fail closed: an unknown date proves nothing was known at release time (a dated
+    copy of the real flask record with ``published`` removed)."""
+    db = tmp_path / "db-undated"
+    db.mkdir()
+    _copy_record(db, "flask", FLASK, published=None)
+    _policy(repo, "watch:\n  supported:\n    newest: 2\n")
+    done, data = _watch(repo, db)
+    assert done.returncode == 1, done.stdout + done.stderr
+    v110 = _by_tag(data)["v1.1.0"]
+    assert _ids(v110["new"]) == [FLASK] and v110["known"] == []
+    assert v110["new"][0]["published"] is None
+    assert "published date unknown" in done.stdout
+
+
+def test_an_unreadable_tag_is_an_error_naming_tag_and_file(repo: Path, gained_db: Path) -> None:
+    _commit_tag(
+        repo,
+        "v1.3.0",
+        "2021-06-01T00:00:00+00:00",
+        {"requirements.txt": b"\xff\xfeidna==3.7\n"},
+    )
+    done, data = _watch(repo, gained_db)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert data["outcome"] == "error"
+    errors = [line for line in done.stderr.splitlines() if "v1.3.0" in line]
+    assert errors and "requirements.txt" in errors[0] and "not UTF-8" in errors[0]
+    assert "--since" in errors[0]  # the remedy
+    # The others are still audited and reported.
+    assert _ids(_by_tag(data)["v1.1.0"]["new"]) == [IDNA]
+
+
+def test_a_tag_of_a_blob_is_an_error(repo: Path, gained_db: Path) -> None:
+    blob = _git(repo, "rev-parse", "v1.0.0:requirements.txt")
+    _git(repo, "tag", "v1.5.0", blob)
+    done, _ = _watch(repo, gained_db)
+    assert done.returncode == 2
+    assert re.search(r"tag v1\.5\.0: points at a blob", done.stderr), done.stderr
+
+
+def test_the_record_is_written_read_back_and_shown_on_the_dashboard(
+    repo: Path, gained_db: Path, tmp_path: Path
+) -> None:
+    _policy(repo, "watch:\n  supported:\n    newest: 2\n")
+    done, _ = _watch(repo, gained_db, "--record")
+    assert done.returncode == 1, done.stderr
+    records = read_audit_log(repo / LOG)
+    assert len(records) == 1
+    record = records[0]
+    assert isinstance(record, WatchRecordJSON)
+    assert record.outcome == "affected" and record.supported.newest == 2
+    assert [r.tag for r in record.releases if r.new] == ["v1.0.0", "v1.1.0"]
+    line = json.loads((repo / LOG).read_text("utf-8").splitlines()[0])
+    assert line["seq"] == 1 and line["kind"] == "watch"
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(line, record_schema())
+    line["outcome"] = "clear"  # a rewritten record no longer matches its id
+    with pytest.raises(Exception, match="not the digest"):
+        any_record_from_json({k: v for k, v in line.items() if k not in ("seq",)})
+    verify = releasegate("audit", "verify", "--repo", str(repo))
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    out = tmp_path / "site"
+    built = releasegate("dashboard", "--repo", str(repo), "--out", str(out))
+    assert built.returncode == 0, built.stderr
+    index = (out / "index.html").read_text("utf-8")
+    panel = index.split('id="shipped-affected"', 1)[1].split("</section>", 1)[0]
+    assert "Shipped releases now affected" in index
+    assert "v1.1.0" in panel and "v1.0.0" in panel and "v1.2.0" not in panel
+    assert IDNA in panel and "upgrade to 3.7" in panel
+
+
+def test_a_hostile_tag_name_is_escaped_in_output_and_dashboard(
+    repo: Path, gained_db: Path, tmp_path: Path
+) -> None:
+    hostile = 'v9"><img src=x onerror=alert(1)>$(touch pwned)'.replace(" ", "\u202e")
+    _git(repo, "check-ref-format", f"refs/tags/{hostile}")
+    _commit_tag(repo, hostile, "2020-03-01T00:00:00+00:00", {"requirements.txt": b"idna==3.6\n"})
+    _policy(repo, "release:\n  tag_pattern: 'v*'\nwatch:\n  supported:\n    newest: 4\n")
+    done, data = _watch(repo, gained_db, "--record")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert hostile in _by_tag(data)  # the JSON keeps the name as it is
+    assert "\u202e" not in done.stdout and "\\u202e" in done.stdout  # no bidi override
+    assert not (repo / "pwned").exists() and not (tmp_path / "pwned").exists()
+    out = tmp_path / "site"
+    built = releasegate("dashboard", "--repo", str(repo), "--out", str(out))
+    assert built.returncode == 0, built.stderr
+    index = (out / "index.html").read_text("utf-8")
+    assert "<img" not in index and "&lt;img" in index
+    assert "\u202e" not in index
+
+
+def test_a_requirements_link_leaving_the_tree_is_an_error_not_a_skip(
+    repo: Path, gained_db: Path, tmp_path: Path
+) -> None:
+    """The snapshot does not follow a link out of the repository: the file is not read,
+    and that must not read as "no dependencies"."""
+    outside = tmp_path / "outside.txt"
+    outside.write_text("idna==3.6\n", encoding="utf-8")
+    (repo / "requirements.txt").unlink()
+    (repo / "requirements.txt").symlink_to(outside)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "link", date="2021-06-01T00:00:00+00:00")
+    _git(repo, "tag", "-a", "v1.3.0", "-m", "link", date="2021-06-01T00:00:00+00:00")
+    done, data = _watch(repo, gained_db)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert re.search(r"tag v1\.3\.0: requirements\.txt: ", done.stderr), done.stderr
+    assert _by_tag(data)["v1.3.0"]["errors"]
+
+
+def test_a_lightweight_tag_is_dated_by_its_commit(repo: Path, gained_db: Path) -> None:
+    (repo / "requirements.txt").write_text("idna==3.6\n", encoding="utf-8")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "1.3", date="2020-08-01T00:00:00+00:00")
+    _git(repo, "tag", "v1.3.0", date="2023-01-01T00:00:00+00:00")  # lightweight
+    done, data = _watch(repo, gained_db)
+    v130 = _by_tag(data)["v1.3.0"]
+    assert v130["dated_by"] == "committer" and v130["date"] == "2020-08-01T00:00:00Z"
+    assert _ids(v130["new"]) == [IDNA]  # 2020-08-01 < the advisory's 2020-09-01
+    assert v130["supported"] is True  # the newest by version
+    assert done.returncode == 1, done.stdout + done.stderr
+
+
+def test_an_unreadable_published_date_counts_as_new(
+    repo: Path, base_db: Path, tmp_path: Path
+) -> None:
+    """A dated copy of the real flask record whose ``published`` is not a time."""
+    db = tmp_path / "db-baddate"
+    db.mkdir()
+    _copy_record(db, "flask", FLASK, published="sometime in 2018")
+    _policy(repo, "watch:\n  supported:\n    newest: 2\n")
+    done, data = _watch(repo, db)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert _ids(_by_tag(data)["v1.1.0"]["new"]) == [FLASK]

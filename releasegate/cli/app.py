@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import git
 
 from releasegate import __version__
-from releasegate.cli import adopt, dashboard, gate, hooks, records, signing
+from releasegate.cli import adopt, dashboard, deps, gate, hooks, records, signing
 from releasegate.cli.options import ArgumentParser
 from releasegate.errors import ReleasegateError
 from releasegate.model import (
@@ -40,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     hooks.add_parsers(sub)
     records.add_parsers(sub)
     dashboard.add_parsers(sub)
+    deps.add_parsers(sub)
     return parser
 
 
@@ -50,6 +51,7 @@ _COMMANDS = {
     **signing.COMMANDS,
     **records.COMMANDS,
     **dashboard.COMMANDS,
+    **deps.COMMANDS,
 }
 
 

@@ -380,11 +380,7 @@ def _fix_problem(
             specifier = SpecifierSet(f"=={moved[other.location]}")
         if not specifier.contains(version, prereleases=True):
             where = str(other.location) if other.location.line else other.location.path
-            return (
-                f"{where} requires {other.text}, which excludes {target}: change that "
-                f"requirement to admit {target} (or upgrade it too), then run "
-                "`releasegate deps fix` again"
-            )
+            return f"{where} requires {other.text}, which excludes {target}"
     return None
 
 
@@ -426,7 +422,14 @@ def _lock_item(pin: Pin, audit: PackageAudit, target: str, files: _Files) -> Ite
     limits = _pyproject_constraints(pyproject, project_text) if project_text else []
     problem = _fix_problem(pin, target, limits, {})
     if problem is not None:
-        return _item(pin, audit, Action.CONFLICT, f"lock file, not edited; {problem}", command)
+        return _item(
+            pin,
+            audit,
+            Action.CONFLICT,
+            f"a lock file, not edited, and {problem}: change that requirement to admit "
+            f"{target}, then update the lock",
+            command,
+        )
     return _item(
         pin,
         audit,
@@ -534,8 +537,13 @@ def plan_fixes(
         if not blocked:
             break
         for here, problem in blocked.items():
-            del editable[here]
-            decided[here] = _item(*vulnerable[here], Action.CONFLICT, f"not edited: {problem}")
+            editable_target, _ = editable.pop(here)
+            decided[here] = _item(
+                *vulnerable[here],
+                Action.CONFLICT,
+                f"not edited: {problem}: change that requirement to admit "
+                f"{editable_target}, then run `releasegate deps fix` again",
+            )
     for here in editable:
         decided[here] = _item(*vulnerable[here], Action.FIXED)
     return FixPlan(

@@ -33,6 +33,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from git.exc import GitError
+from packaging.version import Version
 
 from releasegate.checkapi import BaseCheck, CheckContext
 from releasegate.checks.advisory_services import open_service
@@ -382,6 +383,23 @@ class _Audit:
     timings: dict[str, JSONValue] = field(default_factory=dict)
 
 
+def lookup(
+    ctx: CheckContext,
+    packages: Sequence[tuple[str, Version]],
+    evidence: dict[str, JSONValue],
+    timings: dict[str, JSONValue],
+) -> tuple[ServiceAudit, str]:
+    """Look ``packages`` up in the service ``advisory_services`` chooses for ``ctx``
+    (``--advisory-db``, ``dependencies.advisory_db``, else online): the answer and the
+    service's tool name. Raises ``AdvisoryDBError`` or ``ServiceError`` when it cannot.
+    Shared by the check and ``releasegate deps fix``."""
+    service = open_service(ctx, evidence, timings)
+    clock = time.perf_counter()
+    answer = service.audit(packages)
+    timings["audit"] = round(time.perf_counter() - clock, 3)
+    return answer, service.tool
+
+
 def _audit(ctx: CheckContext, pins: Sequence[Pin]) -> _Audit:
     run = _Audit()
     packages = sorted({(pin.canonical, pin.version) for pin in pins})
@@ -389,15 +407,12 @@ def _audit(ctx: CheckContext, pins: Sequence[Pin]) -> _Audit:
         run.evidence.update(mode="none", note="no pinned dependency to look up")
         return run
     try:
-        service = open_service(ctx, run.evidence, run.timings)
-        clock = time.perf_counter()
-        answer = service.audit(packages)
+        answer, tool = lookup(ctx, packages, run.evidence, run.timings)
     except (AdvisoryDBError, ServiceError) as exc:
         run.causes.append(exc.diagnostics())
         return run
-    run.timings["audit"] = round(time.perf_counter() - clock, 3)
     run.skipped.extend(answer.skipped)
-    run.findings.extend(vulnerability_findings(pins, answer, service.tool))
+    run.findings.extend(vulnerability_findings(pins, answer, tool))
     run.evidence.update(answer.evidence)
     run.evidence["packages_audited"] = len(answer.audits)
     run.evidence["vulnerable_packages"] = sum(
@@ -412,6 +427,19 @@ def _audit(ctx: CheckContext, pins: Sequence[Pin]) -> _Audit:
             "service reachable from here? Audit offline with --advisory-db DIR otherwise"
         )
     return run
+
+
+def collect_inventory(ctx: CheckContext, tracked: Sequence[str] | None = None) -> Inventory:
+    """The dependency files among ``ctx.files`` read from ``ctx.tree`` (includes: any of
+    ``tracked``, by default every file of the head), minus ``dependencies.exclude``.
+    Shared by the check and ``releasegate deps fix``."""
+    return collect(
+        ctx.tree,
+        ctx.files,
+        tracked=_tracked(ctx) if tracked is None else tracked,
+        exclude=tuple(ctx.policy.dependencies.exclude),
+        materialize=ctx.materialize,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -435,13 +463,7 @@ class DependenciesCheck(BaseCheck):
         started = time.monotonic()
         clock = time.perf_counter()
         tracked = _tracked(ctx)
-        inventory = collect(
-            ctx.tree,
-            ctx.files,
-            tracked=tracked,
-            exclude=tuple(ctx.policy.dependencies.exclude),
-            materialize=ctx.materialize,
-        )
+        inventory = collect_inventory(ctx, tracked)
         read_seconds = round(time.perf_counter() - clock, 3)
         project = detect(
             ctx.policy.project.kind,

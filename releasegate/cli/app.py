@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import git
 
 from releasegate import __version__
-from releasegate.cli import adopt, dashboard, gate, hooks, records, signing, watch
+from releasegate.cli import adopt, dashboard, deps, gate, hooks, records, signing, watch
 from releasegate.cli.options import ArgumentParser
 from releasegate.errors import ReleasegateError
 from releasegate.model import (
@@ -41,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     records.add_parsers(sub)
     dashboard.add_parsers(sub)
     watch.add_parsers(sub)
+    deps.add_parsers(sub)
     return parser
 
 
@@ -52,6 +53,7 @@ _COMMANDS = {
     **records.COMMANDS,
     **dashboard.COMMANDS,
     **watch.COMMANDS,
+    **deps.COMMANDS,
 }
 
 

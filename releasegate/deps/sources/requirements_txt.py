@@ -22,7 +22,7 @@ import dataclasses
 import posixpath
 import re
 import shlex
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from fnmatch import fnmatchcase
 from typing import ClassVar
 
@@ -107,7 +107,18 @@ def logical_lines(text: str) -> Iterator[tuple[int, str]]:
             yield number, stripped
 
 
-def _split_line(line: str) -> tuple[str, str]:
+def logical_span(lines: Sequence[str], first: int) -> int:
+    """The last physical line (1-based) of the logical line starting at line ``first`` of
+    ``lines`` (physical lines without their line endings), as ``logical_lines`` joins them."""
+    last = first
+    while (
+        last < len(lines) and lines[last - 1].endswith("\\") and not _COMMENT.match(lines[last - 1])
+    ):
+        last += 1
+    return last
+
+
+def split_line(line: str) -> tuple[str, str]:
     """pip's split of a line into the requirement and its options (at the first ``-`` token)."""
     tokens = line.split(" ")
     args: list[str] = []
@@ -178,7 +189,7 @@ REQUIREMENTS_TXT = RequirementsTxt()
 
 def _requirement_line(found: FileRecord, number: int, line: str, reader: Reader) -> None:
     location = Location(path=found.path, line=number)
-    text, options = _split_line(line)
+    text, options = split_line(line)
     if text and _self_reference(found, text, location, reader):
         found.entries += 1
         return

@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -144,3 +147,76 @@ def copy_action(dest: Path) -> None:
         shutil.copy2(REPO_ROOT / name, dest / name)
     for name in ACTION_DIRS:
         shutil.copytree(REPO_ROOT / name, dest / name, ignore=ignore, dirs_exist_ok=True)
+
+
+def closed_port() -> int:
+    """A local port nothing listens on (so a request to it is refused at once)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@dataclass(frozen=True)
+class ActRun:
+    done: subprocess.CompletedProcess[str]
+    out: Path
+
+    @property
+    def log(self) -> str:
+        return self.done.stdout + self.done.stderr
+
+    def read(self, name: str) -> str:
+        return (self.out / name).read_text("utf-8")
+
+
+def run_act(
+    root: Path,
+    event_name: str,
+    event: Mapping[str, object],
+    tmp: Path,
+    *,
+    workflow: str = ".github/workflows/gate.yml",
+    env: Mapping[str, str] | None = None,
+    secrets: Mapping[str, str] | None = None,
+) -> ActRun:
+    """``act EVENT -e payload`` on the repository at ``root`` (host runner, no Docker);
+    ``env`` reaches the job's environment, ``secrets`` its secrets. The workflow's steps
+    may write what they want checked to ``$RG_TEST_OUT``."""
+    exe = act()
+    out = tmp / "act-out"
+    event_path = tmp / f"event-{event_name}.json"
+    event_path.write_text(json.dumps(event), encoding="utf-8")
+    host = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "ACT"))}
+    host["RELEASEGATE_CACHE_DIR"] = str(tmp / "rg-cache")
+    # act keeps each run's workspace, temp dir and the action's venv under the user
+    # cache directory: keep them in this test's tmp; pip's own cache stays shared.
+    host["PIP_CACHE_DIR"] = host.get("PIP_CACHE_DIR") or str(Path.home() / ".cache" / "pip")
+    host["XDG_CACHE_HOME"] = str(tmp / "xdg-cache")
+    argv = [
+        str(exe),
+        event_name,
+        "-e",
+        str(event_path),
+        "-W",
+        workflow,
+        "-P",
+        "ubuntu-latest=-self-hosted",
+        "--no-cache-server",
+        "--env",
+        f"RG_TEST_OUT={out}",
+    ]
+    for key, value in (env or {}).items():
+        argv += ["--env", f"{key}={value}"]
+    for key, value in (secrets or {}).items():
+        argv += ["-s", f"{key}={value}"]
+    done = subprocess.run(
+        argv, cwd=root, capture_output=True, text=True, timeout=1200, check=False, env=host
+    )
+    run = ActRun(done=done, out=out)
+    if "Failure - Main Install releasegate" in run.log:
+        tail = run.log[-3000:]
+        if any(marker in run.log for marker in UNREACHABLE):
+            pytest.skip(f"the action could not install releasegate: registry unreachable: {tail}")
+        raise AssertionError(f"the action could not install releasegate:\n{tail}")
+    return run

@@ -16,15 +16,12 @@ asked (GITHUB_API_URL points at a closed local port, so nothing leaves the machi
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from action_helpers import UNREACHABLE, act, copy_action
+from action_helpers import ActRun, closed_port, copy_action, run_act
 from rg_testlib import GitRepo, releasegate
 
 from releasegate.codec import RecordJSON, record_from_json
@@ -113,26 +110,6 @@ jobs:
 """
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-@dataclass(frozen=True)
-class ActRun:
-    done: subprocess.CompletedProcess[str]
-    out: Path
-
-    @property
-    def log(self) -> str:
-        return self.done.stdout + self.done.stderr
-
-    def read(self, name: str) -> str:
-        return (self.out / name).read_text("utf-8")
-
-
 def _fixture(root: Path) -> GitRepo:
     """A repository carrying the action (uses: ./), the policy, the allowed signers, and
     a bare ``origin`` the action's record step pushes the release record to."""
@@ -150,46 +127,13 @@ def _fixture(root: Path) -> GitRepo:
 
 
 def _act(repo: GitRepo, event_name: str, event: Mapping[str, object], tmp: Path) -> ActRun:
-    exe = act()
-    out = tmp / "act-out"
-    event_path = tmp / "event.json"
-    event_path.write_text(json.dumps(event), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "ACT"))}
-    env["RELEASEGATE_CACHE_DIR"] = str(tmp / "rg-cache")
-    # act keeps each run's workspace, temp dir and the action's venv under the user
-    # cache directory: keep them in this test's tmp; pip's own cache stays shared.
-    env["PIP_CACHE_DIR"] = env.get("PIP_CACHE_DIR") or str(Path.home() / ".cache" / "pip")
-    env["XDG_CACHE_HOME"] = str(tmp / "xdg-cache")
-    done = subprocess.run(
-        [
-            str(exe),
-            event_name,
-            "-e",
-            str(event_path),
-            "-W",
-            ".github/workflows/gate.yml",
-            "-P",
-            "ubuntu-latest=-self-hosted",
-            "--no-cache-server",
-            "--env",
-            f"RG_TEST_OUT={out}",
-            "--env",
-            f"GITHUB_API_URL=http://127.0.0.1:{_closed_port()}",
-        ],
-        cwd=repo.root,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
-        env=env,
+    return run_act(
+        repo.root,
+        event_name,
+        event,
+        tmp,
+        env={"GITHUB_API_URL": f"http://127.0.0.1:{closed_port()}"},
     )
-    run = ActRun(done=done, out=out)
-    if "Failure - Main Install releasegate" in run.log:
-        tail = run.log[-3000:]
-        if any(marker in run.log for marker in UNREACHABLE):
-            pytest.skip(f"the action could not install releasegate: registry unreachable: {tail}")
-        raise AssertionError(f"the action could not install releasegate:\n{tail}")
-    return run
 
 
 def _records_on(remote: Path) -> list[RecordJSON]:

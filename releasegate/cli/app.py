@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import git
 
 from releasegate import __version__
-from releasegate.cli import adopt, dashboard, gate, hooks, records, signing
+from releasegate.cli import adopt, attest, dashboard, gate, hooks, records, signing
 from releasegate.cli.options import ArgumentParser
 from releasegate.errors import ReleasegateError
 from releasegate.model import (
@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     gate.add_run_parser(sub)
     adopt.add_parsers(sub)
     signing.add_parsers(sub)
+    attest.add_parsers(sub)
     gate.add_merge_parser(sub)
     hooks.add_parsers(sub)
     records.add_parsers(sub)
@@ -48,6 +49,7 @@ _COMMANDS = {
     **hooks.COMMANDS,
     **adopt.COMMANDS,
     **signing.COMMANDS,
+    **attest.COMMANDS,
     **records.COMMANDS,
     **dashboard.COMMANDS,
 }

@@ -142,6 +142,7 @@ def test_action_interface() -> None:
         "sarif-file",
         "json-file",
         "attestation-file",
+        "vsa-predicate-file",
         "token",
         "fail-on-block",
         "python-version",
@@ -161,6 +162,7 @@ def test_action_interface() -> None:
         "sarif-path",
         "summary-path",
         "record-id",
+        "vsa-predicate-path",
     }
     text = ACTION.read_text("utf-8")
     for permission in (

@@ -172,6 +172,8 @@ def test_a_blocked_release_attests_failed(repo: GitRepo, tmp_path: Path) -> None
     assert done.returncode == 1
     document = json.loads(attestation.read_text("utf-8"))
     jsonschema.validate(document, VSA_SCHEMA)
+    schema = Path(__file__).parents[1] / "data" / "schemas" / "slsa-vsa-v1.predicate.schema.json"
+    jsonschema.validate(document["predicate"], json.loads(schema.read_text("utf-8")))
     assert document["predicate"]["verificationResult"] == "FAILED"
     assert document["predicate"]["verifiedLevels"] == ["FAILED"]
     assert document["predicate"]["https://releasegate.dev/vsa/stages"] == {"static": "failed"}

@@ -102,7 +102,8 @@ def cmd_verify_attestation(args: argparse.Namespace) -> int:
         return _fail(
             path,
             f"no signature by an allowed signer{for_whom} ({details})",
-            f"check --allowed-signers lists the gate's key for namespace {ATTESTATION_NAMESPACE}",
+            f"check --allowed-signers lists the gate's key for namespace {ATTESTATION_NAMESPACE}"
+            "; a principal given as a pattern is matched only when named with --principal",
         )
     try:
         statement = read_vsa(envelope.payload)

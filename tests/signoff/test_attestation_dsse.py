@@ -229,6 +229,16 @@ def test_the_wrong_allowed_signers_do_not_verify(signed: Signed) -> None:
     assert_refused(done, "no signature by an allowed signer")
 
 
+def test_a_principal_pattern_matches_only_the_principal_named(signed: Signed) -> None:
+    patterns = signed.work / "pattern_signers"
+    patterns.write_text(f"*@ci.example.com {signed.gate_key.public}\n", "utf-8")
+    common = ("verify-attestation", str(signed.envelope), "--allowed-signers", str(patterns))
+    assert_refused(releasegate(*common), "--principal")
+    named = releasegate(*common, "--principal", "gate@ci.example.com")
+    assert named.returncode == 0, named.stdout + named.stderr
+    assert_refused(releasegate(*common, "--principal", "gate@elsewhere.example.com"), "allowed")
+
+
 def test_a_signature_of_another_namespace_is_not_replayable(signed: Signed) -> None:
     document = signed.document()
     payload = base64.b64decode(document["payload"])

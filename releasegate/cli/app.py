@@ -14,7 +14,17 @@ from collections.abc import Sequence
 import git
 
 from releasegate import __version__
-from releasegate.cli import adopt, dashboard, deps, gate, hooks, records, signing, watch
+from releasegate.cli import (
+    adopt,
+    attest,
+    dashboard,
+    deps,
+    gate,
+    hooks,
+    records,
+    signing,
+    watch,
+)
 from releasegate.cli.options import ArgumentParser
 from releasegate.errors import ReleasegateError
 from releasegate.model import (
@@ -36,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     gate.add_run_parser(sub)
     adopt.add_parsers(sub)
     signing.add_parsers(sub)
+    attest.add_parsers(sub)
     gate.add_merge_parser(sub)
     hooks.add_parsers(sub)
     records.add_parsers(sub)
@@ -50,6 +61,7 @@ _COMMANDS = {
     **hooks.COMMANDS,
     **adopt.COMMANDS,
     **signing.COMMANDS,
+    **attest.COMMANDS,
     **records.COMMANDS,
     **dashboard.COMMANDS,
     **watch.COMMANDS,

@@ -92,6 +92,7 @@ def _run_shard(args: argparse.Namespace, options: RunOptions) -> int:
             ("--summary", args.summary),
             ("--annotations", args.annotations),
             ("--attestation", args.attestation),
+            ("--vsa-predicate", args.vsa_predicate),
         )
         if given
     ]
@@ -117,7 +118,9 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     outcome = judge_merged(
         merged,
         repo=args.repo,
-        need_repository=args.attestation is not None or not args.no_audit,
+        need_repository=args.attestation is not None
+        or args.vsa_predicate is not None
+        or not args.no_audit,
         environment=args.environment,
         signoff_file=args.signoff,
     )

@@ -90,13 +90,21 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--attestation",
         type=Path,
-        help="write an in-toto Statement with a SLSA verification summary (VSA) here",
+        help="write an in-toto Statement with a SLSA verification summary (VSA) here "
+        "(with --attestation-key: its signed DSSE envelope)",
     )
     run.add_argument(
         "--attestation-key",
         type=Path,
-        help="sign the attestation with this SSH key (ssh-keygen -Y sign, namespace "
-        f"{ATTESTATION_NAMESPACE}) into ATTESTATION.sig",
+        help="sign the attestation with this SSH key: ATTESTATION is then a DSSE envelope "
+        f"(ssh-keygen -Y sign over the DSSE PAE, namespace {ATTESTATION_NAMESPACE}) that "
+        "`releasegate verify-attestation` checks",
+    )
+    run.add_argument(
+        "--vsa-predicate",
+        type=Path,
+        help="write just the SLSA VSA predicate here (for actions/attest predicate-path, "
+        "which makes and signs the Statement with the artifacts as subject)",
     )
     audit_arguments(run)
 
@@ -111,8 +119,8 @@ def add_github_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--github-output",
         action="store_true",
-        help="append decision, blocking-count, report-path, sarif-path and summary-path to "
-        "the $GITHUB_OUTPUT file",
+        help="append decision, blocking-count, report-path, sarif-path, summary-path, "
+        "vsa-predicate-path and record-id to the $GITHUB_OUTPUT file",
     )
 
 

@@ -9,6 +9,7 @@ import contextlib
 import datetime as dt
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -50,8 +51,8 @@ from releasegate.reports import (
 from releasegate.reports.annotations import render_annotations
 from releasegate.reports.attestation import build_vsa
 from releasegate.reports.github_outputs import decision_outputs, write_outputs
+from releasegate.signoff.dsse import sign_statement
 from releasegate.signoff.notes import NOTES_REF
-from releasegate.signoff.ssh import ATTESTATION_NAMESPACE, sign
 
 
 class LiveProgress:
@@ -106,6 +107,10 @@ def preflight(args: argparse.Namespace) -> None:
         )
     if getattr(args, "attestation_key", None) is not None and args.attestation is None:
         raise UsageError("--attestation-key needs --attestation FILE")
+    if getattr(args, "vsa_predicate", None) is not None and args.vsa_predicate == getattr(
+        args, "attestation", None
+    ):
+        raise UsageError("--vsa-predicate and --attestation name the same file")
     for reporter in REPORTERS:
         if reporter.replaces is None:
             continue
@@ -193,6 +198,7 @@ def _github_output(run: _Run, _target: str) -> None:
         sarif=run.args.sarif,
         summary=run.args.summary,
         record_id=run.record_id,
+        vsa_predicate=getattr(run.args, "vsa_predicate", None),
     )
     github_output_file(values, run.environ)
 
@@ -244,6 +250,16 @@ REPORTERS: tuple[Reporter, ...] = (
         ),
         write=_attestation,
         replaces="attestation",
+    ),
+    Reporter(
+        label="--vsa-predicate",
+        target=lambda run: (
+            None
+            if run.evaluation is None or getattr(run.args, "vsa_predicate", None) is None
+            else str(run.args.vsa_predicate)
+        ),
+        write=lambda run, path: write_atomic(Path(path), vsa_predicate_text(run.vsa)),
+        replaces="vsa_predicate",
     ),
 )
 
@@ -353,12 +369,27 @@ def _signoff_source(decision: Decision) -> tuple[str, str] | None:
     return f"git+notes:{NOTES_REF}@{decision.release.commit}", digest
 
 
+_URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_SCP_LIKE = re.compile(r"(?P<user>[^@/:\s]+)@(?P<host>[^:/\s]+):(?P<path>[^\s]+)")
+
+
+def _as_uri(location: str) -> str:
+    """A URI for where the repository lives: a URL as it is, ``user@host:path`` (git's
+    scp-like form) as ``ssh://``, a local path as ``file://`` (VSA fields are URIs)."""
+    if _URI_SCHEME.match(location):
+        return location
+    scp = _SCP_LIKE.fullmatch(location)
+    if scp is not None:
+        return f"ssh://{scp['user']}@{scp['host']}/{scp['path'].lstrip('/')}"
+    return Path(location).resolve().as_uri()
+
+
 def attestation_document(
     evaluation: Evaluation, now: dt.datetime, environ: Mapping[str, str]
 ) -> dict[str, JSONValue]:
     """The in-toto Statement with the SLSA VSA predicate of this evaluation."""
     decision = evaluation.decision
-    repo_uri = repository_uri(evaluation.release, environ)
+    repo_uri = _as_uri(repository_uri(evaluation.release, environ))
     signoff = _signoff_source(decision)
     document = build_vsa(
         decision,
@@ -376,14 +407,20 @@ def attestation_text(document: Mapping[str, JSONValue]) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
 
 
+def vsa_predicate_text(document: Mapping[str, JSONValue]) -> str:
+    """Just the VSA predicate of the Statement (what ``actions/attest`` takes as
+    ``predicate-path``: it makes the Statement, with the artifacts as subject)."""
+    return json.dumps(document["predicate"], indent=2, sort_keys=True, ensure_ascii=True) + "\n"
+
+
 def write_attestation_file(path: Path, text: str, key: Path | None) -> None:
+    """Without a key, the Statement itself; with one, the DSSE envelope of the Statement
+    signed with it (in-toto's signed form; ``releasegate verify-attestation`` checks it)."""
     data = text.encode("utf-8")
-    write_atomic(path, data)
-    if key is not None:
-        write_atomic(
-            path.with_name(path.name + ".sig"),
-            sign(key, data, namespace=ATTESTATION_NAMESPACE),
-        )
+    if key is None:
+        write_atomic(path, data)
+    else:
+        write_atomic(path, sign_statement(key, data).to_json())
 
 
 def _audit_path(args: argparse.Namespace, repo: git.Repo) -> Path:
@@ -394,9 +431,9 @@ def _audit_path(args: argparse.Namespace, repo: git.Repo) -> Path:
 
 
 def _vsa(run: _Run) -> Mapping[str, JSONValue] | None:
-    """The VSA this run writes (``--attestation``), for its record; None when it cannot
-    be made (the attestation output then reports why)."""
-    if run.args.attestation is None:
+    """The VSA this run writes (``--attestation``, ``--vsa-predicate``), for its record;
+    None when it cannot be made (the attestation output then reports why)."""
+    if run.args.attestation is None and getattr(run.args, "vsa_predicate", None) is None:
         return None
     try:
         return run.vsa

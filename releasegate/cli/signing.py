@@ -131,7 +131,9 @@ def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     add_range_arguments(evidence)
     evidence.add_argument("--signoff", type=Path, help="a sign-off file instead of the git note")
     evidence.add_argument(
-        "--attestation-key", type=Path, help="sign the attestation with this SSH key"
+        "--attestation-key",
+        type=Path,
+        help="sign the attestation with this SSH key (attestation.json is then a DSSE envelope)",
     )
     audit_arguments(evidence)
 
@@ -433,11 +435,22 @@ _PROVES = {
     "signoff-statement.json.sig": "The reviewer's SSH signature over signoff-statement.json.",
     "attestation.json": "An in-toto Statement with a SLSA verification summary: which "
     "commit was verified, against which policy, with what result.",
-    "attestation.json.sig": "The gate's SSH signature over attestation.json (namespace "
-    "releasegate-attestation).",
     "audit-excerpt.jsonl": "The hash-chained audit records of the decisions on this commit, "
     "including this one.",
 }
+
+
+_SIGNED_ATTESTATION = (
+    "The gate's signed attestation: a DSSE envelope (in-toto's signed form) of an in-toto "
+    "Statement with a SLSA verification summary, SSH-signed (namespace "
+    "releasegate-attestation); check it with `releasegate verify-attestation`."
+)
+
+
+def _proves(name: str, args: argparse.Namespace) -> str:
+    if name == "attestation.json" and args.attestation_key is not None:
+        return _SIGNED_ATTESTATION
+    return _PROVES[name]
 
 
 def _signoff_envelope(args: argparse.Namespace, evaluation: Evaluation) -> bytes | None:
@@ -479,8 +492,6 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     attestation = attestation_text(vsa)
     write_attestation_file(out / "attestation.json", attestation, args.attestation_key)
     written.append("attestation.json")
-    if args.attestation_key is not None:
-        written.append("attestation.json.sig")
     appended = record(args, evaluation, now=now, vsa=vsa)
     excerpt: list[bytes] = []
     if appended is not None:
@@ -489,7 +500,7 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     used = signoff_used(decision)
     index = index_markdown(
         decision,
-        files=[PackFile(name=name, proves=_PROVES[name]) for name in written],
+        files=[PackFile(name=name, proves=_proves(name, args)) for name in written],
         evidence_digest=evaluation.evidence.digest,
         signoff=used if isinstance(used, dict) else None,
         audit_records=len(excerpt),

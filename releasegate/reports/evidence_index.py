@@ -112,8 +112,8 @@ def index_markdown(
         "- The sign-off: `ssh-keygen -Y verify -f ALLOWED_SIGNERS -I PRINCIPAL -n releasegate "
         "-s signoff-statement.json.sig < signoff-statement.json`, with the allowed signers "
         "file as it is at the base commit of the range.",
-        "- The attestation, when signed: `ssh-keygen -Y verify -f GATE_SIGNERS -I PRINCIPAL "
-        "-n releasegate-attestation -s attestation.json.sig < attestation.json`.",
+        "- The attestation, when signed (a DSSE envelope): `releasegate verify-attestation "
+        "attestation.json --allowed-signers GATE_SIGNERS --commit COMMIT`, offline.",
         f"- The audit trail: the excerpt holds the {audit_records} record(s) of this commit; "
         "`releasegate audit verify --audit-log FILE` checks the whole chain, and each "
         "record's `digest` must appear in it.",

@@ -57,9 +57,10 @@ def decision_outputs(
     sarif: Path | None = None,
     summary: Path | None = None,
     record_id: str | None = None,
+    vsa_predicate: Path | None = None,
 ) -> dict[str, str]:
-    """The outputs of the action: the decision, the blocking count, report paths and the
-    id of the release record the run appended.
+    """The outputs of the action: the decision, the blocking count, report paths (the
+    VSA predicate's too) and the id of the release record the run appended.
 
     A report that was not written has an empty path; no record, an empty id.
     """
@@ -70,4 +71,5 @@ def decision_outputs(
         "report-path": str(report) if report is not None else "",
         "sarif-path": str(sarif) if sarif is not None else "",
         "summary-path": str(summary) if summary is not None else "",
+        "vsa-predicate-path": str(vsa_predicate) if vsa_predicate is not None else "",
     }

@@ -151,6 +151,7 @@ class Verification:
     detail: str
     key: str | None = None  # SHA256 fingerprint of the signing key, when known
     principals: tuple[str, ...] = ()  # principals the allowed_signers give that key
+    principal: str | None = None  # the principal the signature verified for
 
     @property
     def good(self) -> bool:
@@ -167,12 +168,16 @@ def verify(
     tools: ToolRunner,
     *,
     allowed_signers: bytes,
-    principal: str,
+    principal: str | None,
     signature: bytes,
     data: bytes,
     namespace: str = NAMESPACE,
 ) -> Verification:
-    """Verify ``signature`` over ``data`` for ``principal`` against ``allowed_signers``."""
+    """Verify ``signature`` over ``data`` for ``principal`` against ``allowed_signers``.
+
+    ``principal`` None: for any principal the allowed signers give the signing key
+    (each is tried with the full ``verify``, so their namespace and validity apply).
+    """
     try:
         unarmor(signature)
     except SignatureError as exc:
@@ -208,24 +213,36 @@ def verify(
                 detail=f"the signing key {key or '(unknown)'} is not in the allowed signers",
                 key=key,
             )
-        code, text = _keygen(
-            tools,
-            ["-Y", "verify", "-f", str(signers), "-I", principal, "-n", namespace, "-s", str(sig)],
-            stdin=data,
+        candidates = (
+            [principal]
+            if principal is not None
+            else [p for line in found for p in line.split(",") if p and not set(p) & set("*?")]
         )
-        if code == 0 and f"{good} for {principal} " not in text:
-            raise ToolError(_UNCONFIRMED.format(step="verify", text=_cause(text)))
-        if code != 0:
-            return Verification(
-                outcome=Outcome.UNKNOWN_SIGNER,
-                detail=f"the signing key {key or '(unknown)'} is allowed for "
-                f"{', '.join(found)}, not for {principal!r} in namespace {namespace!r} "
-                f"({_cause(text)})",
-                key=key,
-                principals=found,
-            )
+        for candidate in candidates:
+            code, text = _keygen(
+                tools,
+                ["-Y", "verify", "-f", str(signers), "-I", candidate, "-n", namespace,
+                 "-s", str(sig)],
+                stdin=data,
+            )  # fmt: skip
+            if code == 0 and f"{good} for {candidate} " not in text:
+                raise ToolError(_UNCONFIRMED.format(step="verify", text=_cause(text)))
+            if code == 0:
+                return Verification(
+                    outcome=Outcome.GOOD,
+                    detail=first_line(text),
+                    key=key,
+                    principals=found,
+                    principal=candidate,
+                )
+        wanted = repr(principal) if principal is not None else "any of them"
         return Verification(
-            outcome=Outcome.GOOD, detail=first_line(text), key=key, principals=found
+            outcome=Outcome.UNKNOWN_SIGNER,
+            detail=f"the signing key {key or '(unknown)'} is allowed for "
+            f"{', '.join(found)}, not for {wanted} in namespace {namespace!r} "
+            f"({_cause(text) if candidates else 'no principal to try'})",
+            key=key,
+            principals=found,
         )
 
 

@@ -210,6 +210,7 @@ def test_run_writes_annotations_outputs_and_summary(repo: GitRepo, tmp_path: Pat
         "report-path": str(tmp_path / "r.json"),
         "sarif-path": "",
         "summary-path": "",
+        "vsa-predicate-path": "",
     }
     assert "Release blocked" in summary.read_text("utf-8")
 

@@ -3,6 +3,7 @@ evidence pack, through the installed CLI."""
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 from pathlib import Path
@@ -129,26 +130,36 @@ def test_the_attestation_is_a_signed_vsa_statement(
         "--attestation-key", str(gate_key.path),
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    document = json.loads(attestation.read_text("utf-8"))
+    envelope = json.loads(attestation.read_text("utf-8"))
+    assert envelope["payloadType"] == "application/vnd.in-toto+json"
+    document = json.loads(base64.b64decode(envelope["payload"], validate=True))
     jsonschema.validate(document, VSA_SCHEMA)
     predicate = document["predicate"]
     assert document["subject"] == [
-        {"name": f"git+{repo.root}@{head}", "digest": {"gitCommit": head}}
+        {"name": f"git+{repo.root.resolve().as_uri()}@{head}", "digest": {"gitCommit": head}}
     ]
-    assert predicate["resourceUri"] == f"git+{repo.root}@{head}"
+    assert predicate["resourceUri"] == f"git+{repo.root.resolve().as_uri()}@{head}"
     assert predicate["verificationResult"] == "PASSED"
     assert predicate["verifiedLevels"] == ["RELEASEGATE_STATIC_ANALYSED", "RELEASEGATE_SIGNED_OFF"]
     assert predicate["slsaVersion"] == "1.0"
     gate = load_report(report)
     assert "sha256:" + predicate["policy"]["digest"]["sha256"] == gate["policy"]["digest"]
     base = gate["release"]["base"]
-    assert predicate["policy"]["uri"] == f"git+{repo.root}@{base}#.releasegate.yml"
+    assert (
+        predicate["policy"]["uri"] == f"git+{repo.root.resolve().as_uri()}@{base}#.releasegate.yml"
+    )
     [signoff_input] = predicate["inputAttestations"]
     used = next(c for c in gate["checks"] if c["id"] == "signoff")["evidence"]["used"]
     assert "sha256:" + signoff_input["digest"]["sha256"] == used["statement_digest"]
     assert signoff_input["uri"] == f"git+notes:refs/notes/releasegate@{head}"
-    signature = attestation.with_name("vsa.json.sig")
-    ssh_verify(gate_key, "releasegate-attestation", signature, attestation)
+    assert not attestation.with_name("vsa.json.sig").exists()
+    signers = tmp_path / "gate_signers"
+    signers.write_text(gate_key.signer_line(), "utf-8")
+    verified = releasegate(
+        "verify-attestation", str(attestation), "--allowed-signers", str(signers),
+        "--commit", head,
+    )  # fmt: skip
+    assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def test_a_blocked_release_attests_failed(repo: GitRepo, tmp_path: Path) -> None:
@@ -161,6 +172,8 @@ def test_a_blocked_release_attests_failed(repo: GitRepo, tmp_path: Path) -> None
     assert done.returncode == 1
     document = json.loads(attestation.read_text("utf-8"))
     jsonschema.validate(document, VSA_SCHEMA)
+    schema = Path(__file__).parents[1] / "data" / "schemas" / "slsa-vsa-v1.predicate.schema.json"
+    jsonschema.validate(document["predicate"], json.loads(schema.read_text("utf-8")))
     assert document["predicate"]["verificationResult"] == "FAILED"
     assert document["predicate"]["verifiedLevels"] == ["FAILED"]
     assert document["predicate"]["https://releasegate.dev/vsa/stages"] == {"static": "failed"}
@@ -197,7 +210,6 @@ def test_the_evidence_pack_holds_what_an_auditor_asks_for(
     assert done.returncode == 0, done.stdout + done.stderr
     assert sorted(p.name for p in out.iterdir()) == [
         "attestation.json",
-        "attestation.json.sig",
         "audit-excerpt.jsonl",
         "index.md",
         "report.json",
@@ -222,7 +234,13 @@ def test_the_evidence_pack_holds_what_an_auditor_asks_for(
     ssh_verify(
         alice, "releasegate", out / "signoff-statement.json.sig", out / "signoff-statement.json"
     )
-    ssh_verify(gate_key, "releasegate-attestation", out / "attestation.json.sig",
-               out / "attestation.json")  # fmt: skip
+    signers = tmp_path / "gate_signers"
+    signers.write_text(gate_key.signer_line(), "utf-8")
+    verified = releasegate(
+        "verify-attestation", str(out / "attestation.json"), "--allowed-signers", str(signers),
+        "--commit", head,
+    )  # fmt: skip
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "DSSE envelope" in index
     again = releasegate("evidence", "--out", str(out), *common)
     assert again.returncode == 2 and "not empty" in again.stderr

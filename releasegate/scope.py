@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from releasegate.globs import matches
 
@@ -33,12 +34,18 @@ def select_files(files: Iterable[str], include: Sequence[str], exclude: Sequence
     """Split ``files`` (posix paths relative to the repository root) by the globs.
 
     An empty ``include`` selects nothing; an empty ``exclude`` removes nothing.
+    Pure, so one run's checks share the answer (each asks for the same split).
     """
+    return _select(tuple(sorted(set(files))), tuple(include), tuple(exclude))
+
+
+@lru_cache(maxsize=32)
+def _select(files: tuple[str, ...], include: tuple[str, ...], exclude: tuple[str, ...]) -> Scope:
     included: list[str] = []
     excluded: list[str] = []
     if not include:
         return Scope(included=(), excluded=())
-    for path in sorted(set(files)):
+    for path in files:
         if not matches(include, path):
             continue
         if exclude and matches(exclude, path):

@@ -29,7 +29,8 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Collection, Mapping, Sequence
+import unicodedata
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -183,6 +184,60 @@ def _rule(entry: object, path: Path) -> Rule:
     )
 
 
+# A built-in rule's prefilter: a file the rule can report on contains a match of it (after
+# NFKC normalisation, as Python reads identifiers). Tested sound on every real match of the
+# pack's test files and the accuracy corpus (tests/checks/test_rule_prefilter.py).
+PREFILTER_KEY = "releasegate-prefilter"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PackRule:
+    """A rule of the built-in pack as its file states it, with its prefilter."""
+
+    id: str
+    entry: object
+    prefilter: re.Pattern[str] | None  # None: loaded for every scan
+
+
+def pack_rule(entry: object, path: Path) -> PackRule:
+    rule = _rule(entry, path)
+    assert isinstance(entry, dict)  # noqa: S101 - _rule checked it
+    raw_meta = entry.get("metadata")
+    value = raw_meta.get(PREFILTER_KEY) if isinstance(raw_meta, dict) else None
+    if value is None:
+        return PackRule(id=rule.id, entry=entry, prefilter=None)
+    if not isinstance(value, str) or not value:
+        raise ToolError(f"semgrep rules {path}: {rule.id}: metadata.{PREFILTER_KEY} is not a regex")
+    try:
+        return PackRule(id=rule.id, entry=entry, prefilter=re.compile(value))
+    except re.error as exc:
+        raise ToolError(
+            f"semgrep rules {path}: {rule.id}: metadata.{PREFILTER_KEY} does not compile: {exc}"
+        ) from None
+
+
+def select_pack_rules(pack: Sequence[PackRule], texts: Iterable[str | None]) -> list[PackRule]:
+    """The rules of ``pack`` that can match one of ``texts`` (the files to scan), in the
+    pack's order: a rule without a prefilter always, else when its prefilter matches. A
+    text that is None (a file that could not be read) takes every rule."""
+    pending = list(pack)
+    chosen: set[str] = set()
+    for text in texts:
+        if not pending:
+            break
+        if text is None:
+            return list(pack)
+        normal = unicodedata.normalize("NFKC", text)
+        rest = []
+        for rule in pending:
+            if rule.prefilter is None or rule.prefilter.search(normal):
+                chosen.add(rule.id)
+            else:
+                rest.append(rule)
+        pending = rest
+    return [rule for rule in pack if rule.id in chosen]
+
+
 @dataclass(frozen=True, kw_only=True)
 class RuleSet:
     configs: tuple[str, ...]
@@ -190,6 +245,25 @@ class RuleSet:
     rules: Mapping[str, Rule]
     digest: str
     offline: bool
+    pack: tuple[PackRule, ...] = ()  # the built-in pack's rules, when it is configured
+    pack_config: int | None = None  # its position in configs (one merged file)
+
+    def configs_for(
+        self, texts: Iterable[str | None], scratch: Path
+    ) -> tuple[tuple[str, ...], int]:
+        """The configs to scan files of ``texts`` with: the built-in pack cut to the rules
+        whose prefilter matches one of them. Also the number of built-in rules left out."""
+        if self.pack_config is None:
+            return self.configs, 0
+        chosen = select_pack_rules(self.pack, texts)
+        configs = list(self.configs)
+        if chosen:
+            configs[self.pack_config] = str(
+                merged_rules_file([r.entry for r in chosen], scratch / "builtin-selected.yaml")
+            )
+        else:
+            del configs[self.pack_config]
+        return tuple(configs), len(self.pack) - len(chosen)
 
 
 def _repository_rules(ctx: CheckContext, pattern: str, dest: Path) -> Path:
@@ -213,6 +287,8 @@ def resolve_rules(ctx: CheckContext, scratch: Path) -> RuleSet:
     described: list[dict[str, JSONValue]] = []
     rules: dict[str, Rule] = {}
     offline = True
+    builtin: list[PackRule] = []
+    pack_config: int | None = None
     for index, entry in enumerate(ctx.policy.static.semgrep.rules):
         if is_network_config(entry):
             offline = False
@@ -224,6 +300,8 @@ def resolve_rules(ctx: CheckContext, scratch: Path) -> RuleSet:
             path = builtin_rulepack()
             pack: list[object] = []
             load_rules(path, rules, raw=pack)
+            builtin = [pack_rule(item, path) for item in pack]
+            pack_config = len(configs)
             configs.append(str(merged_rules_file(pack, scratch / "builtin-rules.yaml")))
         else:
             path = _repository_rules(ctx, entry, scratch / f"rules-{index}")
@@ -243,6 +321,8 @@ def resolve_rules(ctx: CheckContext, scratch: Path) -> RuleSet:
         rules=rules,
         digest=digest_of(*[item.get("digest", item["config"]) for item in described]),
         offline=offline,
+        pack=tuple(builtin),
+        pack_config=pack_config,
     )
 
 
@@ -496,6 +576,15 @@ def _scan_and_cache(
     return matches, problems
 
 
+def _text(path: Path) -> str | None:
+    """A file's text for the prefilter (undecodable bytes replaced); None when it cannot
+    be read: then every rule is loaded, and semgrep itself says what is wrong."""
+    try:
+        return path.read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
 def _names(paths: Sequence[str]) -> str:
     shown = ", ".join(p if p.isprintable() else repr(p) for p in paths[:_NAMES_IN_CAUSE])
     more = len(paths) - _NAMES_IN_CAUSE
@@ -617,9 +706,21 @@ class SemgrepCheck(BaseCheck):
             problems: list[str] = []
             analysed = 0
             if misses:
+                configs, left_out = ruleset.configs_for(
+                    (_text(ctx.tree / path) for path in sorted(misses)), Path(scratch)
+                )
+                evidence["rules_left_out_by_prefilter"] = left_out
+            if misses and not configs:
+                # No rule can match any of them (every rule's prefilter fails on each file):
+                # their result is known without semgrep: nothing. Bandit still parses them.
+                for path in misses:
+                    if path in lookup.digests:
+                        cache.put(path, lookup.digests[path], [])
+                analysed = len(misses)
+            elif misses:
                 run = _Settings(
                     exe=exe,
-                    configs=ruleset.configs,
+                    configs=configs,
                     timeout=settings.timeout_per_file,
                     max_memory=settings.max_memory_mib,
                     jobs=max(os.cpu_count() or 1, 1),

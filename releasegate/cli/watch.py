@@ -28,8 +28,8 @@ from releasegate.model import PolicyInfo
 from releasegate.policy.fields import POLICY_FILE
 from releasegate.policy.loader import default_policy, loaded_from_text
 from releasegate.policy.schema import LoadedPolicy
+from releasegate.shipped import WatchReport, service_request, shown, summary_lines, watch
 from releasegate.snapshot import run_git
-from releasegate.watch import WatchReport, service_request, shown, summary_lines, watch
 
 
 def add_parsers(sub: argparse._SubParsersAction[Parser]) -> None:

@@ -94,28 +94,26 @@ class ReleaseContext:
     def changed_in_range(self, path: str) -> bool:
         return path in self.changed_files
 
-    def change_id(self, old: str, new: str) -> str | None:
-        """``git patch-id --stable`` of the diff ``old..new`` (the same change applied
-        elsewhere has the same id); None when a commit is not in the repository."""
-        git_dir = Path(self.repo.git_dir)
-        for sha in (old, new):
-            if run_git(git_dir, "cat-file", "-e", f"{sha}^{{commit}}").returncode != 0:
-                return None
-        diff = run_git(git_dir, "diff", "--no-color", "--no-ext-diff", "--full-index", old, new)
-        if diff.returncode != 0:
-            raise GitError(f"git diff {old[:12]} {new[:12]} failed: {_stderr(diff)}")
-        if not diff.stdout:
-            return "empty"
-        ids = run_git(git_dir, "patch-id", "--stable", stdin=diff.stdout)
-        if ids.returncode != 0 or not ids.stdout.split():
-            raise GitError(f"git patch-id of {old[:12]}..{new[:12]} failed: {_stderr(ids)}")
-        return ids.stdout.split()[0].decode("ascii", "replace")
-
-    def merge_base(self, one: str, other: str) -> str | None:
-        done = run_git(Path(self.repo.git_dir), "merge-base", one, other)
+    def has_commit(self, sha: str) -> bool:
         return (
-            done.stdout.decode("ascii", "replace").strip() or None if done.returncode == 0 else None
+            run_git(Path(self.repo.git_dir), "cat-file", "-e", f"{sha}^{{commit}}").returncode == 0
         )
+
+    def tree_of(self, commit: str) -> str:
+        done = run_git(Path(self.repo.git_dir), "rev-parse", "--verify", f"{commit}^{{tree}}")
+        if done.returncode != 0:
+            raise GitError(f"commit {commit[:12]} has no tree: {_stderr(done)}")
+        return done.stdout.decode("ascii", "replace").strip()
+
+    def merged_tree(self, one: str, other: str) -> str | None:
+        """The tree git's merge of ``one`` and ``other`` gives (``git merge-tree
+        --write-tree``, what GitHub's merge and squash write); None on a conflict."""
+        done = run_git(Path(self.repo.git_dir), "merge-tree", "--write-tree", one, other)
+        if done.returncode == 1:
+            return None
+        if done.returncode != 0:
+            raise GitError(f"git merge-tree {one[:12]} {other[:12]} failed: {_stderr(done)}")
+        return done.stdout.decode("ascii", "replace").split("\n", 1)[0].strip()
 
     def changed_lines(self, path: str) -> frozenset[int] | None:
         """The head's line numbers of ``path`` that ``trusted_base..head`` added or changed

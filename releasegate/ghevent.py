@@ -91,9 +91,13 @@ def _optional_rev(inputs: Mapping[str, object], key: str, where: str) -> str | N
     value = inputs.get(key)
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or value.startswith("-") or not value.strip():
-        raise GitError(f"{where}: inputs.{key} of the workflow_dispatch event is not a revision")
-    return value.strip()
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or text.startswith("-") or any(c.isspace() or c in ":\\" for c in text):
+        raise GitError(
+            f"{where}: inputs.{key} of the workflow_dispatch event is not a revision "
+            "(a tag, branch or commit SHA)"
+        )
+    return text
 
 
 def _pull_request(name: str, payload: Mapping[str, object], where: str) -> EventRange:

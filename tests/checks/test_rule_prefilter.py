@@ -1,0 +1,162 @@
+"""The rule pack's prefilters are sound: a rule finds nothing in a file its prefilter misses.
+
+A rule may carry ``metadata: releasegate-prefilter: '<regex>'``. The semgrep check loads the rule
+only when ``re.search(prefilter, text)`` matches the NFKC-normalised text (UTF-8, undecodable
+bytes replaced) of at least one file to scan, so a prefilter must be a *necessary* condition for
+every finding the rule can report: a wrong one silently drops findings (fails open).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+PACK = ROOT / "checks" / "python"
+CASES = ROOT / "bench" / "accuracy" / "cases"
+KEY = "releasegate-prefilter"
+
+# Rules deliberately left without a prefilter (always loaded), and why. semgrep's constant
+# propagation folds string concatenation, so a pattern on a string's *content* also matches
+# `PREFIX = "django.contrib.auth.hashers.MD5" + "PasswordHasher"` or `d[K] = ...` with
+# `K = "pass" + "word"`: no identifier of the file is necessary for those branches.
+UNANCHORED = {
+    "releasegate.python.crypto.weak-password-hash": (
+        "the Django hasher branch is a bare string pattern matching any constant-folded string"
+    ),
+    "releasegate.python.secrets.hardcoded-credential": (
+        "the credential name may be a constant-folded string key ($MAP[...] = ..., {...: ...})"
+    ),
+    "releasegate.python.redirect-ssrf.open-redirect": (
+        'the $RESP["Location"] = $URL sink is a plain subscript with a constant-folded key'
+    ),
+}
+
+
+def normalised(path: Path) -> str:
+    """A target file's text as the engine judges it against prefilters."""
+    return unicodedata.normalize("NFKC", path.read_bytes().decode("utf-8", errors="replace"))
+
+
+def _load_rules() -> dict[str, tuple[Path, dict[str, Any]]]:
+    rules: dict[str, tuple[Path, dict[str, Any]]] = {}
+    for path in sorted(PACK.glob("*/*.yaml")):
+        data = yaml.safe_load(path.read_text("utf-8"))
+        for rule in data["rules"]:
+            assert rule["id"] not in rules, f"{path}: rule id {rule['id']} defined twice"
+            rules[rule["id"]] = (path, rule)
+    return rules
+
+
+RULES = _load_rules()
+
+
+def prefilters() -> dict[str, str | None]:
+    """Rule id -> its prefilter (None: no prefilter, always loaded)."""
+    return {rid: (rule.get("metadata") or {}).get(KEY) for rid, (_, rule) in RULES.items()}
+
+
+ANCHORED = sorted(rid for rid, prefilter in prefilters().items() if prefilter is not None)
+
+
+def test_the_pack_is_read_and_only_the_listed_rules_go_without_a_prefilter() -> None:
+    assert len(RULES) >= 36
+    without = {rid for rid, prefilter in prefilters().items() if prefilter is None}
+    assert without == set(UNANCHORED), "give the rule a prefilter, or say in UNANCHORED why not"
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_every_prefilter_is_a_string_that_compiles(rule_id: str) -> None:
+    prefilter = prefilters()[rule_id]
+    if prefilter is None:
+        assert rule_id in UNANCHORED
+        return
+    assert isinstance(prefilter, str), f"{rule_id}: {KEY} is {type(prefilter).__name__}"
+    assert prefilter.strip(), f"{rule_id}: {KEY} is empty"
+    re.compile(prefilter)
+    # An always-true regex would be no prefilter at all.
+    assert not re.search(prefilter, ""), f"{rule_id}: {KEY} matches the empty text"
+
+
+@pytest.mark.parametrize("rule_id", ANCHORED)
+def test_the_rules_own_annotated_test_file_matches_its_prefilter(rule_id: str) -> None:
+    path, _ = RULES[rule_id]
+    annotated = path.with_suffix(".py")
+    assert annotated.is_file(), f"{rule_id}: no annotated test file {annotated}"
+    text = normalised(annotated)
+    assert re.search(rf"#\s*ruleid:.*\b{re.escape(rule_id)}\b", text), (
+        f"{annotated} has no `ruleid:` line for {rule_id}"
+    )
+    assert re.search(str(prefilters()[rule_id]), text), (
+        f"{KEY} of {rule_id} does not match its own test file {annotated}"
+    )
+
+
+def _semgrep() -> str:
+    beside = Path(sys.executable).parent / "semgrep"
+    found = str(beside) if beside.is_file() else shutil.which("semgrep")
+    assert found, "semgrep is not installed"
+    return found
+
+
+def _corpus() -> list[str]:
+    files = sorted(ROOT.glob("checks/**/*.py")) + sorted(CASES.glob("*/*.py"))
+    return [str(path.relative_to(ROOT)) for path in files]
+
+
+def misses(results: list[dict[str, Any]], rules: dict[str, str | None]) -> list[str]:
+    """The findings in a file that the finding's rule's prefilter does not match."""
+    texts: dict[str, str] = {}
+    missed = []
+    for result in results:
+        prefilter = rules[result["check_id"]]
+        if prefilter is None:
+            continue
+        where = result["path"]
+        if where not in texts:
+            texts[where] = normalised(ROOT / where)
+        if not re.search(prefilter, texts[where]):
+            missed.append(f"{result['check_id']} at {where}:{result['start']['line']}")
+    return missed
+
+
+@pytest.mark.slow
+def test_every_finding_of_the_pack_on_the_corpus_is_in_a_file_its_prefilter_matches() -> None:
+    corpus = _corpus()
+    assert len(corpus) > len(RULES), "the annotated test files and the accuracy cases are missing"
+    argv = [
+        _semgrep(),
+        "scan",
+        "--json",
+        "--quiet",
+        "--metrics=off",
+        "--disable-version-check",
+        "--disable-nosem",
+        "--no-rewrite-rule-ids",
+        "--oss-only",
+        "--config",
+        "checks/python",
+        "--",
+        *corpus,
+    ]
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout)
+    assert out["errors"] == [], out["errors"][:3]
+    assert sorted(out["paths"]["scanned"]) == sorted(corpus), "semgrep skipped files"
+    results: list[dict[str, Any]] = out["results"]
+    rules = prefilters()
+    assert {r["check_id"] for r in results} >= set(ANCHORED), "a rule found nothing: vacuous"
+    assert misses(results, rules) == [], f"findings outside {KEY}: fails open"
+    # The check has teeth: a prefilter no finding's file matches is caught.
+    broken = dict(rules, **{rid: r"\bno_such_token_anywhere\b" for rid in ANCHORED})
+    assert len(misses(results, broken)) == sum(rules[r["check_id"]] is not None for r in results)

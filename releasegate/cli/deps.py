@@ -22,7 +22,7 @@ from releasegate.cache import cache_disabled, default_cache_dir
 from releasegate.checkapi import CheckContext
 from releasegate.checks.dependencies import collect_inventory, lookup
 from releasegate.cli.options import Parser
-from releasegate.deps.fix import FixPlan, apply, plan_fixes, write_refusal
+from releasegate.deps.fix import FixPlan, apply, fix_targets, plan_fixes, write_refusal
 from releasegate.deps.pins import AdvisoryDBError, PackageAudit, ServiceError
 from releasegate.deps.sources.head_tree import MAX_FILE_BYTES
 from releasegate.errors import UsageError
@@ -146,14 +146,21 @@ def _cmd_deps(args: argparse.Namespace) -> int:
     audits: dict[tuple[str, Version], PackageAudit] = {}
     unaudited = [str(problem) for problem in inventory.problems]
     unaudited += [str(item) for item in inventory.skipped]
+    targets: dict[tuple[str, Version], PackageAudit] = {}
     if packages:
         try:
             answer, _tool = lookup(ctx, packages, evidence, {})
+            audits = dict(answer.audits)
+            unaudited += [str(item) for item in answer.skipped]
+            # Each fixing version, asked about itself: the smallest fix is computed from
+            # what the service could evaluate, and the audit afterwards blocks on the rest.
+            targets = dict(audits)
+            if wanted := fix_targets(audits):
+                checked, _tool = lookup(ctx, wanted, {}, {})
+                targets.update(checked.audits)
         except (AdvisoryDBError, ServiceError) as exc:
             print(f"releasegate: error: {exc.diagnostics()}", file=sys.stderr)
             return EXIT_USAGE
-        audits = dict(answer.audits)
-        unaudited += [str(item) for item in answer.skipped]
     plan = plan_fixes(
         inventory,
         audits,
@@ -161,6 +168,7 @@ def _cmd_deps(args: argparse.Namespace) -> int:
         exists=lambda path: (root / path).is_file(),
         refusal=lambda path: write_refusal(root, path),
         unaudited=unaudited,
+        targets=targets,
     )
     report = _report(plan, dry_run=args.dry_run)
     if args.dry_run:

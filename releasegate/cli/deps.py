@@ -37,10 +37,12 @@ Rewrite each vulnerable exact pin (name==X) of the requirements files
 (requirements*.txt and the files they include with -r/-c) to the smallest version
 that fixes every known vulnerability, changing only the version token. Hash-pinned
 lines and lock files (uv.lock, poetry.lock, Pipfile.lock, pylock.toml) are never
-edited: the command that updates them is printed. A fix that another requirement
-excludes is reported, not forced. It reads the working tree (the files as you edit
-them), not git objects, and never writes through a symbolic link or outside the
-repository.
+edited: the command that updates them is printed. A fix that a requirement
+excludes (the pin's own other clauses too, and the ranges of pyproject.toml), or
+that the service still reports vulnerable when asked about it, is reported, not
+forced. Every file is checked before any is written. It reads the working tree
+(the files as you edit them), not git objects, and never writes through a symbolic
+link or outside the repository.
 
 Exit status: 0 nothing is vulnerable, or every vulnerable pin was fixed (or would be,
 with --dry-run); 1 some vulnerable pin remains (each is listed with what to do);

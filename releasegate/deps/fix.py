@@ -468,14 +468,22 @@ def _decide(pin: Pin, audit: PackageAudit, files: _Files) -> Item | _Spot:
             "(releasegate edits requirements files only)",
         )
     if pin.hashes:
+        command = _hash_command(pin, target, files.exists)
+        platform = (
+            ""
+            if command.startswith("pip-compile")
+            else " (pip download fetches the file of this platform and Python only: add "
+            "the hashes of the other wheels and the sdist that are installed from it)"
+        )
         return _item(
             pin,
             audit,
             Action.NEEDS_HASHES,
             f"hash-pinned ({pin.hashes} --hash), not edited: its hashes are of "
             f"{pin.version_text}, and releasegate writes no hash it did not compute; "
-            f"regenerate the line as {pin.name}=={target} with the hashes of its files",
-            _hash_command(pin, target, files.exists),
+            f"regenerate the line as {pin.name}=={target} with the hashes of its files"
+            f"{platform}",
+            command,
         )
     why = files.refusal(pin.location.path)
     if why is not None:

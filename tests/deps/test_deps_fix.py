@@ -232,6 +232,7 @@ def test_hash_pinned_lines_are_never_edited_and_the_command_is_printed(repo: Git
         'pip hash "$d"/*`' in done.stdout
     )
     assert "releasegate writes no hash it did not compute" in done.stdout
+    assert done.stdout.count("pip download fetches the file of this platform") == 1
     assert repo.git("status", "--porcelain") == ""
 
 

@@ -22,7 +22,7 @@ from releasegate.cache import cache_disabled, default_cache_dir
 from releasegate.checkapi import CheckContext
 from releasegate.checks.dependencies import collect_inventory, lookup
 from releasegate.cli.options import Parser
-from releasegate.deps.fix import FixPlan, apply, plan_fixes, write_refusal
+from releasegate.deps.fix import FixPlan, apply, fix_targets, plan_fixes, write_refusal
 from releasegate.deps.pins import AdvisoryDBError, PackageAudit, ServiceError
 from releasegate.deps.sources.head_tree import MAX_FILE_BYTES
 from releasegate.errors import UsageError
@@ -37,10 +37,12 @@ Rewrite each vulnerable exact pin (name==X) of the requirements files
 (requirements*.txt and the files they include with -r/-c) to the smallest version
 that fixes every known vulnerability, changing only the version token. Hash-pinned
 lines and lock files (uv.lock, poetry.lock, Pipfile.lock, pylock.toml) are never
-edited: the command that updates them is printed. A fix that another requirement
-excludes is reported, not forced. It reads the working tree (the files as you edit
-them), not git objects, and never writes through a symbolic link or outside the
-repository.
+edited: the command that updates them is printed. A fix that a requirement
+excludes (the pin's own other clauses too, and the ranges of pyproject.toml), or
+that the service still reports vulnerable when asked about it, is reported, not
+forced. Every file is checked before any is written. It reads the working tree
+(the files as you edit them), not git objects, and never writes through a symbolic
+link or outside the repository.
 
 Exit status: 0 nothing is vulnerable, or every vulnerable pin was fixed (or would be,
 with --dry-run); 1 some vulnerable pin remains (each is listed with what to do);
@@ -146,14 +148,21 @@ def _cmd_deps(args: argparse.Namespace) -> int:
     audits: dict[tuple[str, Version], PackageAudit] = {}
     unaudited = [str(problem) for problem in inventory.problems]
     unaudited += [str(item) for item in inventory.skipped]
+    targets: dict[tuple[str, Version], PackageAudit] = {}
     if packages:
         try:
             answer, _tool = lookup(ctx, packages, evidence, {})
+            audits = dict(answer.audits)
+            unaudited += [str(item) for item in answer.skipped]
+            # Each fixing version, asked about itself: the smallest fix is computed from
+            # what the service could evaluate, and the audit afterwards blocks on the rest.
+            targets = dict(audits)
+            if wanted := fix_targets(audits):
+                checked, _tool = lookup(ctx, wanted, {}, {})
+                targets.update(checked.audits)
         except (AdvisoryDBError, ServiceError) as exc:
             print(f"releasegate: error: {exc.diagnostics()}", file=sys.stderr)
             return EXIT_USAGE
-        audits = dict(answer.audits)
-        unaudited += [str(item) for item in answer.skipped]
     plan = plan_fixes(
         inventory,
         audits,
@@ -161,6 +170,7 @@ def _cmd_deps(args: argparse.Namespace) -> int:
         exists=lambda path: (root / path).is_file(),
         refusal=lambda path: write_refusal(root, path),
         unaudited=unaudited,
+        targets=targets,
     )
     report = _report(plan, dry_run=args.dry_run)
     if args.dry_run:

@@ -12,15 +12,20 @@ per vulnerable pin what happens to it (``Action``):
   and releasegate writes no hash it did not compute); the command that regenerates it
   is named.
 - ``LOCK``: a lock file is never edited; the lock command is named.
-- ``CONFLICT``: another requirement excludes the fixing version (a constraints pin or
-  cap, another file's range, the ``pyproject.toml`` constraint behind a lock).
+- ``CONFLICT``: a requirement excludes the fixing version: the pin's own other
+  clauses (``name==X,<Y``), a constraints pin or cap, another file's range, a
+  ``pyproject.toml`` of the inventory (or the one behind a lock).
+- ``STILL_VULNERABLE``: the service, asked about the fixing version itself, reports
+  vulnerabilities of it (one that cannot be evaluated too: the audit would still
+  block); not edited.
 - ``NO_FIX``: no fixed version is known. ``MANUAL``: the pin is elsewhere (a
   ``pyproject.toml``) or its version token cannot be found unambiguously.
 - ``REFUSED``: the file holding it may not be written (a symbolic link, outside the
   repository, not a regular file: ``write_refusal``).
 
-``apply`` writes the planned files atomically, checking again that each is still the
-file that was read and may be written.
+``apply`` checks first that every planned file is still the file that was read and may
+be written, then writes them atomically; a write that fails still names the files
+written and those not.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from releasegate.deps.osv import Unevaluated
 from releasegate.deps.pins import (
     Inventory,
     Location,
@@ -64,6 +70,7 @@ class Action(enum.Enum):
     NO_FIX = "no-fix"
     MANUAL = "manual"
     REFUSED = "refused"
+    STILL_VULNERABLE = "still-vulnerable"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -461,14 +468,22 @@ def _decide(pin: Pin, audit: PackageAudit, files: _Files) -> Item | _Spot:
             "(releasegate edits requirements files only)",
         )
     if pin.hashes:
+        command = _hash_command(pin, target, files.exists)
+        platform = (
+            ""
+            if command.startswith("pip-compile")
+            else " (pip download fetches the file of this platform and Python only: add "
+            "the hashes of the other wheels and the sdist that are installed from it)"
+        )
         return _item(
             pin,
             audit,
             Action.NEEDS_HASHES,
             f"hash-pinned ({pin.hashes} --hash), not edited: its hashes are of "
             f"{pin.version_text}, and releasegate writes no hash it did not compute; "
-            f"regenerate the line as {pin.name}=={target} with the hashes of its files",
-            _hash_command(pin, target, files.exists),
+            f"regenerate the line as {pin.name}=={target} with the hashes of its files"
+            f"{platform}",
+            command,
         )
     why = files.refusal(pin.location.path)
     if why is not None:
@@ -486,16 +501,99 @@ def _decide(pin: Pin, audit: PackageAudit, files: _Files) -> Item | _Spot:
     return spot
 
 
+def _edited(text: str, edits: Mapping[int, tuple[int, int, str]]) -> str:
+    """``text`` with the version tokens at ``edits`` (0-based physical line: start, end,
+    new token) replaced, every other byte kept."""
+    physical = _split_physical(text)
+    for index, (start, end, token) in edits.items():
+        content, ending = physical[index]
+        physical[index] = (content[:start] + token + content[end:], ending)
+    return "".join(c + e for c, e in physical)
+
+
+def _requirement_at(text: str, line: int) -> str | None:
+    """The requirement part of the logical line starting at ``line`` of ``text``."""
+    for number, logical in logical_lines(text.removeprefix("\ufeff")):
+        if number == line:
+            requirement, _ = split_line(logical)
+            return requirement
+    return None
+
+
+def _own_check(pin: Pin, audit: PackageAudit, target: str, text: str, spot: _Spot) -> Item | None:
+    """None if the edited requirement, re-read, admits ``target`` (all of its clauses:
+    ``name==X,<Y`` keeps ``<Y``); else why it is not edited."""
+    index, start, end = spot
+    original = _requirement_at(text, pin.location.line) or pin.name
+    edited = _requirement_at(_edited(text, {index: (start, end, target)}), pin.location.line)
+    try:
+        requirement = Requirement(edited or "")
+    except InvalidRequirement:
+        return _item(
+            pin,
+            audit,
+            Action.MANUAL,
+            f"its line cannot be read once edited: change it to {pin.name}=={target} by hand",
+        )
+    if requirement.specifier.contains(Version(target), prereleases=True):
+        return None
+    return _item(
+        pin,
+        audit,
+        Action.CONFLICT,
+        f"not edited: {pin.location} requires {original}, which excludes {target}: change "
+        f"that requirement to admit {target}, then run `releasegate deps fix` again",
+    )
+
+
+def _target_check(
+    pin: Pin,
+    audit: PackageAudit,
+    target: str,
+    targets: Mapping[tuple[str, Version], PackageAudit] | None,
+) -> Item | None:
+    """None if the service, asked about ``target`` itself, reports nothing (or was not
+    asked: ``targets`` None); else why the pin is not edited."""
+    if targets is None:
+        return None
+    try:
+        answer = targets.get((pin.canonical, Version(target)))
+    except InvalidVersion:
+        answer = None
+    if answer is None:
+        return _item(
+            pin,
+            audit,
+            Action.STILL_VULNERABLE,
+            f"not edited: {pin.name} {target} could not be looked up, so it is not known to "
+            "fix anything: run `releasegate deps fix` again, or check the version by hand",
+        )
+    if not answer.vulnerabilities:
+        return None
+    ids = ", ".join(v.id for v in answer.vulnerabilities)
+    detail = f"not edited: {pin.name} {target} is still affected by {ids}, so the audit would "
+    detail += "still block it"
+    detail += "".join(
+        f"; {v.problem}" for v in answer.vulnerabilities if isinstance(v, Unevaluated)
+    )
+    if not all(isinstance(v, Unevaluated) for v in answer.vulnerabilities):
+        detail += (
+            "; no known version fixes every advisory: choose a version by hand, remove or "
+            "replace the package, or waive the findings by id with a reason"
+        )
+    return _item(pin, audit, Action.STILL_VULNERABLE, detail)
+
+
 def _edits(editable: Mapping[Location, tuple[str, _Spot]], files: _Files) -> list[FileEdit]:
     edits: list[FileEdit] = []
     for path in sorted({here.path for here in editable}):
         before = files.text(path) or ""
-        physical = _split_physical(before)
-        for here, (target, (index, start, end)) in editable.items():
-            if here.path == path:
-                content, ending = physical[index]
-                physical[index] = (content[:start] + target + content[end:], ending)
-        edits.append(FileEdit(path=path, before=before, after="".join(c + e for c, e in physical)))
+        tokens = {
+            index: (start, end, target)
+            for here, (target, (index, start, end)) in editable.items()
+            if here.path == path
+        }
+        edits.append(FileEdit(path=path, before=before, after=_edited(before, tokens)))
     return edits
 
 
@@ -507,10 +605,14 @@ def plan_fixes(
     exists: Callable[[str], bool],
     refusal: Callable[[str], str | None] = lambda _path: None,
     unaudited: Sequence[str] = (),
+    targets: Mapping[tuple[str, Version], PackageAudit] | None = None,
 ) -> FixPlan:
     """What to do about each vulnerable pin of ``inventory`` (``audits``: the service's
     answer). ``read`` gives a repository file's text (None: unreadable), ``exists`` says
-    whether a file is there, ``refusal`` why a file may not be written (None: it may)."""
+    whether a file is there, ``refusal`` why a file may not be written (None: it may).
+    ``targets``: the same service's answer for each fixing version itself (``fix_targets``
+    names them); a pin whose fixing version it reports vulnerable, or does not answer
+    for, is not edited. None: not checked (the caller vouches for the versions)."""
     files = _Files(read=read, exists=exists, refusal=refusal, texts={})
     vulnerable: dict[Location, tuple[Pin, PackageAudit]] = {}
     for pin in inventory.pins:
@@ -524,9 +626,21 @@ def plan_fixes(
         if isinstance(outcome, Item):
             decided[here] = outcome
         elif audit.upgrade is not None:
-            editable[here] = (audit.upgrade, outcome)
+            text = files.text(pin.location.path) or ""
+            stopped = _target_check(pin, audit, audit.upgrade, targets) or _own_check(
+                pin, audit, audit.upgrade, text, outcome
+            )
+            if stopped is not None:
+                decided[here] = stopped
+            else:
+                editable[here] = (audit.upgrade, outcome)
     # Conflicts: a pin that cannot move pins the others; repeat until nothing changes.
     constraints = _requirement_constraints(inventory, files.text)
+    for source in inventory.sources:
+        if source.kind is SourceKind.PYPROJECT:
+            project_text = files.text(source.path)
+            if project_text is not None:
+                constraints += _pyproject_constraints(source.path, project_text)
     while True:
         moved = {here: target for here, (target, _) in editable.items()}
         blocked = {
@@ -554,6 +668,22 @@ def plan_fixes(
 
 
 # --- the file system --------------------------------------------------------------------
+
+
+def fix_targets(audits: Mapping[tuple[str, Version], PackageAudit]) -> list[tuple[str, Version]]:
+    """The fixing versions of the vulnerable packages of ``audits`` that are not already
+    among them: what to look up for ``plan_fixes``'s ``targets``."""
+    found: set[tuple[str, Version]] = set()
+    for audit in audits.values():
+        if not audit.vulnerabilities or audit.upgrade is None:
+            continue
+        try:
+            key = (audit.name, Version(audit.upgrade))
+        except InvalidVersion:
+            continue
+        if key not in audits:
+            found.add(key)
+    return sorted(found)
 
 
 def write_refusal(root: Path, path: str) -> str | None:
@@ -588,20 +718,49 @@ class FixError(SourceError):
     """A planned file cannot be written as planned."""
 
 
-def apply(plan: FixPlan, root: Path) -> None:
-    """Write the plan's edits (atomically, keeping each file's mode). Raises ``FixError``
-    when a file may no longer be written or changed since it was read."""
+def apply(plan: FixPlan, root: Path) -> list[str]:
+    """Write the plan's edits (atomically, keeping each file's mode): every file is checked
+    first (it may still be written, it is the text that was read), then all are written.
+    The paths written. Raises ``FixError`` when a check fails (nothing is written) or a
+    write fails (it names the files already written and those not)."""
+    checked: list[tuple[FileEdit, Path, int]] = []
     for edit in plan.edits:
         why = write_refusal(root, edit.path)
         if why is not None:
-            raise FixError(f"{edit.path}: not written: {why}")
+            raise FixError(f"{edit.path}: not written: {why}; nothing was written")
         target = root / edit.path
-        data = target.read_bytes()
+        try:
+            data = target.read_bytes()
+            mode = target.stat().st_mode & 0o7777
+        except OSError as exc:
+            raise FixError(
+                f"{edit.path}: cannot be read again: {exc.strerror or exc}; nothing was written"
+            ) from None
         if data.decode("utf-8", "replace") != edit.before:
             raise FixError(
-                f"{edit.path}: changed while releasegate read it, not written",
+                f"{edit.path}: changed while releasegate read it; nothing was written",
                 hint="run `releasegate deps fix` again",
             )
-        mode = target.stat().st_mode & 0o7777
-        write_atomic(target, edit.after.encode("utf-8"))
-        target.chmod(mode)
+        checked.append((edit, target, mode))
+    written: list[str] = []
+
+    def failed(what: str, exc: OSError) -> FixError:
+        rest = [edit.path for edit, _, _ in checked if edit.path not in written]
+        return FixError(
+            f"{what}: {exc.strerror or exc}; written: {', '.join(written) or 'none'}; "
+            f"not written: {', '.join(rest) or 'none'}",
+            hint="the pins of the files written are fixed, the others are not: see `git diff`, "
+            "remove the cause, then run `releasegate deps fix` again",
+        )
+
+    for edit, target, mode in checked:
+        try:
+            write_atomic(target, edit.after.encode("utf-8"))
+        except OSError as exc:
+            raise failed(f"{edit.path}: not written", exc) from None
+        written.append(edit.path)
+        try:
+            target.chmod(mode)
+        except OSError as exc:
+            raise failed(f"{edit.path}: written, but its mode {mode:o} not restored", exc) from None
+    return written

@@ -4,15 +4,26 @@ subset lacks (a vulnerability without a fixed version)."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 from deps_helpers import copy_project, reference_audit, snapshot
 from packaging.version import Version
 from rg_testlib import GitRepo, check, load_report, releasegate
 
-from releasegate.deps.fix import Action, plan_fixes, write_refusal
+import releasegate.deps.fix as fix_module
+from releasegate.deps.fix import (
+    Action,
+    FixError,
+    FixPlan,
+    apply,
+    fix_targets,
+    plan_fixes,
+    write_refusal,
+)
 from releasegate.deps.pins import (
     Inventory,
     Location,
@@ -22,6 +33,7 @@ from releasegate.deps.pins import (
     SourceKind,
     Vulnerability,
 )
+from releasegate.files import write_atomic
 from releasegate.model import Severity
 
 HEX = "a" * 64
@@ -220,6 +232,7 @@ def test_hash_pinned_lines_are_never_edited_and_the_command_is_printed(repo: Git
         'pip hash "$d"/*`' in done.stdout
     )
     assert "releasegate writes no hash it did not compute" in done.stdout
+    assert done.stdout.count("pip download fetches the file of this platform") == 1
     assert repo.git("status", "--porcelain") == ""
 
 
@@ -260,6 +273,145 @@ def test_a_fix_another_requirement_excludes_is_reported_not_forced(repo: GitRepo
     assert "constraints.txt:1 requires django<3.2.10, which excludes" in out
     assert "requirements-dev.txt:1 requires pyyaml<5.3, which excludes" in out
     assert "2 vulnerable pin(s) remain" in out
+
+
+def test_a_pins_own_other_clauses_are_checked(repo: GitRepo) -> None:
+    repo.commit("deps", **{"requirements.txt": "jinja2==2.10,<2.11\n"})
+    jinja2 = target("jinja2", "2.10")
+    assert Version(jinja2) >= Version("2.11")  # the case: the fix is beyond its own cap
+    done = fix(repo)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (repo.root / "requirements.txt").read_text() == "jinja2==2.10,<2.11\n"
+    line = next(x for x in done.stdout.splitlines() if x.startswith("not fixed: "))
+    assert line.startswith(f"not fixed: requirements.txt:1: jinja2 2.10 -> {jinja2}")
+    assert f"requirements.txt:1 requires jinja2==2.10,<2.11, which excludes {jinja2}" in line
+    assert repo.git("status", "--porcelain") == ""
+
+
+def test_a_pyproject_range_stops_a_requirements_pin(repo: GitRepo) -> None:
+    pyproject = '[project]\nname = "app"\nversion = "1"\ndependencies = ["jinja2<2.11"]\n'
+    repo.commit("deps", **{"pyproject.toml": pyproject, "requirements.txt": "jinja2==2.10\n"})
+    jinja2 = target("jinja2", "2.10")
+    done = fix(repo, "--dry-run")
+    assert done.returncode == 1, done.stderr
+    assert done.stdout == ""
+    line = next(x for x in done.stderr.splitlines() if x.startswith("not fixed: requirements"))
+    assert f"pyproject.toml requires jinja2<2.11, which excludes {jinja2}" in line
+    assert repo.git("status", "--porcelain") == ""
+
+
+# A crafted advisory (not from the PyPA database): its introduced version is not a
+# version, so no jinja2 version below 3.1.0 can be evaluated against it, neither the
+# pin nor the smallest fix of the real advisories.
+CRAFTED = """\
+id: RGTEST-2099-1
+summary: crafted by releasegate's tests, an advisory that cannot be evaluated
+affected:
+- package:
+    name: jinja2
+    ecosystem: PyPI
+  ranges:
+  - type: ECOSYSTEM
+    events:
+    - introduced: not a version
+    - fixed: 3.1.0
+"""
+
+
+def test_a_target_the_audit_still_blocks_is_not_fixed(repo: GitRepo, tmp_path: Path) -> None:
+    db = tmp_path / "advisory-db"
+    shutil.copytree(snapshot(), db)
+    (db / "vulns" / "jinja2" / "RGTEST-2099-1.yaml").write_text(CRAFTED)
+    repo.commit("deps", **{"requirements.txt": "jinja2==2.10\nidna==3.7\n"})
+    jinja2 = target("jinja2", "2.10")
+    assert Version(jinja2) < Version("3.1.0")
+    done = releasegate("deps", "fix", "--repo", str(repo.root), "--advisory-db", str(db))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (repo.root / "requirements.txt").read_text() == "jinja2==2.10\nidna==3.7\n"
+    line = next(x for x in done.stdout.splitlines() if x.startswith("not fixed: "))
+    assert line.startswith(f"not fixed: requirements.txt:1: jinja2 2.10 -> {jinja2}")
+    assert f"jinja2 {jinja2} is still affected by RGTEST-2099-1" in line
+    assert "cannot tell whether 2.11.3 is affected by RGTEST-2099-1" in line.replace(
+        jinja2, "2.11.3"
+    )
+    assert "introduced 'not a version' cannot be read as PEP 440" in line
+    assert "fixed " not in done.stdout.replace("not fixed", "")
+
+
+def test_a_target_reported_vulnerable_or_not_answered_is_not_edited() -> None:
+    text = "django==3.2\npyyaml==5.1\nidna==3.7\n"
+    pins = [
+        _pin("django", "3.2", "requirements.txt", 1),
+        _pin("pyyaml", "5.1", "requirements.txt", 2),
+    ]
+    audits = {
+        ("django", Version("3.2")): _audit("django", "3.2", "3.2.25"),
+        ("pyyaml", Version("5.1")): _audit("pyyaml", "5.1", "5.4"),
+    }
+    assert fix_targets(audits) == [("django", Version("3.2.25")), ("pyyaml", Version("5.4"))]
+    # What an online service may answer: the fix it named has a vulnerability of its own,
+    # and the other fix it did not answer for.
+    still = _audit("django", "3.2.25", None)
+    plan = plan_fixes(
+        _inventory("requirements.txt", pins),
+        audits,
+        read={"requirements.txt": text}.get,
+        exists=lambda _path: False,
+        targets={("django", Version("3.2.25")): still},
+    )
+    assert [item.action for item in plan.items] == [Action.STILL_VULNERABLE] * 2
+    assert plan.edits == () and not plan.complete
+    django, pyyaml = (str(item) for item in plan.items)
+    assert "django 3.2.25 is still affected by PYSEC-0000-1" in django
+    assert "waive the findings by id with a reason" in django
+    assert "pyyaml 5.4 could not be looked up" in pyyaml
+
+
+def _two_file_plan(root: Path) -> FixPlan:
+    texts = {"a.txt": "django==3.2\n", "b.txt": "django==3.2\n"}
+    for name, text in texts.items():
+        (root / name).write_text(text)
+    pins = [_pin("django", "3.2", name, 1) for name in texts]
+    sources = tuple(SourceFile(path=n, kind=SourceKind.REQUIREMENTS, entries=1) for n in texts)
+    plan = plan_fixes(
+        Inventory(sources=sources, pins=tuple(pins)),
+        {("django", Version("3.2")): _audit("django", "3.2", "3.2.25")},
+        read=texts.get,
+        exists=lambda _path: False,
+    )
+    assert [edit.path for edit in plan.edits] == ["a.txt", "b.txt"]
+    return plan
+
+
+def test_apply_checks_every_file_before_writing_any(tmp_path: Path) -> None:
+    plan = _two_file_plan(tmp_path)
+    (tmp_path / "b.txt").write_text("django==3.2  # edited meanwhile\n")
+    with pytest.raises(FixError) as caught:
+        apply(plan, tmp_path)
+    assert "b.txt: changed while releasegate read it" in str(caught.value)
+    assert "nothing was written" in str(caught.value)
+    assert (tmp_path / "a.txt").read_text() == "django==3.2\n"
+
+
+def test_a_failed_write_says_what_was_written_and_what_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = _two_file_plan(tmp_path)
+    real = write_atomic
+
+    def write(path: Path, data: bytes | str) -> None:
+        if path.name == "b.txt":
+            raise OSError(28, "No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(fix_module, "write_atomic", write)
+    with pytest.raises(FixError) as caught:
+        apply(plan, tmp_path)
+    message = caught.value.diagnostics()
+    assert "b.txt: not written: No space left on device" in message
+    assert "written: a.txt" in message and "not written: b.txt" in message
+    assert (tmp_path / "a.txt").read_text() == "django==3.2.25\n"
+    assert (tmp_path / "b.txt").read_text() == "django==3.2\n"
 
 
 def test_no_known_fixed_version_is_reported() -> None:

@@ -715,8 +715,8 @@ class WatchAdvisory(_Strict):
 class WatchRelease(_Strict):
     tag: str
     commit: str
-    date: dt.datetime
-    dated_by: Literal["tagger", "committer"]
+    date: dt.datetime | None  # None: the tag could not be read (it has an error)
+    dated_by: Literal["tagger", "committer"] | None
     supported: StrictBool
     files: list[str]
     unpinned: list[str]

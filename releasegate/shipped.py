@@ -71,8 +71,9 @@ def shown(text: str) -> str:
 class ReleaseTag:
     name: str
     commit: str
-    date: dt.datetime  # aware, UTC
-    dated_by: str  # "tagger" (annotated tag) or "committer" (the tagged commit)
+    # Aware, UTC; None only with a ``problem`` (no date is made up: the record must read back).
+    date: dt.datetime | None
+    dated_by: str | None  # "tagger" (annotated tag) or "committer" (the tagged commit)
     problem: str | None = None  # why it cannot be read (points at no commit, ...)
 
 
@@ -119,8 +120,8 @@ def release_tags(git_dir: Path, pattern: str | None) -> tuple[list[ReleaseTag], 
                 ReleaseTag(
                     name=name,
                     commit=sha,
-                    date=date or dt.datetime.min.replace(tzinfo=dt.timezone.utc),
-                    dated_by="committer",
+                    date=date,
+                    dated_by="committer" if date else None,
                     problem=None if date else "its commit has no readable committer date",
                 )
             )
@@ -133,27 +134,34 @@ def release_tags(git_dir: Path, pattern: str | None) -> tuple[list[ReleaseTag], 
                 f"points at a {target or 'missing object'}, not a commit: there is no "
                 "release to read"
             )
-        dated_by = "tagger"
+        dated_by: str | None = "tagger"
         if date is None and problem is None:
             date, dated_by = _parse_date(peeled_committer), "committer"
+            if date is None:
+                problem = "neither the tag nor its commit has a readable date"
         found.append(
             ReleaseTag(
                 name=name,
                 commit=peeled or sha,
-                date=date or dt.datetime.min.replace(tzinfo=dt.timezone.utc),
-                dated_by=dated_by,
+                date=date,
+                dated_by=dated_by if date else None,
                 problem=problem,
             )
         )
     return order(found), seen
 
 
+def _date_key(tag: ReleaseTag) -> tuple[bool, dt.datetime]:
+    """Undated tags (each an error) first."""
+    return (tag.date is not None, tag.date or dt.datetime.min.replace(tzinfo=dt.timezone.utc))
+
+
 def order(tags: Sequence[ReleaseTag]) -> list[ReleaseTag]:
     """By version when every tag is a version, else by release date (then name)."""
     versions = {tag.name: tag_version(tag.name) for tag in tags}
     if tags and all(v is not None for v in versions.values()):
-        return sorted(tags, key=lambda t: (versions[t.name] or Version("0"), t.date, t.name))
-    return sorted(tags, key=lambda t: (t.date, t.name))
+        return sorted(tags, key=lambda t: (versions[t.name] or Version("0"), _date_key(t), t.name))
+    return sorted(tags, key=lambda t: (_date_key(t), t.name))
 
 
 def supported_names(tags: Sequence[ReleaseTag], settings: WatchSupported) -> set[str]:
@@ -226,7 +234,7 @@ class ReleaseReport:
         return {
             "tag": self.tag.name,
             "commit": self.tag.commit,
-            "date": _time(self.tag.date),
+            "date": None if self.tag.date is None else _time(self.tag.date),
             "dated_by": self.tag.dated_by,
             "supported": self.supported,
             "files": list(self.files),
@@ -271,7 +279,10 @@ class WatchReport:
 
 
 def _time(value: dt.datetime) -> str:
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """RFC 3339 in UTC, the year always four digits (``strftime("%Y")`` writes year 1 as
+    "1", which no reader accepts)."""
+    utc = value.astimezone(dt.timezone.utc)
+    return f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc:%H:%M:%S}Z"
 
 
 def _remedy(tag: str) -> str:
@@ -328,6 +339,8 @@ def read_release(git_dir: Path, tag: ReleaseTag, policy: Policy, report: Release
 
 def _affecting(report: ReleaseReport, answer: ServiceAudit) -> None:
     released = report.tag.date
+    if released is None:  # an undated tag is an error and was not read
+        return
     for pin in report.pins:
         audit = answer.audits.get((pin.canonical, pin.version))
         if audit is None:
@@ -411,8 +424,13 @@ def summary_lines(report: WatchReport) -> list[str]:
     lines: list[str] = []
     for release in report.releases:
         tag = release.tag
-        line = f"{shown(tag.name)} ({tag.commit[:12]}, released {_time(tag.date)} by its "
-        line += f"{tag.dated_by} date; {'supported' if release.supported else 'unsupported'})"
+        released = (
+            "release date unknown"
+            if tag.date is None
+            else f"released {_time(tag.date)} by its {tag.dated_by} date"
+        )
+        line = f"{shown(tag.name)} ({tag.commit[:12]}, {released}; "
+        line += f"{'supported' if release.supported else 'unsupported'})"
         if release.errors:
             state = "ERROR: cannot be audited"
         elif release.new:

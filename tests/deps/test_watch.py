@@ -15,6 +15,7 @@ PyPA records (tests/data/advisory-db/pypa, CC-BY-4.0):
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -28,7 +29,8 @@ import yaml
 from deps_helpers import snapshot
 from rg_testlib import releasegate
 
-from releasegate.codec import WatchRecordJSON, any_record_from_json, record_schema
+from releasegate import shipped
+from releasegate.codec import WatchAdvisory, WatchRecordJSON, any_record_from_json, record_schema
 from releasegate.records import read_audit_log
 
 IDNA = "PYSEC-2024-60"
@@ -330,3 +332,51 @@ def test_an_unreadable_published_date_counts_as_new(
     done, data = _watch(repo, db)
     assert done.returncode == 1, done.stdout + done.stderr
     assert _ids(_by_tag(data)["v1.1.0"]["new"]) == [FLASK]
+
+
+def test_a_lightweight_tag_of_a_tree_has_no_date_and_its_record_reads_back(
+    repo: Path, gained_db: Path, tmp_path: Path
+) -> None:
+    """No date is ever made up for a tag that cannot be read (it was ``datetime.min``,
+    written "1-01-01T00:00:00Z", which the reader rejects: the record, in the hash
+    chain, broke the dashboard for good)."""
+    _git(repo, "tag", "v1.9.0", "HEAD^{tree}")
+    done, data = _watch(repo, gained_db, "--record")
+    assert done.returncode == 2, done.stdout + done.stderr
+    v190 = _by_tag(data)["v1.9.0"]
+    assert v190["date"] is None and v190["dated_by"] is None
+    assert re.search(r"tag v1\.9\.0: points at a tree", done.stderr), done.stderr
+    assert "date unknown" in done.stdout
+    (record,) = read_audit_log(repo / LOG)
+    assert isinstance(record, WatchRecordJSON)
+    assert {r.tag: r.date for r in record.releases}["v1.9.0"] is None
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(json.loads((repo / LOG).read_text("utf-8")), record_schema())
+    built = releasegate("dashboard", "--repo", str(repo), "--out", str(tmp_path / "site"))
+    assert built.returncode == 0, built.stdout + built.stderr
+    verify = releasegate("audit", "verify", "--repo", str(repo))
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_a_time_before_year_1000_is_written_as_the_reader_reads_it() -> None:
+    assert shipped._time(dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc)) == "0001-01-01T00:00:00Z"
+    early = dt.datetime(999, 2, 3, 4, 5, 6, tzinfo=dt.timezone.utc)
+    read = WatchAdvisory.model_validate({**_ADVISORY, "published": shipped._time(early)})
+    assert read.published == early
+
+
+_ADVISORY: dict[str, Any] = {
+    "id": "X-1",
+    "aliases": [],
+    "summary": "s",
+    "severity": "high",
+    "package": "p",
+    "version": "1",
+    "path": "requirements.txt",
+    "line": 1,
+    "published": None,
+    "when": "published-after-release",
+    "fixed": [],
+    "upgrade": None,
+    "problem": None,
+}

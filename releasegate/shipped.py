@@ -105,10 +105,18 @@ def release_tags(git_dir: Path, pattern: str | None) -> tuple[list[ReleaseTag], 
     out = git_output(git_dir, "for-each-ref", f"--format={_FORMAT}", "refs/tags")
     found: list[ReleaseTag] = []
     seen: list[str] = []
-    for line in out.decode("utf-8", "surrogateescape").splitlines():
+    # Split on "\n" alone: a ref name cannot hold one, but it can hold U+2028 or U+0085,
+    # which ``str.splitlines()`` splits on too (the tag was silently skipped).
+    for line in out.decode("utf-8", "surrogateescape").split("\n"):
+        if not line:
+            continue
         fields = line.split("\0")
         if len(fields) != 8:
-            continue
+            raise GitError(
+                f"git for-each-ref in {git_dir}: unexpected line {shown(line)!r} "
+                f"({len(fields)} fields, not 8)",
+                hint="check the repository with `git fsck`; this may be a bug, report it",
+            )
         ref, kind, tagger, committer, peeled_kind, peeled, peeled_committer, sha = fields
         name = ref.removeprefix("refs/tags/")
         seen.append(name)

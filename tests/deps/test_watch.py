@@ -31,6 +31,7 @@ from rg_testlib import releasegate
 
 from releasegate import shipped
 from releasegate.codec import WatchAdvisory, WatchRecordJSON, any_record_from_json, record_schema
+from releasegate.errors import GitError
 from releasegate.records import read_audit_log
 
 IDNA = "PYSEC-2024-60"
@@ -380,3 +381,28 @@ _ADVISORY: dict[str, Any] = {
     "upgrade": None,
     "problem": None,
 }
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u0085", "\u2029"])
+def test_a_tag_name_with_a_unicode_line_separator_is_not_skipped(
+    repo: Path, gained_db: Path, separator: str
+) -> None:
+    name = f"v1.3.0{separator}x"
+    _commit_tag(repo, name, "2020-08-01T00:00:00+00:00", {"requirements.txt": b"idna==3.6\n"})
+    _policy(repo, "release:\n  tag_pattern: 'v*'\nwatch:\n  supported:\n    newest: 0\n")
+    done, data = _watch(repo, gained_db)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert name in _by_tag(data)
+    assert _ids(_by_tag(data)[name]["new"]) == [IDNA]
+
+
+def test_a_malformed_line_of_git_output_is_an_error_not_a_skip(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    good = "\0".join(("refs/tags/v1.0.0", "commit", "", "2020-01-01T00:00:00+00:00"))
+    good += "\0" * 3 + "\0" + "a" * 40
+    assert len(good.split("\0")) == 8
+    out = (good + "\nrefs/tags/v2\0x\n").encode()
+    monkeypatch.setattr(shipped, "git_output", lambda *a, **k: out)
+    with pytest.raises(GitError, match="refs/tags/v2"):
+        shipped.release_tags(tmp_path, None)

@@ -40,6 +40,7 @@ from pathlib import Path
 from packaging.version import Version
 
 from releasegate.checks.advisory_services import ServiceRequest, open_service
+from releasegate.codec import utf8_safe
 from releasegate.deps.osv import Unevaluated
 from releasegate.deps.pins import AdvisoryDBError, Inventory, Pin, ServiceAudit, ServiceError
 from releasegate.deps.sources.collector import collect
@@ -209,9 +210,9 @@ class Affecting:
             "aliases": list(self.aliases),
             "summary": self.summary,
             "severity": self.severity,
-            "package": self.package,
-            "version": self.version,
-            "path": self.path,
+            "package": utf8_safe(self.package),
+            "version": utf8_safe(self.version),
+            "path": utf8_safe(self.path),
             "line": self.line,
             "published": None if self.published is None else _time(self.published),
             "when": self.when.value,
@@ -240,13 +241,13 @@ class ReleaseReport:
         new: list[JSONValue] = [a.to_json() for a in self.new[:MAX_ADVISORIES_PER_RELEASE]]
         known: list[JSONValue] = [a.to_json() for a in self.known[:MAX_ADVISORIES_PER_RELEASE]]
         return {
-            "tag": self.tag.name,
+            "tag": utf8_safe(self.tag.name),  # a ref name need not be UTF-8
             "commit": self.tag.commit,
             "date": None if self.tag.date is None else _time(self.tag.date),
             "dated_by": self.tag.dated_by,
             "supported": self.supported,
-            "files": list(self.files),
-            "unpinned": list(self.unpinned),
+            "files": [utf8_safe(path) for path in self.files],
+            "unpinned": [utf8_safe(item) for item in self.unpinned],
             "packages": len({(p.canonical, p.version) for p in self.pins}),
             "new": new,
             "known": known,

@@ -406,3 +406,17 @@ def test_a_malformed_line_of_git_output_is_an_error_not_a_skip(
     monkeypatch.setattr(shipped, "git_output", lambda *a, **k: out)
     with pytest.raises(GitError, match="refs/tags/v2"):
         shipped.release_tags(tmp_path, None)
+
+
+def test_a_non_utf8_tag_name_is_written_to_the_json(
+    repo: Path, gained_db: Path, tmp_path: Path
+) -> None:
+    name = os.fsdecode(b"v1.3.0-\xff")
+    _commit_tag(repo, name, "2020-08-01T00:00:00+00:00", {"requirements.txt": b"idna==3.6\n"})
+    _policy(repo, "release:\n  tag_pattern: 'v*'\nwatch:\n  supported:\n    newest: 0\n")
+    done, data = _watch(repo, gained_db, "--record")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "v1.3.0-\ufffd" in _by_tag(data)
+    assert "\\udcff" in done.stdout  # escaped on the terminal
+    built = releasegate("dashboard", "--repo", str(repo), "--out", str(tmp_path / "site"))
+    assert built.returncode == 0, built.stdout + built.stderr

@@ -13,9 +13,9 @@ shipped and those already known then.
   date of the tagged commit.
 - Order: by version when every release tag is a version (so a backport tagged last
   is not "the newest"), else by release date; ``--since TAG`` starts there.
-- Supported (``watch.supported``): the newest ``newest`` tags (default 1), and every
-  tag matching ``pattern``. A supported release newly affected is the failure (exit
-  1); unsupported ones are reported, marked unsupported.
+- Supported (``watch.supported``): the newest ``newest`` tags (default 1) that are not
+  pre-releases, and every tag matching ``pattern``. A supported release newly affected
+  is the failure (exit 1); unsupported ones are reported, marked unsupported.
 - Fail closed: an advisory without a readable ``published`` date (pip-audit never
   gives one) counts as published after every release: an unknown date proves
   nothing was known. A tag whose dependency files cannot be read or audited (a
@@ -173,9 +173,20 @@ def order(tags: Sequence[ReleaseTag]) -> list[ReleaseTag]:
     return sorted(tags, key=lambda t: (_date_key(t), t.name))
 
 
+def is_prerelease(name: str) -> bool:
+    """A version tag of a pre-release (``v2.0.0rc1``, ``2.0.0.dev1``)."""
+    version = tag_version(name)
+    return version is not None and version.is_prerelease
+
+
 def supported_names(tags: Sequence[ReleaseTag], settings: WatchSupported) -> set[str]:
-    """The supported releases among ``tags`` (ordered oldest first)."""
-    names = {tag.name for tag in tags[len(tags) - settings.newest :]} if settings.newest else set()
+    """The supported releases among ``tags`` (ordered oldest first). Pre-releases do not
+    count toward ``newest`` (a release candidate must not take the newest final release's
+    place); they are supported only through ``pattern``."""
+    final = [tag for tag in tags if not is_prerelease(tag.name)]
+    names = {tag.name for tag in final[len(final) - settings.newest :]}
+    if not settings.newest:
+        names = set()
     if settings.pattern is not None:
         names |= {tag.name for tag in tags if fnmatchcase(tag.name, settings.pattern)}
     return names

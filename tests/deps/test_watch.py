@@ -420,3 +420,21 @@ def test_a_non_utf8_tag_name_is_written_to_the_json(
     assert "\\udcff" in done.stdout  # escaped on the terminal
     built = releasegate("dashboard", "--repo", str(repo), "--out", str(tmp_path / "site"))
     assert built.returncode == 0, built.stdout + built.stderr
+
+
+def test_a_pre_release_does_not_take_the_newest_supported_slot(repo: Path, gained_db: Path) -> None:
+    """v1.3.0 (idna 3.6, shipped before the advisory) is the newest final release; the
+    newer v2.0.0rc1 must not make it unsupported (exit 0 would hide it)."""
+    _commit_tag(repo, "v1.3.0", "2020-07-01T00:00:00+00:00", {"requirements.txt": b"idna==3.6\n"})
+    _commit_tag(
+        repo, "v2.0.0rc1", "2021-06-01T00:00:00+00:00", {"requirements.txt": b"idna==3.7\n"}
+    )
+    done, data = _watch(repo, gained_db)
+    assert done.returncode == 1, done.stdout + done.stderr
+    releases = _by_tag(data)
+    assert releases["v1.3.0"]["supported"] is True
+    assert releases["v2.0.0rc1"]["supported"] is False  # reported, not supported by age
+    assert "v1.3.0" in done.stderr
+    _policy(repo, "watch:\n  supported:\n    newest: 1\n    pattern: 'v2.0.0rc*'\n")
+    _, data = _watch(repo, gained_db)
+    assert _by_tag(data)["v2.0.0rc1"]["supported"] is True

@@ -49,7 +49,7 @@ from releasegate.errors import GitError
 from releasegate.model import EXIT_BLOCK, EXIT_PASS, EXIT_USAGE, JSONValue
 from releasegate.policy.schema import Policy, WatchSupported
 from releasegate.procs import ToolRunner
-from releasegate.snapshot import build_snapshot, git_output
+from releasegate.snapshot import build_snapshot, git_output, run_git
 from releasegate.tags import TAG_PATTERN_KEY, is_release_tag, no_release_tag_hint, tag_version
 
 MAX_ADVISORIES_PER_RELEASE = 200  # in the record; the rest are counted
@@ -101,6 +101,19 @@ _FORMAT = "%00".join(
 )
 
 
+def _peel(git_dir: Path, tag_object: str) -> tuple[str, str, str]:
+    """A nested annotated tag (a tag of a tag) peeled to the object it ends at: its type,
+    name and (a commit) committer date. It is dated by the outer tag's tagger date."""
+    done = run_git(git_dir, "rev-parse", "--verify", "--quiet", f"{tag_object}^{{commit}}")
+    if done.returncode == 0:
+        commit = done.stdout.decode().strip()
+        date = git_output(git_dir, "log", "-1", "--format=%cI", commit, "--")
+        return "commit", commit, date.decode("utf-8", "replace").strip()
+    end = run_git(git_dir, "cat-file", "-t", f"{tag_object}^{{}}")
+    kind = end.stdout.decode("utf-8", "replace").strip() if end.returncode == 0 else ""
+    return f"tag of a {kind}" if kind else "", "", ""
+
+
 def release_tags(git_dir: Path, pattern: str | None) -> tuple[list[ReleaseTag], list[str]]:
     """The release tags (ordered: oldest first) and the names of every tag seen."""
     out = git_output(git_dir, "for-each-ref", f"--format={_FORMAT}", "refs/tags")
@@ -137,6 +150,8 @@ def release_tags(git_dir: Path, pattern: str | None) -> tuple[list[ReleaseTag], 
             continue
         date = _parse_date(tagger)
         problem = None
+        if kind == "tag" and peeled_kind == "tag":  # a tag of a tag: peel it to the end
+            peeled_kind, peeled, peeled_committer = _peel(git_dir, sha)
         if kind != "tag" or peeled_kind != "commit":
             target = peeled_kind if kind == "tag" else kind
             problem = (

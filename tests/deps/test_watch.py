@@ -438,3 +438,28 @@ def test_a_pre_release_does_not_take_the_newest_supported_slot(repo: Path, gaine
     _policy(repo, "watch:\n  supported:\n    newest: 1\n    pattern: 'v2.0.0rc*'\n")
     _, data = _watch(repo, gained_db)
     assert _by_tag(data)["v2.0.0rc1"]["supported"] is True
+
+
+def test_a_nested_annotated_tag_is_peeled_to_its_commit(repo: Path, gained_db: Path) -> None:
+    (repo / "requirements.txt").write_text("idna==3.6\n", encoding="utf-8")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "1.3", date="2020-07-01T00:00:00+00:00")
+    _git(repo, "tag", "-a", "inner", "-m", "inner", date="2020-07-02T00:00:00+00:00")
+    _git(repo, "tag", "-a", "v1.3.0", "inner", "-m", "outer", date="2020-08-01T00:00:00+00:00")
+    commit = _git(repo, "rev-parse", "HEAD")
+    done, data = _watch(repo, gained_db)
+    v130 = _by_tag(data)["v1.3.0"]
+    assert v130["errors"] == [], done.stderr
+    assert v130["commit"] == commit
+    assert v130["dated_by"] == "tagger" and v130["date"] == "2020-08-01T00:00:00Z"
+    assert _ids(v130["new"]) == [IDNA]
+    assert done.returncode == 1, done.stdout + done.stderr
+
+
+def test_a_nested_tag_of_a_tree_is_an_error(repo: Path, gained_db: Path) -> None:
+    _git(repo, "tag", "-a", "inner", "HEAD^{tree}", "-m", "inner")
+    _git(repo, "tag", "-a", "v1.5.0", "inner", "-m", "outer")
+    done, data = _watch(repo, gained_db)
+    assert done.returncode == 2
+    assert re.search(r"tag v1\.5\.0: .*not a commit", done.stderr), done.stderr
+    assert _by_tag(data)["v1.5.0"]["errors"]

@@ -321,9 +321,10 @@ def _time(value: dt.datetime) -> str:
 
 
 def _remedy(tag: str) -> str:
+    """Quoted for the shell, then escaped for the terminal (and the record's errors)."""
     return (
-        f"inspect it with `git show {shlex.quote(tag)}`; fix the file in a new release, leave "
-        "the file out with dependencies.exclude, or start after the tag with --since"
+        f"inspect it with `git show {shown(shlex.quote(tag))}`; fix the file in a new release, "
+        "leave the file out with dependencies.exclude, or start after the tag with --since"
     )
 
 
@@ -427,7 +428,9 @@ def watch(
     pattern = policy.release.tag_pattern
     tags, seen = release_tags(git_dir, pattern)
     if not tags:
-        raise GitError(f"no release tags in {git_dir}", hint=no_release_tag_hint(seen, pattern))
+        raise GitError(
+            f"no release tags in {git_dir}", hint=no_release_tag_hint(map(shown, seen), pattern)
+        )
     supported = supported_names(tags, policy.watch.supported)
     chosen = select(tags, since)
     reports = [ReleaseReport(tag=tag, supported=tag.name in supported) for tag in chosen]

@@ -463,3 +463,21 @@ def test_a_nested_tag_of_a_tree_is_an_error(repo: Path, gained_db: Path) -> None
     assert done.returncode == 2
     assert re.search(r"tag v1\.5\.0: .*not a commit", done.stderr), done.stderr
     assert _by_tag(data)["v1.5.0"]["errors"]
+
+
+def test_the_remedy_and_the_hint_escape_the_tag_name(repo: Path, gained_db: Path) -> None:
+    name = "v1.5.0\u202eevil"
+    blob = _git(repo, "rev-parse", "v1.0.0:requirements.txt")
+    _git(repo, "tag", name, blob)
+    _policy(repo, "release:\n  tag_pattern: 'v*'\n")
+    done, _ = _watch(repo, gained_db, "--record")
+    assert done.returncode == 2
+    assert "\u202e" not in done.stderr and "\\u202e" in done.stderr
+    (record,) = read_audit_log(repo / LOG)
+    assert isinstance(record, WatchRecordJSON)
+    assert record.errors and not any("\u202e" in e for e in record.errors)
+    _policy(repo, "release:\n  tag_pattern: 'nomatch*'\n")
+    done, _ = _watch(repo, gained_db)
+    assert done.returncode == 2
+    assert "tags seen" in done.stderr
+    assert "\u202e" not in done.stderr and "\\u202e" in done.stderr

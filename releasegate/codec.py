@@ -706,6 +706,8 @@ class WatchAdvisory(_Strict):
     path: str
     line: StrictInt
     published: dt.datetime | None  # None: unknown, counted as published after the release
+    # None: unknown (counted as after the release); absent from records written before it.
+    modified: dt.datetime | None = None
     when: Literal["published-after-release", "known-at-release"]
     fixed: list[str]
     upgrade: str | None

@@ -9,19 +9,24 @@ pin up once in the vulnerability service the stage would use
 splits the advisories that affect a release into those published after it
 shipped and those already known then.
 
-- The release date is the tagger date of an annotated tag, else the committer
-  date of the tagged commit.
+- The release date is the tagger date of an annotated tag (the outer one of a tag of a
+  tag), else the committer date of the tagged commit; none (null) for a tag that
+  cannot be read.
 - Order: by version when every release tag is a version (so a backport tagged last
   is not "the newest"), else by release date; ``--since TAG`` starts there.
 - Supported (``watch.supported``): the newest ``newest`` tags (default 1) that are not
   pre-releases, and every tag matching ``pattern``. A supported release newly affected
   is the failure (exit 1); unsupported ones are reported, marked unsupported.
-- Fail closed: an advisory without a readable ``published`` date (pip-audit never
-  gives one) counts as published after every release: an unknown date proves
-  nothing was known. A tag whose dependency files cannot be read or audited (a
-  malformed or non-UTF-8 file, an include outside the tree, a URL requirement, a
-  link leaving the tree), or that does not point at a commit, is an error naming
-  the tag and the file (exit 2), never a silent skip. Unpinned requirements are
+- New or known: an advisory is *published after the release* when its OSV ``published``
+  or its ``modified`` date (the latest of its merged aliases': imported, widened) is
+  later than the release date; ``published`` is often the CVE's date, so it alone would
+  hide an advisory added after the release. Fail closed: an advisory without a readable
+  ``published`` or ``modified`` date (pip-audit gives neither) counts as published after
+  every release: an unknown date proves nothing was known.
+- A tag whose dependency files cannot be read or audited (a malformed or non-UTF-8
+  file, an include outside the tree, a URL requirement, a link leaving the tree), or
+  that does not point at a commit (a nested tag is peeled to its end), is an error
+  naming the tag and the file (exit 2), never a silent skip. Unpinned requirements are
   counted and named: a range is not one version and cannot be audited.
 """
 
@@ -225,6 +230,7 @@ class Affecting:
     path: str
     line: int
     published: dt.datetime | None
+    modified: dt.datetime | None
     when: When
     fixed: tuple[str, ...]
     upgrade: str | None  # the smallest version fixing every known advisory of the pin
@@ -241,6 +247,7 @@ class Affecting:
             "path": utf8_safe(self.path),
             "line": self.line,
             "published": None if self.published is None else _time(self.published),
+            "modified": None if self.modified is None else _time(self.modified),
             "when": self.when.value,
             "fixed": list(self.fixed),
             "upgrade": self.upgrade,
@@ -382,8 +389,10 @@ def _affecting(report: ReleaseReport, answer: ServiceAudit) -> None:
         if audit is None:
             continue
         for vuln in audit.vulnerabilities:
-            # Unknown date: counted as published after the release (fail closed).
-            new = vuln.published is None or vuln.published > released
+            # New when published *or* modified (imported, widened) after the release: OSV
+            # ``published`` is often the CVE's date. An unknown date counts as after the
+            # release (fail closed).
+            new = any(when is None or when > released for when in (vuln.published, vuln.modified))
             item = Affecting(
                 id=vuln.id,
                 aliases=vuln.aliases,
@@ -394,6 +403,7 @@ def _affecting(report: ReleaseReport, answer: ServiceAudit) -> None:
                 path=pin.location.path,
                 line=pin.location.line,
                 published=vuln.published,
+                modified=vuln.modified,
                 when=When.NEW if new else When.KNOWN,
                 fixed=vuln.fixed,
                 upgrade=audit.upgrade,
@@ -492,6 +502,9 @@ def summary_lines(report: WatchReport) -> list[str]:
 
 def _item_line(item: Affecting) -> str:
     when = "published date unknown" if item.published is None else _time(item.published)
+    when += (
+        "; modified date unknown" if item.modified is None else f"; modified {_time(item.modified)}"
+    )
     fix = f"upgrade to {item.upgrade}" if item.upgrade else "no fixed version known"
     head = f"{shown(item.package)} {shown(item.version)} ({shown(item.path)}:{item.line}): "
     head += f"{shown(item.id)} [{item.severity}] ({when}): {fix}"

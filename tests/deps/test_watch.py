@@ -6,11 +6,12 @@ audited by real ``releasegate`` processes against OSV directories built from rea
 PyPA records (tests/data/advisory-db/pypa, CC-BY-4.0):
 
 - the base database holds flask PYSEC-2018-66 (published 2018-08-20: known when every
-  tag shipped);
+  tag shipped), a dated copy of the real record with its ``modified`` moved to
+  2018-08-21 (the real one, 2021-08-25, is after every tag: watch compares both dates);
 - the database then *gains* idna PYSEC-2024-60, written here as a dated copy of the
-  real record with its ``published`` moved to 2020-09-01 (after the second tag, before
-  the third), so that v1.0.0 (idna 3.4) and v1.1.0 (idna 3.6) are newly affected and
-  v1.2.0 (idna 3.7, the fix) is not.
+  real record with its ``published`` and ``modified`` moved to 2020-09-01 (after the
+  second tag, before the third), so that v1.0.0 (idna 3.4) and v1.1.0 (idna 3.6) are
+  newly affected and v1.2.0 (idna 3.7, the fix) is not.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from releasegate.records import read_audit_log
 IDNA = "PYSEC-2024-60"
 FLASK = "PYSEC-2018-66"
 MOVED_PUBLISHED = "2020-09-01T00:00:00Z"
+FLASK_MODIFIED = "2018-08-21T00:00:00Z"
 TAGS = (
     ("v1.0.0", "2020-01-10T12:00:00+00:00", "idna==3.4\n"),
     ("v1.1.0", "2020-06-10T12:00:00+00:00", "idna==3.6\nflask==0.12\n"),
@@ -103,9 +105,7 @@ def _copy_record(db: Path, package: str, ident: str, **changes: Any) -> None:
 @pytest.fixture
 def base_db(tmp_path: Path) -> Path:
     db = tmp_path / "db-base"
-    target = db / "vulns" / "flask"
-    target.mkdir(parents=True)
-    shutil.copy(snapshot() / "vulns" / "flask" / f"{FLASK}.yaml", target)  # unmodified
+    _copy_record(db, "flask", FLASK, modified=FLASK_MODIFIED)
     return db
 
 
@@ -114,7 +114,7 @@ def gained_db(tmp_path: Path, base_db: Path) -> Path:
     """The base database after it gained the idna advisory (``published`` moved, see above)."""
     db = tmp_path / "db-gained"
     shutil.copytree(base_db, db)
-    _copy_record(db, "idna", IDNA, published=MOVED_PUBLISHED)
+    _copy_record(db, "idna", IDNA, published=MOVED_PUBLISHED, modified=MOVED_PUBLISHED)
     return db
 
 
@@ -205,7 +205,7 @@ def test_an_advisory_without_published_counts_as_new(
     copy of the real flask record with ``published`` removed)."""
     db = tmp_path / "db-undated"
     db.mkdir()
-    _copy_record(db, "flask", FLASK, published=None)
+    _copy_record(db, "flask", FLASK, published=None, modified=FLASK_MODIFIED)
     _policy(repo, "watch:\n  supported:\n    newest: 2\n")
     done, data = _watch(repo, db)
     assert done.returncode == 1, done.stdout + done.stderr
@@ -328,7 +328,7 @@ def test_an_unreadable_published_date_counts_as_new(
     """A dated copy of the real flask record whose ``published`` is not a time."""
     db = tmp_path / "db-baddate"
     db.mkdir()
-    _copy_record(db, "flask", FLASK, published="sometime in 2018")
+    _copy_record(db, "flask", FLASK, published="sometime in 2018", modified=FLASK_MODIFIED)
     _policy(repo, "watch:\n  supported:\n    newest: 2\n")
     done, data = _watch(repo, db)
     assert done.returncode == 1, done.stdout + done.stderr
@@ -481,3 +481,38 @@ def test_the_remedy_and_the_hint_escape_the_tag_name(repo: Path, gained_db: Path
     assert done.returncode == 2
     assert "tags seen" in done.stderr
     assert "\u202e" not in done.stderr and "\\u202e" in done.stderr
+
+
+def test_an_advisory_modified_after_the_release_counts_as_new(
+    repo: Path, base_db: Path, tmp_path: Path
+) -> None:
+    """OSV ``published`` is often the CVE's date; an advisory imported or widened after
+    the release (``modified`` later) is what watch exists for (fail closed). Dated copy:
+    idna's ``published`` moved before every tag, ``modified`` to 2020-09-01."""
+    db = tmp_path / "db-modified"
+    shutil.copytree(base_db, db)
+    _copy_record(db, "idna", IDNA, published="2019-01-01T00:00:00Z", modified=MOVED_PUBLISHED)
+    _policy(repo, "watch:\n  supported:\n    newest: 2\n")
+    done, data = _watch(repo, db)
+    assert done.returncode == 1, done.stdout + done.stderr
+    releases = _by_tag(data)
+    assert _ids(releases["v1.1.0"]["new"]) == [IDNA]
+    assert _ids(releases["v1.1.0"]["known"]) == [FLASK]  # both dates before the release
+    new = releases["v1.1.0"]["new"][0]
+    assert new["published"] == "2019-01-01T00:00:00Z" and new["modified"] == MOVED_PUBLISHED
+    assert "modified 2020-09-01" in done.stdout
+    # The real flask record (modified 2021-08-25, after v1.1.0 shipped) counts as new.
+    _copy_record(db, "flask", FLASK)
+    _, data = _watch(repo, db)
+    assert _ids(_by_tag(data)["v1.1.0"]["new"]) == [FLASK, IDNA]
+
+
+def test_an_advisory_without_modified_counts_as_new(
+    repo: Path, base_db: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "db-unmodified"
+    _copy_record(db, "flask", FLASK, modified=None)
+    _policy(repo, "watch:\n  supported:\n    newest: 2\n")
+    done, data = _watch(repo, db)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert _ids(_by_tag(data)["v1.1.0"]["new"]) == [FLASK]

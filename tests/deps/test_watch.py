@@ -516,3 +516,73 @@ def test_an_advisory_without_modified_counts_as_new(
     done, data = _watch(repo, db)
     assert done.returncode == 1, done.stdout + done.stderr
     assert _ids(_by_tag(data)["v1.1.0"]["new"]) == [FLASK]
+
+
+WORKFLOW = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "watch.yml"
+
+
+def _workflow_steps(path: Path) -> list[dict[str, Any]]:
+    document = yaml.safe_load(path.read_text("utf-8"))
+    return [step for job in document["jobs"].values() for step in job.get("steps", [])]
+
+
+def test_the_workflow_summary_holds_both_streams_in_a_fence_no_tag_name_closes(
+    tmp_path: Path,
+) -> None:
+    """The watch step run as GitHub runs it (bash -eo pipefail), with a stand-in
+    ``releasegate`` printing a tag name holding backticks and an error on stderr."""
+    (step,) = [
+        s for s in _workflow_steps(WORKFLOW) if s.get("name") == "Watch the shipped releases"
+    ]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "releasegate"
+    fake.write_text(
+        "#!/bin/sh\n"
+        "echo 'v1.0.0 (abc, released 2020-01-01T00:00:00Z): NEWLY AFFECTED'\n"
+        "echo 'v9````` (def): ERROR: cannot be audited'\n"
+        "echo 'releasegate: error: tag v9`````: points at a blob' >&2\n"
+        "echo 'releasegate watch: supported releases newly affected: v1.0.0' >&2\n"
+        "echo '{}' > watch.json\n"
+        "exit 2\n",
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    script = tmp_path / "step.sh"
+    script.write_text(step["run"], encoding="utf-8")
+    summary = tmp_path / "summary.md"
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr  # the watch's own status
+    lines = summary.read_text("utf-8").splitlines()
+    fence = lines[1]
+    assert set(fence) == {"`"} and len(fence) > 5 and lines[-1] == fence
+    body = lines[2:-1]
+    assert "releasegate: error: tag v9`````: points at a blob" in body  # stderr kept
+    assert "releasegate watch: supported releases newly affected: v1.0.0" in body
+    assert not any(line.lstrip().startswith(fence) for line in body)
+    assert (work / "watch.json").exists()
+
+
+def test_the_workflow_uploads_the_report_with_the_pinned_upload_action() -> None:
+    release = WORKFLOW.parent / "release.yml"
+    pinned = {s["uses"] for s in _workflow_steps(release) if "upload-artifact" in s.get("uses", "")}
+    assert len(pinned) == 1
+    (upload,) = [s for s in _workflow_steps(WORKFLOW) if "upload-artifact" in s.get("uses", "")]
+    assert upload["uses"] in pinned
+    assert "watch.json" in upload["with"]["path"]
+    assert upload.get("if") == "always()"  # the report of a failing (affected) run too

@@ -34,7 +34,13 @@ from typing import IO
 
 from releasegate.baseline import Baseline
 from releasegate.canonical import canonical_bytes, digest_of
-from releasegate.codec import RECORD_FORMAT, RecordContext, record_to_json, stage_evidence
+from releasegate.codec import (
+    RECORD_FORMAT,
+    WATCH_RECORD_KIND,
+    RecordContext,
+    record_to_json,
+    stage_evidence,
+)
 from releasegate.errors import ConfigError, GitError
 from releasegate.model import Decision, JSONValue, Stage
 from releasegate.model import tool_versions as model_tool_versions
@@ -333,14 +339,17 @@ def read_lines(path: Path) -> list[bytes]:
 
 
 def records_for_commit(lines: Sequence[bytes], commit: str) -> list[bytes]:
-    """The lines of the log that record decisions on ``commit``."""
+    """The lines of the log that record gate decisions on ``commit`` (not watch runs,
+    whose ``commit`` is the HEAD whose policy they read)."""
     found: list[bytes] = []
     for line in lines:
         try:
             record = json.loads(line)
         except ValueError:
             continue
-        if isinstance(record, dict) and record.get("commit") == commit:
+        if not isinstance(record, dict) or record.get("kind") == WATCH_RECORD_KIND:
+            continue
+        if record.get("commit") == commit:
             found.append(line)
     return found
 

@@ -706,6 +706,8 @@ class WatchAdvisory(_Strict):
     path: str
     line: StrictInt
     published: dt.datetime | None  # None: unknown, counted as published after the release
+    # None: unknown (counted as after the release); absent from records written before it.
+    modified: dt.datetime | None = None
     when: Literal["published-after-release", "known-at-release"]
     fixed: list[str]
     upgrade: str | None
@@ -715,8 +717,8 @@ class WatchAdvisory(_Strict):
 class WatchRelease(_Strict):
     tag: str
     commit: str
-    date: dt.datetime
-    dated_by: Literal["tagger", "committer"]
+    date: dt.datetime | None  # None: the tag could not be read (it has an error)
+    dated_by: Literal["tagger", "committer"] | None
     supported: StrictBool
     files: list[str]
     unpinned: list[str]

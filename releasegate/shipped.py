@@ -9,19 +9,24 @@ pin up once in the vulnerability service the stage would use
 splits the advisories that affect a release into those published after it
 shipped and those already known then.
 
-- The release date is the tagger date of an annotated tag, else the committer
-  date of the tagged commit.
+- The release date is the tagger date of an annotated tag (the outer one of a tag of a
+  tag), else the committer date of the tagged commit; none (null) for a tag that
+  cannot be read.
 - Order: by version when every release tag is a version (so a backport tagged last
   is not "the newest"), else by release date; ``--since TAG`` starts there.
-- Supported (``watch.supported``): the newest ``newest`` tags (default 1), and every
-  tag matching ``pattern``. A supported release newly affected is the failure (exit
-  1); unsupported ones are reported, marked unsupported.
-- Fail closed: an advisory without a readable ``published`` date (pip-audit never
-  gives one) counts as published after every release: an unknown date proves
-  nothing was known. A tag whose dependency files cannot be read or audited (a
-  malformed or non-UTF-8 file, an include outside the tree, a URL requirement, a
-  link leaving the tree), or that does not point at a commit, is an error naming
-  the tag and the file (exit 2), never a silent skip. Unpinned requirements are
+- Supported (``watch.supported``): the newest ``newest`` tags (default 1) that are not
+  pre-releases, and every tag matching ``pattern``. A supported release newly affected
+  is the failure (exit 1); unsupported ones are reported, marked unsupported.
+- New or known: an advisory is *published after the release* when its OSV ``published``
+  or its ``modified`` date (the latest of its merged aliases': imported, widened) is
+  later than the release date; ``published`` is often the CVE's date, so it alone would
+  hide an advisory added after the release. Fail closed: an advisory without a readable
+  ``published`` or ``modified`` date (pip-audit gives neither) counts as published after
+  every release: an unknown date proves nothing was known.
+- A tag whose dependency files cannot be read or audited (a malformed or non-UTF-8
+  file, an include outside the tree, a URL requirement, a link leaving the tree), or
+  that does not point at a commit (a nested tag is peeled to its end), is an error
+  naming the tag and the file (exit 2), never a silent skip. Unpinned requirements are
   counted and named: a range is not one version and cannot be audited.
 """
 
@@ -40,6 +45,7 @@ from pathlib import Path
 from packaging.version import Version
 
 from releasegate.checks.advisory_services import ServiceRequest, open_service
+from releasegate.codec import utf8_safe
 from releasegate.deps.osv import Unevaluated
 from releasegate.deps.pins import AdvisoryDBError, Inventory, Pin, ServiceAudit, ServiceError
 from releasegate.deps.sources.collector import collect
@@ -48,7 +54,7 @@ from releasegate.errors import GitError
 from releasegate.model import EXIT_BLOCK, EXIT_PASS, EXIT_USAGE, JSONValue
 from releasegate.policy.schema import Policy, WatchSupported
 from releasegate.procs import ToolRunner
-from releasegate.snapshot import build_snapshot, git_output
+from releasegate.snapshot import build_snapshot, git_output, run_git
 from releasegate.tags import TAG_PATTERN_KEY, is_release_tag, no_release_tag_hint, tag_version
 
 MAX_ADVISORIES_PER_RELEASE = 200  # in the record; the rest are counted
@@ -71,8 +77,9 @@ def shown(text: str) -> str:
 class ReleaseTag:
     name: str
     commit: str
-    date: dt.datetime  # aware, UTC
-    dated_by: str  # "tagger" (annotated tag) or "committer" (the tagged commit)
+    # Aware, UTC; None only with a ``problem`` (no date is made up: the record must read back).
+    date: dt.datetime | None
+    dated_by: str | None  # "tagger" (annotated tag) or "committer" (the tagged commit)
     problem: str | None = None  # why it cannot be read (points at no commit, ...)
 
 
@@ -99,15 +106,36 @@ _FORMAT = "%00".join(
 )
 
 
+def _peel(git_dir: Path, tag_object: str) -> tuple[str, str, str]:
+    """A nested annotated tag (a tag of a tag) peeled to the object it ends at: its type,
+    name and (a commit) committer date. It is dated by the outer tag's tagger date."""
+    done = run_git(git_dir, "rev-parse", "--verify", "--quiet", f"{tag_object}^{{commit}}")
+    if done.returncode == 0:
+        commit = done.stdout.decode().strip()
+        date = git_output(git_dir, "log", "-1", "--format=%cI", commit, "--")
+        return "commit", commit, date.decode("utf-8", "replace").strip()
+    end = run_git(git_dir, "cat-file", "-t", f"{tag_object}^{{}}")
+    kind = end.stdout.decode("utf-8", "replace").strip() if end.returncode == 0 else ""
+    return f"tag of a {kind}" if kind else "", "", ""
+
+
 def release_tags(git_dir: Path, pattern: str | None) -> tuple[list[ReleaseTag], list[str]]:
     """The release tags (ordered: oldest first) and the names of every tag seen."""
     out = git_output(git_dir, "for-each-ref", f"--format={_FORMAT}", "refs/tags")
     found: list[ReleaseTag] = []
     seen: list[str] = []
-    for line in out.decode("utf-8", "surrogateescape").splitlines():
+    # Split on "\n" alone: a ref name cannot hold one, but it can hold U+2028 or U+0085,
+    # which ``str.splitlines()`` splits on too (the tag was silently skipped).
+    for line in out.decode("utf-8", "surrogateescape").split("\n"):
+        if not line:
+            continue
         fields = line.split("\0")
         if len(fields) != 8:
-            continue
+            raise GitError(
+                f"git for-each-ref in {git_dir}: unexpected line {shown(line)!r} "
+                f"({len(fields)} fields, not 8)",
+                hint="check the repository with `git fsck`; this may be a bug, report it",
+            )
         ref, kind, tagger, committer, peeled_kind, peeled, peeled_committer, sha = fields
         name = ref.removeprefix("refs/tags/")
         seen.append(name)
@@ -119,46 +147,66 @@ def release_tags(git_dir: Path, pattern: str | None) -> tuple[list[ReleaseTag], 
                 ReleaseTag(
                     name=name,
                     commit=sha,
-                    date=date or dt.datetime.min.replace(tzinfo=dt.timezone.utc),
-                    dated_by="committer",
+                    date=date,
+                    dated_by="committer" if date else None,
                     problem=None if date else "its commit has no readable committer date",
                 )
             )
             continue
         date = _parse_date(tagger)
         problem = None
+        if kind == "tag" and peeled_kind == "tag":  # a tag of a tag: peel it to the end
+            peeled_kind, peeled, peeled_committer = _peel(git_dir, sha)
         if kind != "tag" or peeled_kind != "commit":
             target = peeled_kind if kind == "tag" else kind
             problem = (
                 f"points at a {target or 'missing object'}, not a commit: there is no "
                 "release to read"
             )
-        dated_by = "tagger"
+        dated_by: str | None = "tagger"
         if date is None and problem is None:
             date, dated_by = _parse_date(peeled_committer), "committer"
+            if date is None:
+                problem = "neither the tag nor its commit has a readable date"
         found.append(
             ReleaseTag(
                 name=name,
                 commit=peeled or sha,
-                date=date or dt.datetime.min.replace(tzinfo=dt.timezone.utc),
-                dated_by=dated_by,
+                date=date,
+                dated_by=dated_by if date else None,
                 problem=problem,
             )
         )
     return order(found), seen
 
 
+def _date_key(tag: ReleaseTag) -> tuple[bool, dt.datetime]:
+    """Undated tags (each an error) first."""
+    return (tag.date is not None, tag.date or dt.datetime.min.replace(tzinfo=dt.timezone.utc))
+
+
 def order(tags: Sequence[ReleaseTag]) -> list[ReleaseTag]:
     """By version when every tag is a version, else by release date (then name)."""
     versions = {tag.name: tag_version(tag.name) for tag in tags}
     if tags and all(v is not None for v in versions.values()):
-        return sorted(tags, key=lambda t: (versions[t.name] or Version("0"), t.date, t.name))
-    return sorted(tags, key=lambda t: (t.date, t.name))
+        return sorted(tags, key=lambda t: (versions[t.name] or Version("0"), _date_key(t), t.name))
+    return sorted(tags, key=lambda t: (_date_key(t), t.name))
+
+
+def is_prerelease(name: str) -> bool:
+    """A version tag of a pre-release (``v2.0.0rc1``, ``2.0.0.dev1``)."""
+    version = tag_version(name)
+    return version is not None and version.is_prerelease
 
 
 def supported_names(tags: Sequence[ReleaseTag], settings: WatchSupported) -> set[str]:
-    """The supported releases among ``tags`` (ordered oldest first)."""
-    names = {tag.name for tag in tags[len(tags) - settings.newest :]} if settings.newest else set()
+    """The supported releases among ``tags`` (ordered oldest first). Pre-releases do not
+    count toward ``newest`` (a release candidate must not take the newest final release's
+    place); they are supported only through ``pattern``."""
+    final = [tag for tag in tags if not is_prerelease(tag.name)]
+    names = {tag.name for tag in final[len(final) - settings.newest :]}
+    if not settings.newest:
+        names = set()
     if settings.pattern is not None:
         names |= {tag.name for tag in tags if fnmatchcase(tag.name, settings.pattern)}
     return names
@@ -182,6 +230,7 @@ class Affecting:
     path: str
     line: int
     published: dt.datetime | None
+    modified: dt.datetime | None
     when: When
     fixed: tuple[str, ...]
     upgrade: str | None  # the smallest version fixing every known advisory of the pin
@@ -193,11 +242,12 @@ class Affecting:
             "aliases": list(self.aliases),
             "summary": self.summary,
             "severity": self.severity,
-            "package": self.package,
-            "version": self.version,
-            "path": self.path,
+            "package": utf8_safe(self.package),
+            "version": utf8_safe(self.version),
+            "path": utf8_safe(self.path),
             "line": self.line,
             "published": None if self.published is None else _time(self.published),
+            "modified": None if self.modified is None else _time(self.modified),
             "when": self.when.value,
             "fixed": list(self.fixed),
             "upgrade": self.upgrade,
@@ -224,13 +274,13 @@ class ReleaseReport:
         new: list[JSONValue] = [a.to_json() for a in self.new[:MAX_ADVISORIES_PER_RELEASE]]
         known: list[JSONValue] = [a.to_json() for a in self.known[:MAX_ADVISORIES_PER_RELEASE]]
         return {
-            "tag": self.tag.name,
+            "tag": utf8_safe(self.tag.name),  # a ref name need not be UTF-8
             "commit": self.tag.commit,
-            "date": _time(self.tag.date),
+            "date": None if self.tag.date is None else _time(self.tag.date),
             "dated_by": self.tag.dated_by,
             "supported": self.supported,
-            "files": list(self.files),
-            "unpinned": list(self.unpinned),
+            "files": [utf8_safe(path) for path in self.files],
+            "unpinned": [utf8_safe(item) for item in self.unpinned],
             "packages": len({(p.canonical, p.version) for p in self.pins}),
             "new": new,
             "known": known,
@@ -271,13 +321,17 @@ class WatchReport:
 
 
 def _time(value: dt.datetime) -> str:
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """RFC 3339 in UTC, the year always four digits (``strftime("%Y")`` writes year 1 as
+    "1", which no reader accepts)."""
+    utc = value.astimezone(dt.timezone.utc)
+    return f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc:%H:%M:%S}Z"
 
 
 def _remedy(tag: str) -> str:
+    """Quoted for the shell, then escaped for the terminal (and the record's errors)."""
     return (
-        f"inspect it with `git show {shlex.quote(tag)}`; fix the file in a new release, leave "
-        "the file out with dependencies.exclude, or start after the tag with --since"
+        f"inspect it with `git show {shown(shlex.quote(tag))}`; fix the file in a new release, "
+        "leave the file out with dependencies.exclude, or start after the tag with --since"
     )
 
 
@@ -328,13 +382,17 @@ def read_release(git_dir: Path, tag: ReleaseTag, policy: Policy, report: Release
 
 def _affecting(report: ReleaseReport, answer: ServiceAudit) -> None:
     released = report.tag.date
+    if released is None:  # an undated tag is an error and was not read
+        return
     for pin in report.pins:
         audit = answer.audits.get((pin.canonical, pin.version))
         if audit is None:
             continue
         for vuln in audit.vulnerabilities:
-            # Unknown date: counted as published after the release (fail closed).
-            new = vuln.published is None or vuln.published > released
+            # New when published *or* modified (imported, widened) after the release: OSV
+            # ``published`` is often the CVE's date. An unknown date counts as after the
+            # release (fail closed).
+            new = any(when is None or when > released for when in (vuln.published, vuln.modified))
             item = Affecting(
                 id=vuln.id,
                 aliases=vuln.aliases,
@@ -345,6 +403,7 @@ def _affecting(report: ReleaseReport, answer: ServiceAudit) -> None:
                 path=pin.location.path,
                 line=pin.location.line,
                 published=vuln.published,
+                modified=vuln.modified,
                 when=When.NEW if new else When.KNOWN,
                 fixed=vuln.fixed,
                 upgrade=audit.upgrade,
@@ -379,7 +438,9 @@ def watch(
     pattern = policy.release.tag_pattern
     tags, seen = release_tags(git_dir, pattern)
     if not tags:
-        raise GitError(f"no release tags in {git_dir}", hint=no_release_tag_hint(seen, pattern))
+        raise GitError(
+            f"no release tags in {git_dir}", hint=no_release_tag_hint(map(shown, seen), pattern)
+        )
     supported = supported_names(tags, policy.watch.supported)
     chosen = select(tags, since)
     reports = [ReleaseReport(tag=tag, supported=tag.name in supported) for tag in chosen]
@@ -411,8 +472,13 @@ def summary_lines(report: WatchReport) -> list[str]:
     lines: list[str] = []
     for release in report.releases:
         tag = release.tag
-        line = f"{shown(tag.name)} ({tag.commit[:12]}, released {_time(tag.date)} by its "
-        line += f"{tag.dated_by} date; {'supported' if release.supported else 'unsupported'})"
+        released = (
+            "release date unknown"
+            if tag.date is None
+            else f"released {_time(tag.date)} by its {tag.dated_by} date"
+        )
+        line = f"{shown(tag.name)} ({tag.commit[:12]}, {released}; "
+        line += f"{'supported' if release.supported else 'unsupported'})"
         if release.errors:
             state = "ERROR: cannot be audited"
         elif release.new:
@@ -436,6 +502,9 @@ def summary_lines(report: WatchReport) -> list[str]:
 
 def _item_line(item: Affecting) -> str:
     when = "published date unknown" if item.published is None else _time(item.published)
+    when += (
+        "; modified date unknown" if item.modified is None else f"; modified {_time(item.modified)}"
+    )
     fix = f"upgrade to {item.upgrade}" if item.upgrade else "no fixed version known"
     head = f"{shown(item.package)} {shown(item.version)} ({shown(item.path)}:{item.line}): "
     head += f"{shown(item.id)} [{item.severity}] ({when}): {fix}"

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from rg_testlib import FIXED_APP, VULNERABLE_APP, GitRepo, releasegate
 
-from releasegate.audit import GENESIS, append_record, read_lines, seal
+from releasegate.audit import GENESIS, append_record, read_lines, records_for_commit, seal
 from releasegate.canonical import canonical_bytes
 from releasegate.codec import SEAL_KEYS, record_id
 from releasegate.records import load_audit_log, load_records_ref
@@ -411,3 +411,17 @@ def test_push_refuses_a_local_records_ref_that_does_not_verify(
     assert "edits records/00000001.json" in done.stderr, done.stderr
     assert "its records are not pushed" in done.stderr
     assert read_ref(remote, RECORDS_REF).tip is None
+
+
+def test_the_audit_excerpt_of_a_commit_holds_its_gate_records_not_watch_runs() -> None:
+    """A watch record's ``commit`` is the HEAD whose policy it read, not a decision on it:
+    the evidence pack's excerpt of that commit must not include it."""
+    commit = "c" * 40
+    lines = [
+        json.dumps({"kind": "gate-decision", "commit": commit, "seq": 1}).encode(),
+        json.dumps({"kind": "watch", "commit": commit, "seq": 2}).encode(),
+        json.dumps({"format": "releasegate-audit/1", "commit": commit, "seq": 3}).encode(),
+        json.dumps({"kind": "gate-decision", "commit": "d" * 40, "seq": 4}).encode(),
+    ]
+    found = [json.loads(line)["seq"] for line in records_for_commit(lines, commit)]
+    assert found == [1, 3]

@@ -20,7 +20,7 @@ from releasegate import __version__
 from releasegate.audit import DEFAULT_AUDIT_LOG, append_record, run_url, who_and_where
 from releasegate.cache import cache_disabled, default_cache_dir
 from releasegate.cli.options import Parser
-from releasegate.codec import watch_record_to_json
+from releasegate.codec import CodecError, any_record_from_json, plain, watch_record_to_json
 from releasegate.context import open_repo
 from releasegate.errors import ConfigError
 from releasegate.files import write_atomic
@@ -113,6 +113,13 @@ def _record(
         run_url=run_url(environ),
         who=who_and_where(environ),
     )
+    try:  # never chain a record the reader (dashboard, records push) rejects
+        any_record_from_json(body)
+    except CodecError as exc:
+        raise ConfigError(
+            f"the watch record does not read back, so it is not appended: {shown(exc.message)}",
+            hint="this is a bug: report it with the --json report",
+        ) from None
     log: Path = args.audit_log or git_dir / DEFAULT_AUDIT_LOG
     append_record(log, body, anchor_in=git_dir)
     return log
@@ -138,7 +145,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
     for error in report.all_errors:
         print(f"releasegate: error: {error}", file=sys.stderr)
     if args.json is not None:
-        data = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+        # plain(): every string encodable as UTF-8 (names are already made so).
+        data = json.dumps(plain(report.to_json()), indent=2, ensure_ascii=False) + "\n"
         try:
             write_atomic(args.json, data.encode("utf-8"))
         except OSError as exc:

@@ -199,6 +199,7 @@ class Advisory:
     cwe: tuple[int, ...]
     file: str
     published: dt.datetime | None = None  # None: absent or unreadable (noted)
+    modified: dt.datetime | None = None  # the same; OSV requires it, ``watch`` compares it too
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -301,17 +302,19 @@ class _Reader:
             )
         return parsed
 
-    def published(self, value: object, file: str) -> dt.datetime | None:
-        """``published`` as an aware UTC time; None (noted unless absent) when it is not one.
+    def timestamp(self, doc: Mapping[str, object], key: str, file: str) -> dt.datetime | None:
+        """``published`` or ``modified`` as an aware UTC time; None (noted unless absent)
+        when it is not one.
 
         A date that cannot be read does not make the database unusable (the audit does not
         depend on it); ``releasegate watch`` counts it as unknown, i.e. as new."""
+        value = doc.get(key)
         if value is None:
             return None
         parsed = _timestamp(value)
         if parsed is None:
             self.notes.append(
-                f"{file}: published {value!r} is not an RFC 3339 time; counted as unknown"
+                f"{file}: {key} {value!r} is not an RFC 3339 time; counted as unknown"
             )
         return parsed
 
@@ -334,7 +337,8 @@ class _Reader:
             severity=_severity(doc.get("severity"), database),
             cwe=_cwes(database.get("cwe_ids")),
             file=file,
-            published=self.published(doc.get("published"), file),
+            published=self.timestamp(doc, "published", file),
+            modified=self.timestamp(doc, "modified", file),
         )
         affected = doc.get("affected")
         affected = [] if affected is None else affected
@@ -720,6 +724,11 @@ def _vulnerability(group: Sequence[PackageAdvisory], version: Version) -> Vulner
             (e.advisory.published for e in group if e.advisory.published is not None),
             default=None,
         ),
+        # Last changed when the latest of them was modified (imported, widened); None when
+        # one of them does not say (it may have changed after any release).
+        "modified": None
+        if any(e.advisory.modified is None for e in group)
+        else max(e.advisory.modified for e in group if e.advisory.modified is not None),
     }
     if any(entry.affects(version) for entry in group):
         return Vulnerability(**fields)

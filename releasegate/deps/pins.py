@@ -305,6 +305,9 @@ class Vulnerability:
     # None when no advisory of it says (pip-audit never does). ``releasegate watch``
     # counts an unknown date as published after any release (fail closed).
     published: dt.datetime | None = None
+    # When it last changed (the latest of its merged advisories' ``modified``; None when one
+    # does not say): an advisory imported or widened after a release counts as new there.
+    modified: dt.datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

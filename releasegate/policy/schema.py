@@ -62,7 +62,8 @@ class WatchSupported(Section):
     newest: Annotated[StrictInt, Field(ge=0)] = Field(
         default=1,
         description="The newest N release tags are supported (releasegate watch orders "
-        "release tags by version when every one is a version, else by release date). "
+        "release tags by version when every one is a version, else by release date); "
+        "pre-releases (v2.0.0rc1) do not count, they are supported only through pattern. "
         "0: only those matching pattern.",
     )
     pattern: Annotated[StrictStr, AfterValidator(check_tag_pattern)] | None = Field(

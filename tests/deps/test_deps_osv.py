@@ -197,6 +197,34 @@ def test_advisories_that_alias_each_other_are_one_finding(tmp_path: Path) -> Non
     assert found[1].severity is Severity.HIGH  # unknown: a known vulnerability is serious
 
 
+def test_merged_aliases_carry_the_earliest_published_and_the_latest_modified(
+    tmp_path: Path,
+) -> None:
+    """``releasegate watch`` compares both with the release date: an advisory imported or
+    widened (``modified``) after a release was not known when it shipped."""
+    db = database(
+        tmp_path,
+        advisory(
+            "GHSA-xxxx-yyyy-zzzz",
+            [{"introduced": "0"}],
+            aliases=["PYSEC-2024-1"],
+            published="2020-01-01T00:00:00Z",
+            modified="2023-05-01T00:00:00Z",
+        ),
+        advisory(
+            "PYSEC-2024-1",
+            [{"introduced": "0"}],
+            published="2021-01-01T00:00:00Z",
+            modified="2022-01-01T00:00:00Z",
+        ),
+        advisory("PYSEC-2024-2", [{"introduced": "0"}], modified="not a time"),
+    )
+    merged, unreadable = db.vulnerabilities("demo", Version("1.0"))
+    assert merged.published is not None and merged.published.isoformat().startswith("2020-01-01")
+    assert merged.modified is not None and merged.modified.isoformat().startswith("2023-05-01")
+    assert unreadable.modified is None  # unreadable: unknown (watch counts it as new)
+
+
 @pytest.mark.parametrize(
     ("names", "expected"),
     [

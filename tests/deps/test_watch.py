@@ -6,15 +6,17 @@ audited by real ``releasegate`` processes against OSV directories built from rea
 PyPA records (tests/data/advisory-db/pypa, CC-BY-4.0):
 
 - the base database holds flask PYSEC-2018-66 (published 2018-08-20: known when every
-  tag shipped);
+  tag shipped), a dated copy of the real record with its ``modified`` moved to
+  2018-08-21 (the real one, 2021-08-25, is after every tag: watch compares both dates);
 - the database then *gains* idna PYSEC-2024-60, written here as a dated copy of the
-  real record with its ``published`` moved to 2020-09-01 (after the second tag, before
-  the third), so that v1.0.0 (idna 3.4) and v1.1.0 (idna 3.6) are newly affected and
-  v1.2.0 (idna 3.7, the fix) is not.
+  real record with its ``published`` and ``modified`` moved to 2020-09-01 (after the
+  second tag, before the third), so that v1.0.0 (idna 3.4) and v1.1.0 (idna 3.6) are
+  newly affected and v1.2.0 (idna 3.7, the fix) is not.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -28,12 +30,15 @@ import yaml
 from deps_helpers import snapshot
 from rg_testlib import releasegate
 
-from releasegate.codec import WatchRecordJSON, any_record_from_json, record_schema
+from releasegate import shipped
+from releasegate.codec import WatchAdvisory, WatchRecordJSON, any_record_from_json, record_schema
+from releasegate.errors import GitError
 from releasegate.records import read_audit_log
 
 IDNA = "PYSEC-2024-60"
 FLASK = "PYSEC-2018-66"
 MOVED_PUBLISHED = "2020-09-01T00:00:00Z"
+FLASK_MODIFIED = "2018-08-21T00:00:00Z"
 TAGS = (
     ("v1.0.0", "2020-01-10T12:00:00+00:00", "idna==3.4\n"),
     ("v1.1.0", "2020-06-10T12:00:00+00:00", "idna==3.6\nflask==0.12\n"),
@@ -100,9 +105,7 @@ def _copy_record(db: Path, package: str, ident: str, **changes: Any) -> None:
 @pytest.fixture
 def base_db(tmp_path: Path) -> Path:
     db = tmp_path / "db-base"
-    target = db / "vulns" / "flask"
-    target.mkdir(parents=True)
-    shutil.copy(snapshot() / "vulns" / "flask" / f"{FLASK}.yaml", target)  # unmodified
+    _copy_record(db, "flask", FLASK, modified=FLASK_MODIFIED)
     return db
 
 
@@ -111,7 +114,7 @@ def gained_db(tmp_path: Path, base_db: Path) -> Path:
     """The base database after it gained the idna advisory (``published`` moved, see above)."""
     db = tmp_path / "db-gained"
     shutil.copytree(base_db, db)
-    _copy_record(db, "idna", IDNA, published=MOVED_PUBLISHED)
+    _copy_record(db, "idna", IDNA, published=MOVED_PUBLISHED, modified=MOVED_PUBLISHED)
     return db
 
 
@@ -202,7 +205,7 @@ def test_an_advisory_without_published_counts_as_new(
     copy of the real flask record with ``published`` removed)."""
     db = tmp_path / "db-undated"
     db.mkdir()
-    _copy_record(db, "flask", FLASK, published=None)
+    _copy_record(db, "flask", FLASK, published=None, modified=FLASK_MODIFIED)
     _policy(repo, "watch:\n  supported:\n    newest: 2\n")
     done, data = _watch(repo, db)
     assert done.returncode == 1, done.stdout + done.stderr
@@ -325,8 +328,261 @@ def test_an_unreadable_published_date_counts_as_new(
     """A dated copy of the real flask record whose ``published`` is not a time."""
     db = tmp_path / "db-baddate"
     db.mkdir()
-    _copy_record(db, "flask", FLASK, published="sometime in 2018")
+    _copy_record(db, "flask", FLASK, published="sometime in 2018", modified=FLASK_MODIFIED)
     _policy(repo, "watch:\n  supported:\n    newest: 2\n")
     done, data = _watch(repo, db)
     assert done.returncode == 1, done.stdout + done.stderr
     assert _ids(_by_tag(data)["v1.1.0"]["new"]) == [FLASK]
+
+
+def test_a_lightweight_tag_of_a_tree_has_no_date_and_its_record_reads_back(
+    repo: Path, gained_db: Path, tmp_path: Path
+) -> None:
+    """No date is ever made up for a tag that cannot be read (it was ``datetime.min``,
+    written "1-01-01T00:00:00Z", which the reader rejects: the record, in the hash
+    chain, broke the dashboard for good)."""
+    _git(repo, "tag", "v1.9.0", "HEAD^{tree}")
+    done, data = _watch(repo, gained_db, "--record")
+    assert done.returncode == 2, done.stdout + done.stderr
+    v190 = _by_tag(data)["v1.9.0"]
+    assert v190["date"] is None and v190["dated_by"] is None
+    assert re.search(r"tag v1\.9\.0: points at a tree", done.stderr), done.stderr
+    assert "date unknown" in done.stdout
+    (record,) = read_audit_log(repo / LOG)
+    assert isinstance(record, WatchRecordJSON)
+    assert {r.tag: r.date for r in record.releases}["v1.9.0"] is None
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(json.loads((repo / LOG).read_text("utf-8")), record_schema())
+    built = releasegate("dashboard", "--repo", str(repo), "--out", str(tmp_path / "site"))
+    assert built.returncode == 0, built.stdout + built.stderr
+    verify = releasegate("audit", "verify", "--repo", str(repo))
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_a_time_before_year_1000_is_written_as_the_reader_reads_it() -> None:
+    assert shipped._time(dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc)) == "0001-01-01T00:00:00Z"
+    early = dt.datetime(999, 2, 3, 4, 5, 6, tzinfo=dt.timezone.utc)
+    read = WatchAdvisory.model_validate({**_ADVISORY, "published": shipped._time(early)})
+    assert read.published == early
+
+
+_ADVISORY: dict[str, Any] = {
+    "id": "X-1",
+    "aliases": [],
+    "summary": "s",
+    "severity": "high",
+    "package": "p",
+    "version": "1",
+    "path": "requirements.txt",
+    "line": 1,
+    "published": None,
+    "when": "published-after-release",
+    "fixed": [],
+    "upgrade": None,
+    "problem": None,
+}
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u0085", "\u2029"])
+def test_a_tag_name_with_a_unicode_line_separator_is_not_skipped(
+    repo: Path, gained_db: Path, separator: str
+) -> None:
+    name = f"v1.3.0{separator}x"
+    _commit_tag(repo, name, "2020-08-01T00:00:00+00:00", {"requirements.txt": b"idna==3.6\n"})
+    _policy(repo, "release:\n  tag_pattern: 'v*'\nwatch:\n  supported:\n    newest: 0\n")
+    done, data = _watch(repo, gained_db)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert name in _by_tag(data)
+    assert _ids(_by_tag(data)[name]["new"]) == [IDNA]
+
+
+def test_a_malformed_line_of_git_output_is_an_error_not_a_skip(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    good = "\0".join(("refs/tags/v1.0.0", "commit", "", "2020-01-01T00:00:00+00:00"))
+    good += "\0" * 3 + "\0" + "a" * 40
+    assert len(good.split("\0")) == 8
+    out = (good + "\nrefs/tags/v2\0x\n").encode()
+    monkeypatch.setattr(shipped, "git_output", lambda *a, **k: out)
+    with pytest.raises(GitError, match="refs/tags/v2"):
+        shipped.release_tags(tmp_path, None)
+
+
+def test_a_non_utf8_tag_name_is_written_to_the_json(
+    repo: Path, gained_db: Path, tmp_path: Path
+) -> None:
+    name = os.fsdecode(b"v1.3.0-\xff")
+    _commit_tag(repo, name, "2020-08-01T00:00:00+00:00", {"requirements.txt": b"idna==3.6\n"})
+    _policy(repo, "release:\n  tag_pattern: 'v*'\nwatch:\n  supported:\n    newest: 0\n")
+    done, data = _watch(repo, gained_db, "--record")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "v1.3.0-\ufffd" in _by_tag(data)
+    assert "\\udcff" in done.stdout  # escaped on the terminal
+    built = releasegate("dashboard", "--repo", str(repo), "--out", str(tmp_path / "site"))
+    assert built.returncode == 0, built.stdout + built.stderr
+
+
+def test_a_pre_release_does_not_take_the_newest_supported_slot(repo: Path, gained_db: Path) -> None:
+    """v1.3.0 (idna 3.6, shipped before the advisory) is the newest final release; the
+    newer v2.0.0rc1 must not make it unsupported (exit 0 would hide it)."""
+    _commit_tag(repo, "v1.3.0", "2020-07-01T00:00:00+00:00", {"requirements.txt": b"idna==3.6\n"})
+    _commit_tag(
+        repo, "v2.0.0rc1", "2021-06-01T00:00:00+00:00", {"requirements.txt": b"idna==3.7\n"}
+    )
+    done, data = _watch(repo, gained_db)
+    assert done.returncode == 1, done.stdout + done.stderr
+    releases = _by_tag(data)
+    assert releases["v1.3.0"]["supported"] is True
+    assert releases["v2.0.0rc1"]["supported"] is False  # reported, not supported by age
+    assert "v1.3.0" in done.stderr
+    _policy(repo, "watch:\n  supported:\n    newest: 1\n    pattern: 'v2.0.0rc*'\n")
+    _, data = _watch(repo, gained_db)
+    assert _by_tag(data)["v2.0.0rc1"]["supported"] is True
+
+
+def test_a_nested_annotated_tag_is_peeled_to_its_commit(repo: Path, gained_db: Path) -> None:
+    (repo / "requirements.txt").write_text("idna==3.6\n", encoding="utf-8")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "1.3", date="2020-07-01T00:00:00+00:00")
+    _git(repo, "tag", "-a", "inner", "-m", "inner", date="2020-07-02T00:00:00+00:00")
+    _git(repo, "tag", "-a", "v1.3.0", "inner", "-m", "outer", date="2020-08-01T00:00:00+00:00")
+    commit = _git(repo, "rev-parse", "HEAD")
+    done, data = _watch(repo, gained_db)
+    v130 = _by_tag(data)["v1.3.0"]
+    assert v130["errors"] == [], done.stderr
+    assert v130["commit"] == commit
+    assert v130["dated_by"] == "tagger" and v130["date"] == "2020-08-01T00:00:00Z"
+    assert _ids(v130["new"]) == [IDNA]
+    assert done.returncode == 1, done.stdout + done.stderr
+
+
+def test_a_nested_tag_of_a_tree_is_an_error(repo: Path, gained_db: Path) -> None:
+    _git(repo, "tag", "-a", "inner", "HEAD^{tree}", "-m", "inner")
+    _git(repo, "tag", "-a", "v1.5.0", "inner", "-m", "outer")
+    done, data = _watch(repo, gained_db)
+    assert done.returncode == 2
+    assert re.search(r"tag v1\.5\.0: .*not a commit", done.stderr), done.stderr
+    assert _by_tag(data)["v1.5.0"]["errors"]
+
+
+def test_the_remedy_and_the_hint_escape_the_tag_name(repo: Path, gained_db: Path) -> None:
+    name = "v1.5.0\u202eevil"
+    blob = _git(repo, "rev-parse", "v1.0.0:requirements.txt")
+    _git(repo, "tag", name, blob)
+    _policy(repo, "release:\n  tag_pattern: 'v*'\n")
+    done, _ = _watch(repo, gained_db, "--record")
+    assert done.returncode == 2
+    assert "\u202e" not in done.stderr and "\\u202e" in done.stderr
+    (record,) = read_audit_log(repo / LOG)
+    assert isinstance(record, WatchRecordJSON)
+    assert record.errors and not any("\u202e" in e for e in record.errors)
+    _policy(repo, "release:\n  tag_pattern: 'nomatch*'\n")
+    done, _ = _watch(repo, gained_db)
+    assert done.returncode == 2
+    assert "tags seen" in done.stderr
+    assert "\u202e" not in done.stderr and "\\u202e" in done.stderr
+
+
+def test_an_advisory_modified_after_the_release_counts_as_new(
+    repo: Path, base_db: Path, tmp_path: Path
+) -> None:
+    """OSV ``published`` is often the CVE's date; an advisory imported or widened after
+    the release (``modified`` later) is what watch exists for (fail closed). Dated copy:
+    idna's ``published`` moved before every tag, ``modified`` to 2020-09-01."""
+    db = tmp_path / "db-modified"
+    shutil.copytree(base_db, db)
+    _copy_record(db, "idna", IDNA, published="2019-01-01T00:00:00Z", modified=MOVED_PUBLISHED)
+    _policy(repo, "watch:\n  supported:\n    newest: 2\n")
+    done, data = _watch(repo, db)
+    assert done.returncode == 1, done.stdout + done.stderr
+    releases = _by_tag(data)
+    assert _ids(releases["v1.1.0"]["new"]) == [IDNA]
+    assert _ids(releases["v1.1.0"]["known"]) == [FLASK]  # both dates before the release
+    new = releases["v1.1.0"]["new"][0]
+    assert new["published"] == "2019-01-01T00:00:00Z" and new["modified"] == MOVED_PUBLISHED
+    assert "modified 2020-09-01" in done.stdout
+    # The real flask record (modified 2021-08-25, after v1.1.0 shipped) counts as new.
+    _copy_record(db, "flask", FLASK)
+    _, data = _watch(repo, db)
+    assert _ids(_by_tag(data)["v1.1.0"]["new"]) == [FLASK, IDNA]
+
+
+def test_an_advisory_without_modified_counts_as_new(
+    repo: Path, base_db: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "db-unmodified"
+    _copy_record(db, "flask", FLASK, modified=None)
+    _policy(repo, "watch:\n  supported:\n    newest: 2\n")
+    done, data = _watch(repo, db)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert _ids(_by_tag(data)["v1.1.0"]["new"]) == [FLASK]
+
+
+WORKFLOW = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "watch.yml"
+
+
+def _workflow_steps(path: Path) -> list[dict[str, Any]]:
+    document = yaml.safe_load(path.read_text("utf-8"))
+    return [step for job in document["jobs"].values() for step in job.get("steps", [])]
+
+
+def test_the_workflow_summary_holds_both_streams_in_a_fence_no_tag_name_closes(
+    tmp_path: Path,
+) -> None:
+    """The watch step run as GitHub runs it (bash -eo pipefail), with a stand-in
+    ``releasegate`` printing a tag name holding backticks and an error on stderr."""
+    (step,) = [
+        s for s in _workflow_steps(WORKFLOW) if s.get("name") == "Watch the shipped releases"
+    ]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "releasegate"
+    fake.write_text(
+        "#!/bin/sh\n"
+        "echo 'v1.0.0 (abc, released 2020-01-01T00:00:00Z): NEWLY AFFECTED'\n"
+        "echo 'v9````` (def): ERROR: cannot be audited'\n"
+        "echo 'releasegate: error: tag v9`````: points at a blob' >&2\n"
+        "echo 'releasegate watch: supported releases newly affected: v1.0.0' >&2\n"
+        "echo '{}' > watch.json\n"
+        "exit 2\n",
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    script = tmp_path / "step.sh"
+    script.write_text(step["run"], encoding="utf-8")
+    summary = tmp_path / "summary.md"
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr  # the watch's own status
+    lines = summary.read_text("utf-8").splitlines()
+    fence = lines[1]
+    assert set(fence) == {"`"} and len(fence) > 5 and lines[-1] == fence
+    body = lines[2:-1]
+    assert "releasegate: error: tag v9`````: points at a blob" in body  # stderr kept
+    assert "releasegate watch: supported releases newly affected: v1.0.0" in body
+    assert not any(line.lstrip().startswith(fence) for line in body)
+    assert (work / "watch.json").exists()
+
+
+def test_the_workflow_uploads_the_report_with_the_pinned_upload_action() -> None:
+    release = WORKFLOW.parent / "release.yml"
+    pinned = {s["uses"] for s in _workflow_steps(release) if "upload-artifact" in s.get("uses", "")}
+    assert len(pinned) == 1
+    (upload,) = [s for s in _workflow_steps(WORKFLOW) if "upload-artifact" in s.get("uses", "")]
+    assert upload["uses"] in pinned
+    assert "watch.json" in upload["with"]["path"]
+    assert upload.get("if") == "always()"  # the report of a failing (affected) run too

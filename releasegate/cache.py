@@ -111,16 +111,30 @@ def cache_key(cache_root: Path, environ: Mapping[str, str]) -> CacheKey | None:
     return CacheKey(secret=data, source=str(path))
 
 
+# Digests already taken in this process, by path and the file's identity (device, inode,
+# size, modification time): the checks of one run look up the same snapshot files.
+_DIGESTS: dict[tuple[str, int, int, int, int], str] = {}
+_DIGESTS_MAX = 200_000
+
+
 def file_digest(path: Path) -> str | None:
     """sha256 of the file's bytes; None if it cannot be read."""
-    digest = hashlib.sha256()
     try:
         with path.open("rb") as handle:
+            info = os.fstat(handle.fileno())
+            identity = (str(path), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+            known = _DIGESTS.get(identity)
+            if known is not None:
+                return known
+            digest = hashlib.sha256()
             while chunk := handle.read(_CHUNK):
                 digest.update(chunk)
     except OSError:
         return None
-    return digest.hexdigest()
+    if len(_DIGESTS) >= _DIGESTS_MAX:
+        _DIGESTS.clear()
+    _DIGESTS[identity] = digest.hexdigest()
+    return _DIGESTS[identity]
 
 
 def digest_of(*parts: JSONValue) -> str:

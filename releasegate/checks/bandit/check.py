@@ -59,7 +59,7 @@ from releasegate.checks.bandit.interpreters import (
     BanditPython,
     project_requires_python,
 )
-from releasegate.checks.reachability import downgrade
+from releasegate.checks.reachability import downgrade, proof_store
 from releasegate.errors import ToolError
 from releasegate.fingerprint import Located, fingerprints, read_source
 from releasegate.model import CheckResult, Finding, JSONValue, Stage, Status
@@ -286,7 +286,9 @@ class BanditCheck(BaseCheck):
             for path in scope.included
             for issue in (cached[path].issues if path in cached else fresh_issues.get(path, ()))
         ]
-        findings, downgraded = downgrade(to_findings(issues, ctx.tree), ctx.tree)
+        findings, downgraded = downgrade(
+            to_findings(issues, ctx.tree), ctx.tree, proof_store(ctx, "bandit")
+        )
         evidence.update(_results_evidence(results, fresh))
         if downgraded:
             evidence["downgraded"] = list(downgraded)

@@ -125,18 +125,27 @@ class Scan:
 
 
 def load_rules(
-    root: Path, into: dict[str, Rule] | None = None, *, raw: list[object] | None = None
+    root: Path,
+    into: dict[str, Rule] | None = None,
+    *,
+    raw: list[object] | None = None,
+    shipped: bool = False,
 ) -> dict[str, Rule]:
     """The rules defined under ``root`` (added to ``into``), by id.
 
-    ``raw``, when given, receives each rule as its file states it.
+    ``raw``, when given, receives each rule as its file states it. ``shipped``: the
+    built-in pack, installed with releasegate's own code (read with libyaml's safe
+    loader, ~10x faster); anything else is repository content, read bounded.
     Raises ToolError on unreadable rule files and on an id defined twice.
     """
     rules = into if into is not None else {}
+    loader: Any = BoundedSafeLoader
+    if shipped:
+        loader = getattr(yaml, "CSafeLoader", BoundedSafeLoader)
     for path in rule_files(root):
         try:
             # Bounded: the rule files are repository content (alias bombs, deep nesting).
-            data = yaml.load(path.read_text("utf-8"), Loader=BoundedSafeLoader)  # noqa: S506
+            data = yaml.load(path.read_text("utf-8"), Loader=loader)  # noqa: S506
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise ToolError(
                 f"semgrep rules {path}: cannot be read: {first_line(str(exc))}"
@@ -302,7 +311,7 @@ def resolve_rules(ctx: CheckContext, scratch: Path) -> RuleSet:
         if entry == BUILTIN_RULES:
             path = builtin_rulepack()
             pack: list[object] = []
-            load_rules(path, rules, raw=pack)
+            load_rules(path, rules, raw=pack, shipped=True)
             builtin = [pack_rule(item, path) for item in pack]
             pack_config = len(configs)
             configs.append(str(merged_rules_file(pack, scratch / "builtin-rules.yaml")))

@@ -36,10 +36,11 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 from urllib.parse import urldefrag, urlencode, urljoin, urlsplit
 
-import requests
+if TYPE_CHECKING:  # imported when a request is made: most runs ask GitHub nothing
+    import requests
 
 from releasegate import __version__
 from releasegate.errors import (
@@ -466,6 +467,8 @@ class GitHubClient:
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
+            import requests  # noqa: PLC0415 - lazily, see the import block
+
             session = requests.Session()
             session.trust_env = True  # proxies and CA bundles of the environment
             self._local.session = session
@@ -517,6 +520,8 @@ class GitHubClient:
 
     def _send_unscrubbed(self, url: str, where: str) -> requests.Response:
         """One URL: 2xx and redirects are returned, everything else raises."""
+        import requests  # noqa: PLC0415 - lazily, see the import block
+
         attempts = 0
         rate_waits = 0
         endpoint = endpoint_of(urlsplit(url).path[len(self._root_path) :])
@@ -582,6 +587,8 @@ class GitHubClient:
 
     def _get(self, url: str, where: str, endpoint: str) -> requests.Response:
         """One GET that follows no redirect; connection errors and timeouts propagate."""
+        import requests  # noqa: PLC0415 - lazily, see the import block
+
         try:
             return self._session().get(
                 url, headers=self._headers(), timeout=self._timeout(), allow_redirects=False

@@ -249,6 +249,45 @@ MUTANTS = (
             "tests/test_failopen_procs.py::test_a_report_path_that_is_a_directory_loses_neither_verdict_nor_record",
         ),
     ),
+    Mutant(
+        "merge queue: a queue commit's content not compared with its pull request's",
+        "releasegate/review/github_mode.py",
+        "        if differs is not None:\n            kind = ",
+        "        if False:\n            kind = ",
+        (
+            "tests/review/test_merge_queue.py::test_a_queue_merge_that_adds_content_of_its_own_blocks",
+        ),
+    ),
+    Mutant(
+        "merge_group: base_ref not checked against the queue ref",
+        "releasegate/ghevent.py",
+        '    if base_ref != f"refs/heads/{branch}":',
+        "    if False:",
+        ("tests/test_ghevent.py",),
+    ),
+    Mutant(
+        "semgrep prefilter: an unreadable file takes no rule",
+        "releasegate/checks/semgrep.py",
+        "        if text is None:\n            return list(pack)",
+        "        if text is None:\n            continue",
+        (
+            "tests/checks/test_semgrep_prefilter_select.py::test_a_file_that_could_not_be_read_takes_every_rule",
+        ),
+    ),
+    Mutant(
+        "watch: an advisory without a date counts as known at release",
+        "releasegate/shipped.py",
+        "            new = any(when is None or when > released for when in",
+        "            new = any(when is not None and when > released for when in",
+        ("tests/deps/test_watch.py::test_an_advisory_without_published_counts_as_new",),
+    ),
+    Mutant(
+        "verify-attestation: a bad signature beside a good one accepted",
+        "releasegate/cli/attest.py",
+        "    if checked.bad:\n        bad = checked.bad[0]",
+        "    if False:\n        bad = checked.bad[0]",
+        ("tests/signoff/test_attestation_dsse.py::test_two_signatures_one_bad_is_refused",),
+    ),
 )
 
 

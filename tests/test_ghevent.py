@@ -119,6 +119,13 @@ def test_a_payload_that_does_not_hold_is_an_error(name: str, payload: Any, messa
     assert "pass --base and --head explicitly" in raised.value.diagnostics()
 
 
+def test_a_merge_group_whose_base_ref_is_not_its_queue_branch_is_an_error() -> None:
+    ref = f"refs/heads/gh-readonly-queue/main/pr-3-{A}"
+    group = {"base_sha": A, "head_sha": B, "head_ref": ref, "base_ref": "refs/heads/release"}
+    with pytest.raises(GitError, match=re.escape("is not the branch of its queue ref")):
+        event_range("merge_group", {"merge_group": group}, "e")
+
+
 def test_an_unknown_event_is_named_with_the_usual_range() -> None:
     got = event_range("schedule", {"schedule": "0 3 * * *"}, "e")
     assert (got.name, got.base, got.head, got.how) == ("schedule", None, None, "schedule event")

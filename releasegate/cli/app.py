@@ -69,6 +69,11 @@ _COMMANDS = {
 }
 
 
+# Commands that read no repository: an air-gapped consumer verifying an attestation,
+# or someone printing a schema, needs no git.
+_WITHOUT_GIT = frozenset({"verify-attestation", "schema"})
+
+
 def _git_failure(exc: git.GitCommandError) -> str:
     """One line for a git command that failed outside the checks."""
     argv = exc.command if isinstance(exc.command, list) else str(exc.command).split()
@@ -101,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     set_git_timeout(parse_git_timeout(args.environment.get(ENV_GIT_TIMEOUT)))
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
-    if shutil.which("git") is None:
+    if args.command not in _WITHOUT_GIT and shutil.which("git") is None:
         print(
             "releasegate: error: git: not found on PATH (install git: releasegate reads the "
             "release range with it)",

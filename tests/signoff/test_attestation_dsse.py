@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,6 +170,28 @@ def test_the_envelope_verifies_offline_and_names_subject_and_result(signed: Sign
     assert signed.verify(signed.envelope, "--commit", signed.head).returncode == 0
     principal = signed.verify(signed.envelope, "--principal", "gate@ci.example.com")
     assert principal.returncode == 0, principal.stderr
+
+
+def test_it_verifies_where_there_is_no_git_and_says_when_no_commit_was_checked(
+    signed: Signed, tmp_path: Path
+) -> None:
+    # An air-gapped consumer: ssh-keygen on PATH, git not.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    keygen = shutil.which("ssh-keygen")
+    assert keygen is not None
+    (bin_dir / "ssh-keygen").symlink_to(keygen)
+    done = releasegate(
+        "verify-attestation",
+        str(signed.envelope),
+        "--allowed-signers",
+        str(signed.signers),
+        env={"PATH": str(bin_dir)},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no --commit given, so the subject was not checked" in done.stderr
+    checked = signed.verify(signed.envelope, "--commit", signed.head)
+    assert "no --commit given" not in checked.stderr
 
 
 def test_another_commit_or_principal_does_not_pass(signed: Signed) -> None:

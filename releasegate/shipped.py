@@ -294,6 +294,7 @@ class WatchReport:
     releases: list[ReleaseReport]
     service: dict[str, JSONValue] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)  # not of one release (the service)
+    audited: bool = False  # the advisory service answered for the releases' pins
 
     @property
     def all_errors(self) -> list[str]:
@@ -316,6 +317,7 @@ class WatchReport:
             "outcome": self.outcome,
             "service": self.service,
             "errors": list(self.all_errors),
+            "audited": self.audited,
             "releases": [r.to_json() for r in self.releases],
         }
 
@@ -449,6 +451,7 @@ def watch(
     result = WatchReport(releases=reports)
     packages = sorted({(p.canonical, p.version) for r in reports for p in r.pins})
     if not packages:
+        result.audited = True  # nothing pinned: nothing to ask
         return result
     timings: dict[str, JSONValue] = {}
     try:
@@ -464,6 +467,7 @@ def watch(
         )
     for report in reports:
         _affecting(report, answer)
+    result.audited = True
     return result
 
 
@@ -481,6 +485,11 @@ def summary_lines(report: WatchReport) -> list[str]:
         line += f"{'supported' if release.supported else 'unsupported'})"
         if release.errors:
             state = "ERROR: cannot be audited"
+        elif not report.audited and release.pins:
+            # Never "no advisory" for pins no advisory data was read for.
+            state = "NOT AUDITED: the advisory data could not be read (the error is below)"
+        elif not release.pins:
+            state = "no pinned dependency to audit"
         elif release.new:
             state = f"NEWLY AFFECTED by {len(release.new)} advisories published after it shipped"
         else:

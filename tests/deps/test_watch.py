@@ -586,3 +586,14 @@ def test_the_workflow_uploads_the_report_with_the_pinned_upload_action() -> None
     assert upload["uses"] in pinned
     assert "watch.json" in upload["with"]["path"]
     assert upload.get("if") == "always()"  # the report of a failing (affected) run too
+
+
+def test_releases_are_never_called_clean_when_the_advisory_data_cannot_be_read(
+    repo: Path, tmp_path: Path
+) -> None:
+    done, data = _watch(repo, tmp_path / "no-such-db")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "no advisory published after it shipped" not in done.stdout
+    assert done.stdout.count("NOT AUDITED: the advisory data could not be read") == 3
+    assert "no such directory" in done.stderr
+    assert data["audited"] is False and data["outcome"] == "error"

@@ -252,6 +252,8 @@ def select_pack_rules(pack: Sequence[PackRule], texts: Iterable[str | None]) -> 
 
 @dataclass(frozen=True, kw_only=True)
 class RuleSet:
+    # The built-in pack's entry (at ``pack_config``) is the file ``configs_for`` writes
+    # the rules it selects to: use ``configs_for``, not ``configs``, to run semgrep.
     configs: tuple[str, ...]
     described: tuple[dict[str, JSONValue], ...]
     rules: Mapping[str, Rule]
@@ -260,9 +262,7 @@ class RuleSet:
     pack: tuple[PackRule, ...] = ()  # the built-in pack's rules, when it is configured
     pack_config: int | None = None  # its position in configs (one merged file)
 
-    def configs_for(
-        self, texts: Iterable[str | None], scratch: Path
-    ) -> tuple[tuple[str, ...], int]:
+    def configs_for(self, texts: Iterable[str | None]) -> tuple[tuple[str, ...], int]:
         """The configs to scan files of ``texts`` with: the built-in pack cut to the rules
         whose prefilter matches one of them. Also the number of built-in rules left out."""
         if self.pack_config is None:
@@ -270,9 +270,7 @@ class RuleSet:
         chosen = select_pack_rules(self.pack, texts)
         configs = list(self.configs)
         if chosen:
-            configs[self.pack_config] = str(
-                merged_rules_file([r.entry for r in chosen], scratch / "builtin-selected.yaml")
-            )
+            merged_rules_file([r.entry for r in chosen], Path(configs[self.pack_config]))
         else:
             del configs[self.pack_config]
         return tuple(configs), len(self.pack) - len(chosen)
@@ -314,7 +312,7 @@ def resolve_rules(ctx: CheckContext, scratch: Path) -> RuleSet:
             load_rules(path, rules, raw=pack, shipped=True)
             builtin = [pack_rule(item, path) for item in pack]
             pack_config = len(configs)
-            configs.append(str(merged_rules_file(pack, scratch / "builtin-rules.yaml")))
+            configs.append(str(scratch / "builtin-rules.yaml"))  # written by configs_for
         else:
             path = _repository_rules(ctx, entry, scratch / f"rules-{index}")
             load_rules(path, rules)
@@ -588,7 +586,7 @@ def _scan_and_cache(
     return matches, problems
 
 
-def _text(path: Path) -> str | None:
+def prefilter_text(path: Path) -> str | None:
     """A file's text for the prefilter (undecodable bytes replaced); None when it cannot
     be read: then every rule is loaded, and semgrep itself says what is wrong."""
     try:
@@ -719,7 +717,7 @@ class SemgrepCheck(BaseCheck):
             analysed = 0
             if misses:
                 configs, left_out = ruleset.configs_for(
-                    (_text(ctx.tree / path) for path in sorted(misses)), Path(scratch)
+                    prefilter_text(ctx.tree / path) for path in sorted(misses)
                 )
                 evidence["rules_left_out_by_prefilter"] = left_out
             if misses and not configs:

@@ -8,17 +8,27 @@ every finding the rule can report: a wrong one silently drops findings (fails op
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import re
-import shutil
 import subprocess
-import sys
-import unicodedata
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from releasegate.checks.semgrep import (
+    PackRule,
+    load_rules,
+    pack_rule,
+    prefilter_text,
+    scan_argv,
+    select_pack_rules,
+    semgrep_command,
+)
+from releasegate.policy.loader import default_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK = ROOT / "checks" / "python"
@@ -42,9 +52,9 @@ UNANCHORED = {
 }
 
 
-def normalised(path: Path) -> str:
-    """A target file's text as the engine judges it against prefilters."""
-    return unicodedata.normalize("NFKC", path.read_bytes().decode("utf-8", errors="replace"))
+def loaded_for(rule: PackRule, path: Path) -> bool:
+    """Whether the engine loads ``rule`` to scan ``path``: its own reading and matching."""
+    return bool(select_pack_rules([rule], [prefilter_text(path)]))
 
 
 def _load_rules() -> dict[str, tuple[Path, dict[str, Any]]]:
@@ -58,6 +68,16 @@ def _load_rules() -> dict[str, tuple[Path, dict[str, Any]]]:
 
 
 RULES = _load_rules()
+
+
+def _pack_rules() -> dict[str, PackRule]:
+    """The pack as the semgrep check reads it, prefilters compiled."""
+    entries: list[object] = []
+    load_rules(PACK, raw=entries, shipped=True)
+    return {rule.id: rule for rule in (pack_rule(entry, PACK) for entry in entries)}
+
+
+PACK_RULES = _pack_rules()
 
 
 def prefilters() -> dict[str, str | None]:
@@ -92,20 +112,13 @@ def test_the_rules_own_annotated_test_file_matches_its_prefilter(rule_id: str) -
     path, _ = RULES[rule_id]
     annotated = path.with_suffix(".py")
     assert annotated.is_file(), f"{rule_id}: no annotated test file {annotated}"
-    text = normalised(annotated)
+    text = annotated.read_text("utf-8")
     assert re.search(rf"#\s*ruleid:.*\b{re.escape(rule_id)}\b", text), (
         f"{annotated} has no `ruleid:` line for {rule_id}"
     )
-    assert re.search(str(prefilters()[rule_id]), text), (
+    assert loaded_for(PACK_RULES[rule_id], annotated), (
         f"{KEY} of {rule_id} does not match its own test file {annotated}"
     )
-
-
-def _semgrep() -> str:
-    beside = Path(sys.executable).parent / "semgrep"
-    found = str(beside) if beside.is_file() else shutil.which("semgrep")
-    assert found, "semgrep is not installed"
-    return found
 
 
 def _corpus() -> list[str]:
@@ -113,50 +126,41 @@ def _corpus() -> list[str]:
     return [str(path.relative_to(ROOT)) for path in files]
 
 
-def misses(results: list[dict[str, Any]], rules: dict[str, str | None]) -> list[str]:
-    """The findings in a file that the finding's rule's prefilter does not match."""
-    texts: dict[str, str] = {}
-    missed = []
-    for result in results:
-        prefilter = rules[result["check_id"]]
-        if prefilter is None:
-            continue
-        where = result["path"]
-        if where not in texts:
-            texts[where] = normalised(ROOT / where)
-        if not re.search(prefilter, texts[where]):
-            missed.append(f"{result['check_id']} at {where}:{result['start']['line']}")
-    return missed
+def misses(results: list[dict[str, Any]], rules: dict[str, PackRule]) -> list[str]:
+    """The findings in a file for which the engine would not load the finding's rule."""
+    return [
+        f"{result['check_id']} at {result['path']}:{result['start']['line']}"
+        for result in results
+        if not loaded_for(rules[result["check_id"]], ROOT / result["path"])
+    ]
 
 
 @pytest.mark.slow
 def test_every_finding_of_the_pack_on_the_corpus_is_in_a_file_its_prefilter_matches() -> None:
     corpus = _corpus()
     assert len(corpus) > len(RULES), "the annotated test files and the accuracy cases are missing"
-    argv = [
-        _semgrep(),
-        "scan",
-        "--json",
-        "--quiet",
-        "--metrics=off",
-        "--disable-version-check",
-        "--disable-nosem",
-        "--no-rewrite-rule-ids",
-        "--oss-only",
-        "--config",
-        "checks/python",
-        "--",
-        *corpus,
-    ]
+    settings = default_policy().policy.static.semgrep
+    argv = scan_argv(  # the gate's own command line
+        semgrep_command(os.environ)[0],
+        ["checks/python"],
+        corpus,
+        timeout=settings.timeout_per_file,
+        max_memory=settings.max_memory_mib,
+        jobs=os.cpu_count() or 1,
+    )
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     out = json.loads(done.stdout)
     assert out["errors"] == [], out["errors"][:3]
     assert sorted(out["paths"]["scanned"]) == sorted(corpus), "semgrep skipped files"
     results: list[dict[str, Any]] = out["results"]
-    rules = prefilters()
     assert {r["check_id"] for r in results} >= set(ANCHORED), "a rule found nothing: vacuous"
-    assert misses(results, rules) == [], f"findings outside {KEY}: fails open"
+    assert misses(results, PACK_RULES) == [], f"findings outside {KEY}: fails open"
     # The check has teeth: a prefilter no finding's file matches is caught.
-    broken = dict(rules, **{rid: r"\bno_such_token_anywhere\b" for rid in ANCHORED})
-    assert len(misses(results, broken)) == sum(rules[r["check_id"]] is not None for r in results)
+    never = re.compile(r"\bno_such_token_anywhere\b")
+    broken = {
+        rid: dataclasses.replace(rule, prefilter=never) if rid in ANCHORED else rule
+        for rid, rule in PACK_RULES.items()
+    }
+    anchored = sum(r["check_id"] in ANCHORED for r in results)
+    assert len(misses(results, broken)) == anchored

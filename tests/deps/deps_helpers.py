@@ -17,6 +17,7 @@ import socket
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -24,12 +25,49 @@ from typing import Any
 import yaml
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
+from rg_testlib import GitRepo, check, load_report, releasegate
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # A trimmed, unmodified subset of the real PyPA advisory database, in the repository
 # (tests/data/advisory-db/pypa/README.md says what it holds and how it was made).
 SNAPSHOT = REPO_ROOT / "tests" / "data" / "advisory-db" / "pypa"
 DATA = REPO_ROOT / "tests" / "data" / "deps"
+
+
+@dataclass(frozen=True)
+class DependencyRun:
+    """``releasegate run --only dependencies``: its exit status, its report (checked
+    against the published schema and against the exit status), and everything it wrote
+    (the report's text, stdout, stderr) for "never printed" assertions."""
+
+    code: int
+    report: dict[str, Any]
+    text: str
+
+    @property
+    def check(self) -> dict[str, Any]:
+        return check(self.report, "dependencies")
+
+
+def run_dependencies(repo: GitRepo, *args: str, env: dict[str, str] | None = None) -> DependencyRun:
+    out = repo.root.parent / "out.json"
+    done = releasegate(
+        "run",
+        "--repo",
+        str(repo.root),
+        "--only",
+        "dependencies",
+        "--no-progress",
+        "--json",
+        str(out),
+        *args,
+        env=env,
+    )
+    assert done.returncode in (0, 1), done.stderr + done.stdout
+    raw = out.read_text("utf-8")
+    report = load_report(out)
+    assert (done.returncode == 1) == (report["decision"] == "block")
+    return DependencyRun(code=done.returncode, report=report, text=raw + done.stdout + done.stderr)
 
 
 def snapshot() -> Path:

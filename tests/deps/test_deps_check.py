@@ -15,9 +15,10 @@ from deps_helpers import (
     osv_service,
     reference_audit,
     reference_counts,
+    run_dependencies,
     snapshot,
 )
-from rg_testlib import GitRepo, check, load_report, releasegate
+from rg_testlib import GitRepo, check
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -28,23 +29,7 @@ VULNERABLE = "django==3.2\npyyaml==5.1\n"
 
 
 def run(repo: GitRepo, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
-    out = repo.root.parent / "out.json"
-    done = releasegate(
-        "run",
-        "--repo",
-        str(repo.root),
-        "--only",
-        "dependencies",
-        "--no-progress",
-        "--json",
-        str(out),
-        *args,
-        env=env,
-    )
-    assert done.returncode in (0, 1), done.stderr + done.stdout
-    report = load_report(out)
-    assert (done.returncode == 1) == (report["decision"] == "block")
-    return report
+    return run_dependencies(repo, *args, env=env).report
 
 
 def offline(repo: GitRepo, *args: str) -> dict[str, Any]:

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deps_helpers import copy_project, reference_audit, snapshot
+from deps_helpers import copy_project, reference_audit, run_dependencies, snapshot
 from packaging.version import Version
-from rg_testlib import GitRepo, check, load_report, releasegate
+from rg_testlib import GitRepo, releasegate
 
 import releasegate.deps.fix as fix_module
 from releasegate.deps.fix import (
@@ -54,21 +54,7 @@ def target(package: str, version: str) -> str:
 
 def audit(repo: GitRepo) -> dict[str, Any]:
     """The real dependency check on the committed tree."""
-    out = repo.root.parent / "out.json"
-    done = releasegate(
-        "run",
-        "--repo",
-        str(repo.root),
-        "--only",
-        "dependencies",
-        "--no-progress",
-        "--advisory-db",
-        str(snapshot()),
-        "--json",
-        str(out),
-    )
-    assert done.returncode in (0, 1), done.stderr
-    return check(load_report(out), "dependencies")
+    return run_dependencies(repo, "--advisory-db", str(snapshot())).check
 
 
 def vulnerable(result: dict[str, Any]) -> set[tuple[str, str]]:

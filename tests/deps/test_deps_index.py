@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deps_helpers import snapshot
-from rg_testlib import GitRepo, check, load_report, releasegate
+from deps_helpers import run_dependencies, snapshot
+from rg_testlib import GitRepo, check, releasegate
 
 from releasegate.deps.pins import redact
 
@@ -38,25 +38,8 @@ def _db(tmp_path: Path) -> Path:
 
 
 def _run(repo: GitRepo, tmp_path: Path, *args: str) -> tuple[int, dict[str, Any], str]:
-    out = tmp_path / "out.json"
-    done = releasegate(
-        "run",
-        "--repo",
-        str(repo.root),
-        "--only",
-        "dependencies",
-        "--no-progress",
-        "--advisory-db",
-        str(_db(tmp_path)),
-        "--json",
-        str(out),
-        *args,
-    )
-    assert done.returncode in (0, 1), done.stderr + done.stdout
-    raw = out.read_text("utf-8")
-    report = load_report(out)
-    assert (done.returncode == 1) == (report["decision"] == "block")
-    return done.returncode, report, raw + done.stdout + done.stderr
+    done = run_dependencies(repo, "--advisory-db", str(_db(tmp_path)), *args)
+    return done.code, done.report, done.text
 
 
 def _policy(repo: GitRepo, extra: str = "") -> None:

@@ -28,7 +28,7 @@ import subprocess
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -382,6 +382,32 @@ def server_error(status: int = 500) -> Fault:
     return Fault(status, {}, {"message": "Server Error"})
 
 
+@dataclass(frozen=True)
+class MergeGroup:
+    """A merge queue's temporary branch: ``base..head`` on ``ref``."""
+
+    base: str
+    head: str
+    ref: str
+
+    def event(self, repository: Mapping[str, Any], **override: str) -> dict[str, Any]:
+        """The ``merge_group`` event payload GitHub sends for it (``override``: fields of
+        ``merge_group`` replaced, for malformed payloads)."""
+        merge_group = {
+            "head_sha": self.head,
+            "head_ref": self.ref,
+            "base_sha": self.base,
+            "base_ref": "refs/heads/main",
+            "head_commit": {"id": self.head, "message": "queue"},
+            **override,
+        }
+        return {
+            "action": "checks_requested",
+            "merge_group": merge_group,
+            "repository": dict(repository),
+        }
+
+
 class Forge:
     """Builds pull requests in a real repository and registers them with the server."""
 
@@ -469,6 +495,36 @@ class Forge:
             self.github.associate(merge_sha, number)
         self.sync()
         return pull
+
+    def merge_queue(self, pulls: Sequence[FakePull], *, method: str = "merge") -> MergeGroup:
+        """The merge queue's temporary branch for ``pulls`` on main, as GitHub writes it:
+        ``gh-readonly-queue/main/pr-<last>-<base sha>``, one commit per pull request (a
+        merge, or with ``method="squash"`` a squash), committed by GitHub; main stays
+        checked out."""
+        base = self.repo.git("rev-parse", self.main)
+        branch = f"gh-readonly-queue/{self.main}/pr-{pulls[-1].number}-{base}"
+        self.repo.git("checkout", "-q", "-b", branch, self.main)
+        for pull in pulls:
+            if method == "merge":
+                self.git_as(
+                    MERGER,
+                    "merge",
+                    "--no-ff",
+                    "-q",
+                    "-m",
+                    f"Merge pull request #{pull.number} from {self.github.owner}/pr-"
+                    f"{pull.number}\n\n{pull.title}",
+                    f"pr-{pull.number}",
+                )
+            elif method == "squash":
+                self.repo.git("merge", "--squash", "-q", f"pr-{pull.number}")
+                self.git_as(MERGER, "commit", "-q", "-m", f"{pull.title} (#{pull.number})")
+            else:
+                raise ValueError(method)
+        head = self.repo.head()
+        self.repo.git("checkout", "-q", self.main)
+        self.sync()
+        return MergeGroup(base=base, head=head, ref=f"refs/heads/{branch}")
 
     def _commit_json(self, sha: str, author: Person) -> dict[str, Any]:
         message = self.repo.git("log", "-1", "--format=%B", sha)

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from action_helpers import ActRun, copy_action, run_act
-from fakegithub import ALICE, BOB, CAROL, MERGER, TOKEN, FakeGitHub, Forge
+from fakegithub import ALICE, BOB, CAROL, TOKEN, FakeGitHub, Forge
 from rg_testlib import GitRepo
 
 pytestmark = pytest.mark.slow
@@ -129,32 +129,11 @@ def test_merge_group_judges_the_queued_pull_requests(tmp_path: Path, gh: FakeGit
     )
     gh.review(first.number, BOB)
     gh.review(second.number, BOB)
-    base = repo.head()
-    branch = f"gh-readonly-queue/main/pr-{second.number}-{base}"
-    repo.git("checkout", "-q", "-b", branch)
-    for pull in (first, second):
-        forge.git_as(
-            MERGER,
-            "merge",
-            "--no-ff",
-            "-q",
-            "-m",
-            f"Merge pull request #{pull.number} from acme/pr-{pull.number}",
-            f"pr-{pull.number}",
-        )
-    head = repo.head()
-    forge.sync()
-    event = {
-        "action": "checks_requested",
-        "merge_group": {
-            "head_sha": head,
-            "head_ref": f"refs/heads/{branch}",
-            "base_sha": base,
-            "base_ref": "refs/heads/main",
-            "head_commit": {"id": head, "message": "queue"},
-        },
-        "repository": _repository(),
-    }
+    group = forge.merge_queue([first, second])
+    branch = group.ref.removeprefix("refs/heads/")
+    base, head = group.base, group.head
+    repo.git("checkout", "-q", branch)  # the workspace act copies is the queue's
+    event = group.event(_repository())
     run = _act(repo, "merge_group", event, tmp_path, gh)
     assert "Job succeeded" in run.log, run.log[-5000:]
     assert run.read("decision") == "partial-pass"  # only: static,review

@@ -12,13 +12,22 @@ queued pull request still blocks.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fakegithub import ALICE, BOB, CAROL, MERGER, FakeGitHub, FakePull, Forge, policy_text
+from fakegithub import (
+    ALICE,
+    BOB,
+    CAROL,
+    MERGER,
+    FakeGitHub,
+    Forge,
+    MergeGroup,
+    policy_text,
+)
 from rg_testlib import GitRepo, check, load_report, releasegate
 
 
@@ -26,13 +35,6 @@ from rg_testlib import GitRepo, check, load_report, releasegate
 def gh() -> Iterator[FakeGitHub]:
     with FakeGitHub() as server:
         yield server
-
-
-@dataclass(frozen=True)
-class Group:
-    base: str
-    head: str
-    ref: str
 
 
 @dataclass(frozen=True)
@@ -55,47 +57,11 @@ def start(repo: GitRepo, gh: FakeGitHub) -> Forge:
     return Forge(repo, gh)
 
 
-def queue(forge: Forge, pulls: Sequence[FakePull], *, method: str = "merge") -> Group:
-    """The merge queue's temporary branch for ``pulls`` on main, as GitHub writes it:
-    ``gh-readonly-queue/main/pr-<last>-<base sha>``, one commit per pull request."""
-    repo = forge.repo
-    base = repo.git("rev-parse", "main")
-    branch = f"gh-readonly-queue/main/pr-{pulls[-1].number}-{base}"
-    repo.git("checkout", "-q", "-b", branch, "main")
-    for pull in pulls:
-        if method == "merge":
-            forge.git_as(
-                MERGER,
-                "merge",
-                "--no-ff",
-                "-q",
-                "-m",
-                f"Merge pull request #{pull.number} from o/pr-{pull.number}\n\n{pull.title}",
-                f"pr-{pull.number}",
-            )
-        else:
-            repo.git("merge", "--squash", "-q", f"pr-{pull.number}")
-            forge.git_as(MERGER, "commit", "-q", "-m", f"{pull.title} (#{pull.number})")
-    head = repo.head()
-    repo.git("checkout", "-q", "main")
-    forge.sync()
-    return Group(base=base, head=head, ref=f"refs/heads/{branch}")
+REPOSITORY = {"full_name": "o/r", "default_branch": "main"}
 
 
-def payload(group: Group, **override: Any) -> dict[str, Any]:
-    merge_group = {
-        "head_sha": group.head,
-        "head_ref": group.ref,
-        "base_sha": group.base,
-        "base_ref": "refs/heads/main",
-        "head_commit": {"id": group.head, "message": "queue"},
-        **override,
-    }
-    return {
-        "action": "checks_requested",
-        "merge_group": merge_group,
-        "repository": {"full_name": "o/r", "default_branch": "main"},
-    }
+def payload(group: MergeGroup, **override: str) -> dict[str, Any]:
+    return group.event(REPOSITORY, **override)
 
 
 def run_event(
@@ -126,7 +92,7 @@ def test_a_merge_group_of_approved_queued_pulls_passes_with_the_range_of_the_eve
     second = forge.pull_request("Add lexer", CAROL, merge="open")
     gh.review(first.number, BOB)
     gh.review(second.number, BOB)
-    group = queue(forge, [first, second])
+    group = forge.merge_queue([first, second])
     run = run_event(repo, gh, tmp_path, payload(group))
     assert run.code == 0, run.output
     release = run.report["release"]
@@ -156,7 +122,7 @@ def test_a_queued_pull_without_approval_blocks_and_is_named(
     first = forge.pull_request("Add parser", ALICE, merge="open")
     second = forge.pull_request("Unreviewed change", CAROL, merge="open")
     gh.review(first.number, BOB)
-    group = queue(forge, [first, second])
+    group = forge.merge_queue([first, second])
     run = run_event(repo, gh, tmp_path, payload(group))
     assert run.code == 1, run.output
     assert run.review["status"] == "fail"
@@ -172,7 +138,7 @@ def test_a_squash_queue_is_judged_by_the_pull_each_commit_names(
     forge = start(repo, gh)
     first = forge.pull_request("Add parser", ALICE, merge="open")
     gh.review(first.number, BOB)
-    group = queue(forge, [first], method="squash")
+    group = forge.merge_queue([first], method="squash")
     run = run_event(repo, gh, tmp_path, payload(group))
     assert run.code == 0, run.output
     [commit] = run.review["evidence"]["commits"]
@@ -185,12 +151,12 @@ def test_a_commit_pushed_onto_the_queue_branch_naming_the_approved_pull_blocks(
     forge = start(repo, gh)
     first = forge.pull_request("Add parser", ALICE, merge="open")
     gh.review(first.number, BOB)
-    group = queue(forge, [first], method="squash")
+    group = forge.merge_queue([first], method="squash")
     repo.git("checkout", "-q", group.ref.removeprefix("refs/heads/"))
     # Hostile: a commit no pull request holds, shaped as PR #1's squash, with another change.
     sneaky = forge.direct_push(CAROL, "Add parser (#1)", **{"evil.py": "import os\n"})
     repo.git("checkout", "-q", "main")
-    run = run_event(repo, gh, tmp_path, payload(Group(group.base, sneaky, group.ref)))
+    run = run_event(repo, gh, tmp_path, payload(MergeGroup(group.base, sneaky, group.ref)))
     assert run.code == 1, run.output
     assert run.how(group.head) == "merge queue commit of queued PR #1"
     assert run.how(sneaky).startswith(
@@ -217,7 +183,7 @@ def test_a_squash_that_differs_from_the_pull_only_in_white_space_blocks(
     # Hostile: "/tmp/build" becomes "/ tmp/build"; git patch-id --stable cannot tell them apart.
     sneaky = forge.direct_push(CAROL, "Add cleaner (#1)", **{"clean.py": EVIL})
     repo.git("checkout", "-q", "main")
-    run = run_event(repo, gh, tmp_path, payload(Group(base, sneaky, f"refs/heads/{branch}")))
+    run = run_event(repo, gh, tmp_path, payload(MergeGroup(base, sneaky, f"refs/heads/{branch}")))
     assert run.code == 1, run.output
     assert "it holds changes the pull request does not" in run.how(sneaky)
 
@@ -239,7 +205,7 @@ def test_a_queue_merge_that_adds_content_of_its_own_blocks(
     head = repo.head()
     repo.git("checkout", "-q", "main")
     forge.sync()
-    run = run_event(repo, gh, tmp_path, payload(Group(base, head, f"refs/heads/{branch}")))
+    run = run_event(repo, gh, tmp_path, payload(MergeGroup(base, head, f"refs/heads/{branch}")))
     assert run.code == 1, run.output
     assert run.how(head).startswith(
         "a merge naming queued PR #1 that is not what the queue writes: its tree "
@@ -252,7 +218,7 @@ def test_a_squash_whose_pull_head_is_not_in_the_clone_blocks_and_says_what_to_fe
     forge = start(repo, gh)
     first = forge.pull_request("Add parser", ALICE, merge="open")
     gh.review(first.number, BOB)
-    group = queue(forge, [first], method="squash")
+    group = forge.merge_queue([first], method="squash")
     # The clone has the queue branch but not the pull request's own commits.
     repo.git("branch", "-D", "pr-1")
     repo.git("reflog", "expire", "--expire=now", "--all")
@@ -272,13 +238,13 @@ def test_a_commit_naming_a_pull_that_is_not_queued_blocks(
     gh.review(first.number, BOB)
     closed = forge.pull_request("Old change", ALICE)  # merged earlier: not in any queue
     gh.review(closed.number, BOB)
-    group = queue(forge, [first])
+    group = forge.merge_queue([first])
     repo.git("checkout", "-q", group.ref.removeprefix("refs/heads/"))
     stray = forge.direct_push(CAROL, f"Revert things (#{closed.number})")
     unknown = forge.direct_push(CAROL, "Bump (#777)")
     plain = forge.direct_push(CAROL, "no pull request at all")
     repo.git("checkout", "-q", "main")
-    run = run_event(repo, gh, tmp_path, payload(Group(group.base, plain, group.ref)))
+    run = run_event(repo, gh, tmp_path, payload(MergeGroup(group.base, plain, group.ref)))
     assert run.code == 1, run.output
     assert run.how(stray) == (
         f"names PR #{closed.number} as the merge queue does, but PR #{closed.number} is closed "
@@ -308,7 +274,7 @@ def test_a_queue_merge_that_does_not_merge_the_pulls_head_blocks(
     head = repo.head()
     repo.git("checkout", "-q", "main")
     forge.sync()
-    run = run_event(repo, gh, tmp_path, payload(Group(base, head, f"refs/heads/{branch}")))
+    run = run_event(repo, gh, tmp_path, payload(MergeGroup(base, head, f"refs/heads/{branch}")))
     assert run.code == 1, run.output
     assert run.how(head).startswith("a merge naming queued PR #1 that does not merge its head")
     assert "without a pull request" in run.how(other)
@@ -331,7 +297,7 @@ def test_a_malformed_merge_group_payload_is_an_error_naming_the_field(
     forge = start(repo, gh)
     first = forge.pull_request("Add parser", ALICE, merge="open")
     gh.review(first.number, BOB)
-    group = queue(forge, [first])
+    group = forge.merge_queue([first])
     run = run_event(repo, gh, tmp_path, payload(group, **override))
     assert run.code == 2, run.output
     assert message in run.output

@@ -44,7 +44,8 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from releasegate.checks.advisory_services import ServiceRequest, open_service
+from releasegate.checks.advisory_services import ServiceRequest
+from releasegate.checks.dependencies import lookup
 from releasegate.codec import utf8_safe
 from releasegate.deps.osv import Unevaluated
 from releasegate.deps.pins import AdvisoryDBError, Inventory, Pin, ServiceAudit, ServiceError
@@ -455,8 +456,7 @@ def watch(
         return result
     timings: dict[str, JSONValue] = {}
     try:
-        service = open_service(request, result.service, timings)
-        answer = service.audit(packages)
+        answer, _tool = lookup(request, packages, result.service, timings)
     except (AdvisoryDBError, ServiceError) as exc:
         result.errors.append(f"advisories: {shown(exc.diagnostics())}")
         return result

@@ -36,7 +36,7 @@ from git.exc import GitError
 from packaging.version import Version
 
 from releasegate.checkapi import BaseCheck, CheckContext
-from releasegate.checks.advisory_services import open_service
+from releasegate.checks.advisory_services import ServiceRequest, open_service
 from releasegate.deps.osv import Unevaluated
 from releasegate.deps.pins import (
     LIBRARY_RANGE_RULE,
@@ -384,7 +384,7 @@ class _Audit:
 
 
 def lookup(
-    ctx: CheckContext,
+    ctx: CheckContext | ServiceRequest,
     packages: Sequence[tuple[str, Version]],
     evidence: dict[str, JSONValue],
     timings: dict[str, JSONValue],
@@ -392,7 +392,7 @@ def lookup(
     """Look ``packages`` up in the service ``advisory_services`` chooses for ``ctx``
     (``--advisory-db``, ``dependencies.advisory_db``, else online): the answer and the
     service's tool name. Raises ``AdvisoryDBError`` or ``ServiceError`` when it cannot.
-    Shared by the check and ``releasegate deps fix``."""
+    Shared by the check, ``releasegate deps fix`` and ``releasegate watch``."""
     service = open_service(ctx, evidence, timings)
     clock = time.perf_counter()
     answer = service.audit(packages)

@@ -95,12 +95,10 @@ class ReleaseContext:
         return path in self.changed_files
 
     def has_commit(self, sha: str) -> bool:
-        return (
-            run_git(Path(self.repo.git_dir), "cat-file", "-e", f"{sha}^{{commit}}").returncode == 0
-        )
+        return run_git(self.git_dir, "cat-file", "-e", f"{sha}^{{commit}}").returncode == 0
 
     def tree_of(self, commit: str) -> str:
-        done = run_git(Path(self.repo.git_dir), "rev-parse", "--verify", f"{commit}^{{tree}}")
+        done = run_git(self.git_dir, "rev-parse", "--verify", f"{commit}^{{tree}}")
         if done.returncode != 0:
             raise GitError(f"commit {commit[:12]} has no tree: {_stderr(done)}")
         return done.stdout.decode("ascii", "replace").strip()
@@ -108,7 +106,7 @@ class ReleaseContext:
     def merged_tree(self, one: str, other: str) -> str | None:
         """The tree git's merge of ``one`` and ``other`` gives (``git merge-tree
         --write-tree``, what GitHub's merge and squash write); None on a conflict."""
-        done = run_git(Path(self.repo.git_dir), "merge-tree", "--write-tree", one, other)
+        done = run_git(self.git_dir, "merge-tree", "--write-tree", one, other)
         if done.returncode == 1:
             return None
         if done.returncode != 0:

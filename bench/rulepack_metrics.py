@@ -36,8 +36,9 @@ from typing import Any
 
 import yaml
 
-from releasegate.checks.semgrep import offline_env, scan_argv
+from releasegate.checks.semgrep import scan_argv
 from releasegate.policy.schema import SemgrepSection
+from releasegate.semgrep_tool import offline_env
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHECKS_DIR = REPO_ROOT / "checks"

@@ -1,3 +1,3 @@
-from releasegate.cli import main
+from releasegate.launch import main
 
 raise SystemExit(main())

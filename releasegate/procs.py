@@ -30,6 +30,21 @@ class Completed:
     seconds: float
 
 
+@dataclass(frozen=True, kw_only=True)
+class Prestarted:
+    """A tool process started ahead of need, waiting for ``job`` on its stdin.
+
+    ``ToolRunner.run`` adopts it instead of starting ``argv`` itself: it writes ``job``,
+    closes stdin and then treats it as any tool it started (deadline, kill, output).
+    ``env`` is the environment it was started with; a caller uses it only when that is
+    exactly the environment it would give the tool.
+    """
+
+    proc: subprocess.Popen[bytes]
+    env: Mapping[str, str]
+    job: bytes
+
+
 _DRAIN_SECONDS = 5.0  # after a kill, how long to wait for the output pipes to close
 _RUNNERS: weakref.WeakSet[ToolRunner] = weakref.WeakSet()
 
@@ -131,8 +146,12 @@ class ToolRunner:
         stdin: bytes | None = None,
         timeout: float | None = None,
         tool: str | None = None,
+        prestarted: Prestarted | None = None,
     ) -> Completed:
-        """Run ``argv`` to completion. Raises ``ToolError`` if missing or timed out."""
+        """Run ``argv`` to completion. Raises ``ToolError`` if missing or timed out.
+
+        With ``prestarted``, that process runs ``argv`` (its job names them): ``cwd`` and
+        ``env`` were fixed when it started, and ``stdin`` must be None."""
         name = tool or Path(argv[0]).name
         limit = self.remaining()
         if timeout is not None:
@@ -140,24 +159,15 @@ class ToolRunner:
         started = time.monotonic()
         with self._lock:
             if self._cancelled:
+                if prestarted is not None:
+                    _kill_group(prestarted.proc)
                 raise ToolError(f"{name}: not started, the check was cancelled")
-            try:
-                proc = subprocess.Popen(
-                    list(argv),
-                    cwd=cwd,
-                    env=dict(env) if env is not None else None,
-                    stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    start_new_session=True,
-                )
-            except FileNotFoundError:
-                raise ToolError(
-                    f"{name}: not found ({argv[0]})",
-                    hint=f"install {name} into the environment that runs releasegate",
-                ) from None
-            except PermissionError:
-                raise ToolError(f"{name}: {argv[0]} is not executable") from None
+            if prestarted is not None:
+                if stdin is not None:
+                    raise ValueError("a prestarted tool reads its job on stdin")
+                proc, stdin = prestarted.proc, prestarted.job
+            else:
+                proc = self._start(argv, name, cwd=cwd, env=env, stdin=stdin is not None)
             self._live.add(proc)
         try:
             stdout, stderr = proc.communicate(stdin, timeout=limit)
@@ -187,6 +197,33 @@ class ToolRunner:
             stderr=stderr,
             seconds=time.monotonic() - started,
         )
+
+    @staticmethod
+    def _start(
+        argv: Sequence[str],
+        name: str,
+        *,
+        cwd: Path | None,
+        env: Mapping[str, str] | None,
+        stdin: bool,
+    ) -> subprocess.Popen[bytes]:
+        try:
+            return subprocess.Popen(
+                list(argv),
+                cwd=cwd,
+                env=dict(env) if env is not None else None,
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+        except FileNotFoundError:
+            raise ToolError(
+                f"{name}: not found ({argv[0]})",
+                hint=f"install {name} into the environment that runs releasegate",
+            ) from None
+        except PermissionError:
+            raise ToolError(f"{name}: {argv[0]} is not executable") from None
 
 
 def first_line(data: bytes | str, limit: int = 300) -> str:

@@ -22,11 +22,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
-import shutil
-import sys
 import tempfile
 import time
 import unicodedata
@@ -50,6 +49,7 @@ from releasegate.policy.schema import BUILTIN_RULES, Policy, is_network_config
 from releasegate.procs import ToolRunner, chunked, first_line
 from releasegate.rulepack_files import builtin_rulepack, digest_rules, rule_files
 from releasegate.scope import select_files
+from releasegate.semgrep_tool import located, offline_env, release_ahead, take_ahead
 
 TOOL = "semgrep"
 CACHE_FORMAT = "semgrep-1"
@@ -339,28 +339,14 @@ def resolve_rules(ctx: CheckContext, scratch: Path) -> RuleSet:
 # --- running semgrep ----------------------------------------------------------------------
 
 
-ENV_SEMGREP = "RELEASEGATE_SEMGREP"
-
-
 def semgrep_command(environ: Mapping[str, str]) -> tuple[str, str | None]:
-    """The semgrep executable, and its version when known without running it.
-
-    ``RELEASEGATE_SEMGREP`` names one explicitly; else the semgrep installed
-    beside this Python (its version is the package's), else ``semgrep`` on PATH.
-    """
-    configured = environ.get(ENV_SEMGREP)
-    if configured:
-        return configured, None
-    beside = Path(sys.executable).parent / "semgrep"
-    if beside.is_file() and os.access(beside, os.X_OK):
-        try:
-            return str(beside), metadata.version("semgrep")
-        except metadata.PackageNotFoundError:
-            return str(beside), None
-    found = shutil.which("semgrep", path=environ.get("PATH", ""))
-    if found is None:
-        raise ToolError("semgrep: not found", hint="pip install semgrep")
-    return found, None
+    """The semgrep executable (``semgrep_tool.located``), and its version when known
+    without running it (the package's, for the one installed beside this Python)."""
+    exe, is_beside = located(environ)
+    if is_beside:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            return exe, metadata.version("semgrep")
+    return exe, None
 
 
 def semgrep_version(
@@ -375,27 +361,6 @@ def semgrep_version(
     if done.returncode != 0 or not re.match(r"^\d+\.\d+", version):
         raise ToolError(f"semgrep --version failed: {first_line(done.stderr or done.stdout)}")
     return version
-
-
-def offline_env(scratch: Path, environ: Mapping[str, str]) -> dict[str, str]:
-    """semgrep's environment: no version check, no metrics, settings and logs of its own.
-
-    Each run gets its own settings file and log directory, so concurrent runs
-    never race on ``~/.semgrep`` (semgrep rewrites its settings file).
-    """
-    env = dict(environ)
-    env.update(
-        {
-            "SEMGREP_ENABLE_VERSION_CHECK": "0",
-            "SEMGREP_SEND_METRICS": "off",
-            "SEMGREP_SETTINGS_FILE": str(scratch / "settings.yml"),
-            "SEMGREP_LOG_FILE": str(scratch / "semgrep.log"),
-            "SEMGREP_VERSION_CACHE_PATH": str(scratch / "version-cache"),
-        }
-    )
-    for secret in ("SEMGREP_APP_TOKEN", "GITHUB_TOKEN"):
-        env.pop(secret, None)
-    return env
 
 
 def _position(raw: Mapping[str, object], key: str, where: str) -> tuple[int, int]:
@@ -535,13 +500,22 @@ def scan_argv(
     return [*argv, "--", *files]
 
 
-def _invoke(ctx: CheckContext, files: Sequence[str], s: _Settings) -> Scan:
+def _invoke(ctx: CheckContext, files: Sequence[str], s: _Settings) -> tuple[Scan, bool]:
+    """One semgrep run over ``files``; also whether it ran in the semgrep started ahead
+    (``semgrep_tool.start_ahead``: the same program and environment, imported early)."""
     argv = scan_argv(
         s.exe, s.configs, files, timeout=s.timeout, max_memory=s.max_memory, jobs=s.jobs
     )
-    done = ctx.tools.run(
-        argv, cwd=ctx.tree, env=offline_env(s.scratch, ctx.environment.variables), tool=TOOL
-    )
+    environ = ctx.environment.variables
+    warm = take_ahead(s.exe, environ)
+    try:
+        if warm is not None:
+            done = ctx.tools.run(argv, tool=TOOL, prestarted=warm.prestarted(argv, ctx.tree))
+        else:
+            done = ctx.tools.run(argv, cwd=ctx.tree, env=offline_env(s.scratch, environ), tool=TOOL)
+    finally:
+        if warm is not None:
+            warm.close()
     try:
         scan = parse_output(done.stdout, set(files))
     except OutputError as exc:
@@ -553,7 +527,7 @@ def _invoke(ctx: CheckContext, files: Sequence[str], s: _Settings) -> Scan:
     if done.returncode != 0:
         first = scan.problems[0] if scan.problems else first_line(done.stderr)
         raise ToolError(f"semgrep exited with status {done.returncode}: {first}")
-    return scan
+    return scan, warm is not None
 
 
 def _scan_and_cache(
@@ -562,12 +536,16 @@ def _scan_and_cache(
     run: _Settings,
     cache: FileResultCache,
     digests: Mapping[str, str],
+    *,
+    evidence: dict[str, JSONValue],
 ) -> tuple[list[Match], list[str]]:
     """Scan ``files``; cache the result of every file semgrep scanned without error."""
     matches: list[Match] = []
     problems: list[str] = []
     for chunk in chunked(files, max_files=len(files) or 1):
-        scan = _invoke(ctx, chunk, run)
+        scan, ahead = _invoke(ctx, chunk, run)
+        if ahead:
+            evidence["started_ahead"] = True
         problems.extend(scan.problems)
         matches.extend(scan.matches)
         skipped = sorted(set(chunk) - scan.scanned)
@@ -584,6 +562,45 @@ def _scan_and_cache(
             if clean and path in digests:
                 cache.put(path, digests[path], cast(JSONValue, by_path[path]))
     return matches, problems
+
+
+def _analyse(
+    ctx: CheckContext,
+    *,
+    ruleset: RuleSet,
+    exe: str,
+    scratch: Path,
+    misses: Sequence[str],
+    cache: FileResultCache,
+    digests: Mapping[str, str],
+    evidence: dict[str, JSONValue],
+) -> tuple[list[Match], list[str]]:
+    """The files no cached result serves: scanned with the rules their text can match."""
+    configs: tuple[str, ...] = ()
+    if misses:
+        configs, left_out = ruleset.configs_for(
+            prefilter_text(ctx.tree / path) for path in sorted(misses)
+        )
+        evidence["rules_left_out_by_prefilter"] = left_out
+    if not configs:
+        release_ahead()  # no semgrep run: the one started ahead is not needed
+        # No rule can match any of them (every rule's prefilter fails on each file):
+        # their result is known without semgrep: nothing. Bandit still parses them.
+        for path in misses:
+            if path in digests:
+                cache.put(path, digests[path], [])
+        return [], []
+    settings = ctx.policy.static.semgrep
+    run = _Settings(
+        exe=exe,
+        configs=configs,
+        timeout=settings.timeout_per_file,
+        max_memory=settings.max_memory_mib,
+        jobs=max(os.cpu_count() or 1, 1),
+        scratch=scratch,
+    )
+    evidence["started_ahead"] = False
+    return _scan_and_cache(ctx, sorted(misses), run, cache, digests, evidence=evidence)
 
 
 def prefilter_text(path: Path) -> str | None:
@@ -713,32 +730,18 @@ class SemgrepCheck(BaseCheck):
                     )
                 except (OutputError, TypeError):
                     misses.append(path)
-            problems: list[str] = []
-            analysed = 0
-            if misses:
-                configs, left_out = ruleset.configs_for(
-                    prefilter_text(ctx.tree / path) for path in sorted(misses)
-                )
-                evidence["rules_left_out_by_prefilter"] = left_out
-            if misses and not configs:
-                # No rule can match any of them (every rule's prefilter fails on each file):
-                # their result is known without semgrep: nothing. Bandit still parses them.
-                for path in misses:
-                    if path in lookup.digests:
-                        cache.put(path, lookup.digests[path], [])
-                analysed = len(misses)
-            elif misses:
-                run = _Settings(
-                    exe=exe,
-                    configs=configs,
-                    timeout=settings.timeout_per_file,
-                    max_memory=settings.max_memory_mib,
-                    jobs=max(os.cpu_count() or 1, 1),
-                    scratch=Path(scratch),
-                )
-                fresh, problems = _scan_and_cache(ctx, sorted(misses), run, cache, lookup.digests)
-                matches.extend(fresh)
-                analysed = len(misses)
+            fresh, problems = _analyse(
+                ctx,
+                ruleset=ruleset,
+                exe=exe,
+                scratch=Path(scratch),
+                misses=misses,
+                cache=cache,
+                digests=lookup.digests,
+                evidence=evidence,
+            )
+            matches.extend(fresh)
+            analysed = len(misses)
         evidence["files_analysed"] = analysed
         evidence["cache"] = cache.evidence()
         findings, downgraded = downgrade(

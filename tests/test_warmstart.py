@@ -1,0 +1,307 @@
+"""semgrep started ahead of need: the same program, environment and results, nothing left.
+
+The console script (``releasegate.launch``) starts pysemgrep's interpreter before it
+imports the CLI; the semgrep check runs its scan in it only when its program and
+environment are exactly those it would start. These tests drive the real console
+script, the real pysemgrep and real git.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import rg_cli
+from rg_testlib import GitRepo, check, load_report, releasegate
+
+from releasegate import semgrep_tool, warmstart
+from releasegate.errors import ToolError
+from releasegate.launch import will_scan
+from releasegate.procs import ToolRunner
+
+POLICY = (
+    "version: 1\n"
+    "review:\n  required: false\n"
+    "signoff:\n  required: false\n"
+    "dependencies:\n  required: false\n"
+    "stages:\n  functional:\n    required: false\n"
+)
+
+# A tool's console-script module, for the interpreter tests: prints what it was given.
+PROBE = """\
+import json, os, sys
+def main():
+    print(json.dumps({"argv": sys.argv, "cwd": os.getcwd(), "path0": sys.path[0],
+                      "stdin": sys.stdin.read(), "env": os.environ.get("PROBE_ENV")}))
+    return 3
+def hang():
+    import time
+    time.sleep(120)
+"""
+
+# The rule pack's eval-exec-non-literal flags both lines (request data into eval).
+EVAL_APP = """\
+from flask import Flask, request
+
+app = Flask(__name__)
+
+
+@app.route("/calc")
+def calc():
+    return str(eval(request.args.get("expr", "0")))
+
+
+def load(text):
+    exec(text, {"__builtins__": {}})
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["run", "--repo", "."], True),
+        (["run", "--only", "static"], True),
+        (["run", "--only=bandit,semgrep"], True),
+        (["run", "--only", ""], True),
+        (["hook", "run"], True),
+        (["run", "--only", "review"], False),
+        (["run", "--only=dependencies,review"], False),
+        (["run", "--help"], False),
+        (["hook", "install"], False),
+        (["validate", "x.yml"], False),
+        (["merge", "a.json"], False),
+        ([], False),
+    ],
+)
+def test_only_a_command_that_may_scan_starts_semgrep_ahead(argv: list[str], expected: bool) -> None:
+    assert will_scan(argv) is expected
+
+
+def _probe_module(tmp_path: Path) -> Path:
+    where = tmp_path / "probe-lib"
+    where.mkdir()
+    (where / "rg_probe_tool.py").write_text(PROBE, encoding="utf-8")
+    return where
+
+
+def _start_probe(tmp_path: Path, entry: str = "rg_probe_tool:main", **extra: str) -> str:
+    lib = _probe_module(tmp_path)
+    warmstart.start(
+        "probe",
+        python=sys.executable,
+        entry=entry,
+        preload=(),
+        env_for=lambda scratch: {
+            **os.environ,
+            "PYTHONPATH": str(lib),
+            "PROBE_ENV": str(scratch),
+            **extra,
+        },
+    )
+    scratch = warmstart.scratch_of("probe")
+    assert scratch is not None
+    return str(scratch)
+
+
+def _take_probe(scratch: str, entry: str = "rg_probe_tool:main", **extra: str) -> Any:
+    lib = str(Path(scratch).parent)  # unused: the environment must be rebuilt exactly
+    del lib
+    warm = warmstart._warm.get("probe")
+    assert warm is not None
+    return warmstart.take("probe", python=sys.executable, entry=entry, env=dict(warm.env))
+
+
+def test_the_interpreter_runs_the_job_argv_and_cwd_exactly_and_reads_no_stdin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A hostile working directory at start: a json.py there must not be imported.
+    hostile = tmp_path / "hostile"
+    hostile.mkdir()
+    (hostile / "json.py").write_text("raise SystemExit('imported from cwd')\n")
+    monkeypatch.chdir(hostile)
+    scratch = _start_probe(tmp_path)
+    warm = _take_probe(scratch)
+    assert warm is not None
+    work = tmp_path / "wörk dir"
+    work.mkdir()
+    odd = ["tool", "a file\nwith a newline.py", "bytes-\udcff-name.py", "--", "$(id)", " "]
+    done = ToolRunner(deadline=time.monotonic() + 60).run(
+        odd, tool="probe", prestarted=warm.prestarted(odd, work)
+    )
+    warm.close()
+    assert done.returncode == 3, done.stderr
+    said = json.loads(done.stdout)
+    assert said["argv"] == odd
+    assert said["cwd"] == str(work)
+    assert said["stdin"] == ""  # the job line was consumed; stdin is then /dev/null
+    assert said["env"] == scratch
+    # sys.path[0] is the interpreter's private boot directory, never a working directory.
+    assert Path(said["path0"]).parent == Path(scratch)
+    assert not Path(scratch).exists()  # closed: its scratch is gone
+
+
+def test_an_interpreter_with_another_environment_is_not_taken_and_is_ended(
+    tmp_path: Path,
+) -> None:
+    _start_probe(tmp_path)
+    warm = warmstart._warm["probe"]
+    different = {**warm.env, "SEMGREP_RULES": "elsewhere.yml"}
+    assert warmstart.take("probe", python=sys.executable, entry="rg_probe_tool:main",
+                          env=different) is None  # fmt: skip
+    assert warm.proc.wait(timeout=10) is not None
+    assert not warm.scratch.exists()
+    assert "probe" not in warmstart._warm
+
+
+def test_an_interpreter_that_ended_before_its_job_is_not_taken(tmp_path: Path) -> None:
+    scratch = _start_probe(tmp_path)
+    warm = warmstart._warm["probe"]
+    os.killpg(warm.proc.pid, 9)
+    warm.proc.wait(timeout=10)
+    assert _take_probe(scratch) is None
+    assert not warm.scratch.exists()
+
+
+def test_a_tool_that_cannot_import_fails_as_its_console_script_would(tmp_path: Path) -> None:
+    scratch = _start_probe(tmp_path, entry="rg_no_such_tool_module:main")
+    warm = _take_probe(scratch, entry="rg_no_such_tool_module:main")
+    assert warm is not None
+    done = ToolRunner().run(["tool"], tool="probe", prestarted=warm.prestarted(["tool"], tmp_path))
+    warm.close()
+    assert done.returncode == 1
+    assert b"ModuleNotFoundError: No module named 'rg_no_such_tool_module'" in done.stderr
+
+
+def test_a_prestarted_tool_past_its_deadline_is_killed(tmp_path: Path) -> None:
+    scratch = _start_probe(tmp_path, entry="rg_probe_tool:hang")
+    warm = _take_probe(scratch, entry="rg_probe_tool:hang")
+    assert warm is not None
+    runner = ToolRunner(deadline=time.monotonic() + 3)
+    with pytest.raises(ToolError, match="timed out"):
+        runner.run(["tool"], tool="probe", prestarted=warm.prestarted(["tool"], tmp_path))
+    assert warm.proc.poll() is not None
+    warm.close()
+
+
+def test_a_cancelled_runner_kills_the_prestarted_tool_instead_of_starting_it(
+    tmp_path: Path,
+) -> None:
+    scratch = _start_probe(tmp_path)
+    warm = _take_probe(scratch)
+    assert warm is not None
+    runner = ToolRunner()
+    runner.cancel()
+    with pytest.raises(ToolError, match="cancelled"):
+        runner.run(["tool"], tool="probe", prestarted=warm.prestarted(["tool"], tmp_path))
+    assert warm.proc.wait(timeout=10) != 0
+    warm.close()
+
+
+def _vulnerable_repo(root: Path) -> GitRepo:
+    repo = GitRepo(root)
+    repo.commit("policy", **{".releasegate.yml": POLICY})
+    repo.tag("v1")
+    repo.commit("app", **{"app.py": EVAL_APP, "lib/weird name.py": EVAL_APP})
+    return repo
+
+
+def _console_run(repo: GitRepo, tmp_path: Path, name: str, **env: str) -> dict[str, Any]:
+    """``releasegate run --only static`` through the real console script."""
+    report = tmp_path / f"{name}.json"
+    private_tmp = tmp_path / f"{name}-tmp"
+    private_tmp.mkdir()
+    [exe] = rg_cli.console_script()
+    done = subprocess.run(
+        [exe, "run", "--repo", str(repo.root), "--only", "static", "--no-progress",
+         "--json", str(report)],
+        env={**os.environ, "RELEASEGATE_CACHE_DIR": str(tmp_path / f"{name}-cache"),
+             "TMPDIR": str(private_tmp), **env},
+        capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr
+    # Nothing of the interpreter started ahead is left: no scratch, no process.
+    assert [p.name for p in private_tmp.iterdir() if p.name.startswith("releasegate-")] == []
+    assert _boot_processes(private_tmp) == []
+    return load_report(report)
+
+
+def _boot_processes(under: Path) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().decode("utf-8", "replace")
+            except OSError:
+                continue
+            if str(under) in cmdline and "releasegate_warm_boot" in cmdline:
+                found.append(cmdline)
+    return found
+
+
+def _semgrep_findings(report: dict[str, Any]) -> list[tuple[str, str, int, str]]:
+    """Every semgrep result of the report: its own findings and those folded into another
+    tool's finding of the same weakness (``also``)."""
+    found = []
+    for result in report["checks"]:
+        for f in result["findings"]:
+            if f["tool"] == "semgrep":
+                found.append((f["rule_id"], f["path"], f["line"], f["fingerprint"]))
+            for also in f.get("also") or []:
+                if also["tool"] == "semgrep":
+                    found.append((also["rule_id"], f["path"], f["line"], also["fingerprint"]))
+    return sorted(found)
+
+
+def test_a_scan_started_ahead_finds_exactly_what_a_fresh_semgrep_finds(tmp_path: Path) -> None:
+    if semgrep_tool.beside() is None or semgrep_tool.beside().name != "pysemgrep":  # type: ignore[union-attr]
+        pytest.skip("semgrep is not installed beside this Python")
+    repo = _vulnerable_repo(tmp_path / "repo")
+    ahead = _console_run(repo, tmp_path, "ahead")
+    semgrep = check(ahead, "semgrep")
+    assert semgrep["evidence"]["started_ahead"] is True
+    # The same run in a process that started nothing ahead (the test zygote runs the CLI).
+    fresh_report = tmp_path / "fresh.json"
+    releasegate(
+        "run", "--repo", str(repo.root), "--only", "static", "--no-progress",
+        "--json", str(fresh_report),
+        env={"RELEASEGATE_CACHE_DIR": str(tmp_path / "fresh-cache")},
+    )  # fmt: skip
+    fresh = load_report(fresh_report)
+    assert check(fresh, "semgrep")["evidence"]["started_ahead"] is False
+    found = _semgrep_findings(ahead)
+    assert found == _semgrep_findings(fresh)
+    assert [(rule.rsplit(".", 1)[-1], path, line) for rule, path, line, _ in found] == [
+        ("eval-exec-non-literal", "app.py", 8),
+        ("eval-exec-non-literal", "app.py", 12),
+        ("eval-exec-non-literal", "lib/weird name.py", 8),
+        ("eval-exec-non-literal", "lib/weird name.py", 12),
+    ]
+    assert ahead["counts"] == fresh["counts"]
+
+
+def test_a_run_that_needs_no_scan_ends_the_semgrep_started_ahead(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit("policy", **{".releasegate.yml": POLICY, "README.md": "no code\n"})
+    report = _console_run(repo, tmp_path, "nothing")
+    assert "started_ahead" not in check(report, "semgrep")["evidence"]
+
+
+def test_another_semgrep_is_run_as_configured_not_the_one_started_ahead(
+    tmp_path: Path,
+) -> None:
+    repo = _vulnerable_repo(tmp_path / "repo")
+    beside = semgrep_tool.beside()
+    assert beside is not None
+    wrapper = tmp_path / "semgrep-wrapper"
+    log = tmp_path / "wrapper.log"
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> {log}\nexec {beside} "$@"\n')
+    wrapper.chmod(0o755)
+    report = _console_run(repo, tmp_path, "configured", RELEASEGATE_SEMGREP=str(wrapper))
+    assert check(report, "semgrep")["evidence"]["started_ahead"] is False
+    assert "scan" in log.read_text()

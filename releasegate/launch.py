@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from releasegate.semgrep_tool import start_ahead
 
 _SCANS = {"static", "semgrep"}
+_SHORTEST_ONLY = len("--o")  # the shortest prefix argparse takes for --only (run has no other --o…)
 
 
 def will_scan(argv: Sequence[str]) -> bool:
@@ -26,12 +27,14 @@ def will_scan(argv: Sequence[str]) -> bool:
         return False
     if "-h" in argv or "--help" in argv:
         return False
-    only: list[str] = []
+    only: list[str] = []  # argparse keeps the last --only, and takes a prefix of it
     for n, word in enumerate(argv):
-        if word == "--only" and n + 1 < len(argv):
-            only.append(argv[n + 1])
-        elif word.startswith("--only="):
-            only.append(word.partition("=")[2])
+        option, has_value, value = word.partition("=")
+        if len(option) >= _SHORTEST_ONLY and "--only".startswith(option):
+            if has_value:
+                only = [value]
+            elif n + 1 < len(argv):
+                only = [argv[n + 1]]
     named = {name.strip() for value in only for name in value.split(",")} - {""}
     return not named or bool(named & _SCANS)
 

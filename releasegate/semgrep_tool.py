@@ -13,6 +13,7 @@ another executable; the one on ``PATH`` serves when none is installed beside.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ WARM_NAME = "semgrep"
 # pysemgrep's console script runs exactly this; these modules are what it imports.
 ENTRY = "semgrep.console_scripts.pysemgrep:main"
 PRELOAD = ("semgrep.main", "semgrep.cli")
+_PYTHON_NAME = re.compile(r"python[0-9.]*")
 
 
 def offline_env(scratch: Path, environ: Mapping[str, str]) -> dict[str, str]:
@@ -44,8 +46,19 @@ def offline_env(scratch: Path, environ: Mapping[str, str]) -> dict[str, str]:
             "SEMGREP_VERSION_CACHE_PATH": str(scratch / "version-cache"),
         }
     )
-    for secret in ("SEMGREP_APP_TOKEN", "GITHUB_TOKEN"):
-        env.pop(secret, None)
+    # No credentials, and no GitHub identity (the pre-push hook adds both for the review
+    # check; semgrep reads GITHUB_REPOSITORY only for `semgrep ci` metadata).
+    for name in ("SEMGREP_APP_TOKEN", "GITHUB_TOKEN", "GITHUB_REPOSITORY"):
+        env.pop(name, None)
+    # semgrep starts in the judged tree: an empty or relative PYTHONPATH entry would put
+    # that tree on sys.path before site-packages, and a `semgrep/` package committed in
+    # the head would run in semgrep's place. Only absolute entries are kept.
+    if "PYTHONPATH" in env:
+        kept = [part for part in env["PYTHONPATH"].split(os.pathsep) if Path(part).is_absolute()]
+        if kept:
+            env["PYTHONPATH"] = os.pathsep.join(kept)
+        else:
+            del env["PYTHONPATH"]
     return env
 
 
@@ -92,7 +105,14 @@ def _interpreter(script: Path) -> str | None:
     except UnicodeDecodeError:
         return None
     path = Path(command)
-    if not command or " " in command or not path.is_absolute() or not _executable(path):
+    if (
+        not command
+        or " " in command
+        or not path.is_absolute()
+        or not _PYTHON_NAME.fullmatch(path.name)
+        or not _executable(path)
+    ):
+        # pip's `#!/bin/sh` launcher (a long or spaced path), `env python`, arguments...
         return None
     return command
 

@@ -35,27 +35,32 @@ from releasegate.procs import Prestarted
 # A failed import is the tool's own failure (as its console script would show it): it
 # is printed when the job arrives, with the exit status of an uncaught exception.
 _BOOT = """\
-import importlib, json, os, sys, traceback
-entry_module, entry_name, *preload = sys.argv[1:]
-failed = None
-try:
-    for name in (entry_module, *preload):
-        importlib.import_module(name)
-except BaseException:
-    failed = traceback.format_exc()
-line = sys.stdin.buffer.readline()
-if not line:
-    raise SystemExit(0)
-job = json.loads(line)
-devnull = os.open(os.devnull, os.O_RDONLY)
-os.dup2(devnull, 0)
-os.close(devnull)
-if failed is not None:
-    sys.stderr.write(failed)
-    raise SystemExit(1)
-os.chdir(job["cwd"])
-sys.argv = list(job["argv"])
-raise SystemExit(getattr(sys.modules[entry_module], entry_name)())
+import importlib, json, os, shutil, sys, traceback
+def boot():
+    entry_module, entry_name, *preload = sys.argv[1:]
+    failed = None
+    try:
+        for name in (entry_module, *preload):
+            importlib.import_module(name)
+    except BaseException:
+        failed = traceback.format_exc()
+    line = sys.stdin.buffer.readline()
+    if not line:
+        # Released, or releasegate ended (even killed): remove the scratch it made.
+        shutil.rmtree(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), True)
+        raise SystemExit(0)
+    job = json.loads(line)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    if failed is not None:
+        sys.stderr.write(failed)
+        raise SystemExit(1)
+    os.chdir(job["cwd"])
+    sys.argv = list(job["argv"])
+    raise SystemExit(getattr(sys.modules[entry_module], entry_name)())
+if __name__ == "__main__":
+    boot()
 """
 
 

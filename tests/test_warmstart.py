@@ -23,7 +23,9 @@ from rg_testlib import GitRepo, check, load_report, releasegate
 from releasegate import semgrep_tool, warmstart
 from releasegate.errors import ToolError
 from releasegate.launch import will_scan
+from releasegate.pipeline import RunOptions, evaluate
 from releasegate.procs import ToolRunner
+from releasegate.runenv import RunEnvironment
 
 POLICY = (
     "version: 1\n"
@@ -72,6 +74,11 @@ def load(text):
         (["hook", "run"], True),
         (["run", "--only", "review"], False),
         (["run", "--only=dependencies,review"], False),
+        # argparse takes an unambiguous prefix, and keeps the last --only.
+        (["run", "--onl", "bandit"], False),
+        (["run", "--o=review"], False),
+        (["run", "--only", "semgrep", "--only", "bandit"], False),
+        (["run", "--only", "bandit", "--only", "static"], True),
         (["run", "--help"], False),
         (["hook", "install"], False),
         (["validate", "x.yml"], False),
@@ -305,3 +312,93 @@ def test_another_semgrep_is_run_as_configured_not_the_one_started_ahead(
     report = _console_run(repo, tmp_path, "configured", RELEASEGATE_SEMGREP=str(wrapper))
     assert check(report, "semgrep")["evidence"]["started_ahead"] is False
     assert "scan" in log.read_text()
+
+
+# A `semgrep` package committed in the judged head that answers "nothing found".
+FAKE_SEMGREP = """\
+import json, os, sys
+if "scan" in sys.argv:
+    files = sys.argv[sys.argv.index("--") + 1:]
+    print(json.dumps({"results": [], "errors": [], "paths": {"scanned": files}}))
+    sys.stdout.flush()
+    os._exit(0)
+"""
+
+
+@pytest.mark.parametrize("ahead", [True, False])
+def test_a_semgrep_package_in_the_head_never_runs_in_semgreps_place(
+    tmp_path: Path, ahead: bool
+) -> None:
+    # An empty PYTHONPATH entry (`PYTHONPATH=$PYTHONPATH:/x` with it unset) would put the
+    # judged tree, semgrep's working directory, on sys.path before site-packages.
+    repo = _vulnerable_repo(tmp_path / "repo")
+    repo.commit("fake", **{"semgrep/__init__.py": FAKE_SEMGREP,
+                           "semgrep/console_scripts/__init__.py": "",
+                           "semgrep/console_scripts/pysemgrep.py": FAKE_SEMGREP})  # fmt: skip
+    env = {"PYTHONPATH": f":{tmp_path / 'nonexistent'}:relative/dir"}
+    if not ahead:
+        beside = semgrep_tool.beside()
+        assert beside is not None
+        env["RELEASEGATE_SEMGREP"] = str(beside)
+    report = _console_run(repo, tmp_path, "hostile", **env)
+    assert check(report, "semgrep")["evidence"]["started_ahead"] is ahead
+    assert len(_semgrep_findings(report)) == 4  # the real semgrep ran
+
+
+def test_semgreps_environment_keeps_only_absolute_pythonpath_entries_and_no_github_identity(
+    tmp_path: Path,
+) -> None:
+    environ = {
+        "PYTHONPATH": f":/abs/one:rel:{os.pathsep}/abs/two:.",
+        "GITHUB_TOKEN": "t",
+        "GITHUB_REPOSITORY": "o/r",
+        "SEMGREP_APP_TOKEN": "s",
+        "KEPT": "1",
+    }
+    env = semgrep_tool.offline_env(tmp_path, environ)
+    assert env["PYTHONPATH"] == f"/abs/one{os.pathsep}/abs/two"
+    assert not {"GITHUB_TOKEN", "GITHUB_REPOSITORY", "SEMGREP_APP_TOKEN"} & set(env)
+    assert env["KEPT"] == "1"
+    assert "PYTHONPATH" not in semgrep_tool.offline_env(tmp_path, {"PYTHONPATH": ":rel"})
+
+
+@pytest.mark.parametrize(
+    "first_line",
+    [
+        "#!/bin/sh",  # pip's launcher for a long or spaced interpreter path
+        "#!/usr/bin/env python3",
+        f"#!{sys.executable} -E",
+        "#!python3",
+        "no shebang",
+    ],
+)
+def test_only_a_plain_python_shebang_is_started_ahead(tmp_path: Path, first_line: str) -> None:
+    script = tmp_path / "pysemgrep"
+    script.write_text(f"{first_line}\nprint('hi')\n")
+    assert semgrep_tool._interpreter(script) is None
+    script.write_text(f"#!{sys.executable}\nprint('hi')\n")
+    assert semgrep_tool._interpreter(script) == sys.executable
+
+
+def test_an_interpreter_whose_releasegate_died_removes_its_own_scratch(tmp_path: Path) -> None:
+    _start_probe(tmp_path)
+    with warmstart._lock:
+        warm = warmstart._warm.pop("probe")
+    assert warm.proc.stdin is not None
+    warm.proc.stdin.close()  # what the kernel does when releasegate is killed
+    assert warm.proc.wait(timeout=30) == 0
+    assert not warm.scratch.exists()
+
+
+def test_a_run_without_the_semgrep_check_ends_the_semgrep_started_ahead(tmp_path: Path) -> None:
+    repo = _vulnerable_repo(tmp_path / "repo")
+    _start_probe(tmp_path)
+    with warmstart._lock:  # stand in for the console script's semgrep
+        warmstart._warm["semgrep"] = warmstart._warm.pop("probe")
+    warm = warmstart._warm["semgrep"]
+    evaluate(
+        RunOptions(repo=repo.root, only=("bandit",), environment=RunEnvironment.of(os.environ))
+    )
+    assert warmstart.scratch_of("semgrep") is None
+    assert warm.proc.wait(timeout=30) is not None
+    assert not warm.scratch.exists()

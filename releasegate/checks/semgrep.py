@@ -671,6 +671,12 @@ class SemgrepCheck(BaseCheck):
         return policy.static.required and policy.static.semgrep.enabled
 
     def run(self, ctx: CheckContext) -> CheckResult:
+        try:
+            return self._run(ctx)
+        finally:
+            release_ahead()  # whatever happened, no other semgrep run of ours can use it
+
+    def _run(self, ctx: CheckContext) -> CheckResult:
         started = time.monotonic()
         settings = ctx.policy.static.semgrep
         scope = select_files(ctx.files, ctx.policy.static.include, ctx.policy.static.exclude)

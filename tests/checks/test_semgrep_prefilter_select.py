@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from releasegate.checks.semgrep import PackRule, pack_rule, select_pack_rules
+from releasegate.checks.semgrep import (
+    PackRule,
+    pack_rule,
+    prefilter_matches,
+    prefilter_words,
+    select_pack_rules,
+)
 from releasegate.errors import ToolError
 
 
@@ -18,6 +24,7 @@ def _rule(rule_id: str, prefilter: str | None) -> PackRule:
         id=rule_id,
         entry={"id": rule_id},
         prefilter=None if prefilter is None else re.compile(prefilter),
+        words=None if prefilter is None else prefilter_words(prefilter),
     )
 
 
@@ -60,3 +67,42 @@ def test_a_broken_prefilter_is_an_error_naming_the_rule(value: object, message: 
     with pytest.raises(ToolError, match=message) as raised:
         pack_rule(entry, Path("checks/x.yaml"))
     assert "r.x" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("pattern", "words"),
+    [
+        (r"\bpickle\b", ("pickle",)),
+        (r"\b(execute|executemany|read_sql)\b", ("execute", "executemany", "read_sql")),
+        # Anything but words between \b...\b: the regex alone decides.
+        (r"\b(exec|eval)", None),
+        (r"(exec|eval)\b", None),
+        (r"\b(?:exec|eval)\b", None),
+        (r"\b(exec.*|eval)\b", None),
+        (r"\bexec\b|\beval\b", None),
+        (r"\b(exec|)\b", None),
+        (r"[Ee]val", None),
+    ],
+)
+def test_only_a_prefilter_of_words_gets_the_substring_test(
+    pattern: str, words: tuple[str, ...] | None
+) -> None:
+    assert prefilter_words(pattern) == words
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("x = pickle.loads(b)\n", True),
+        ("import cPickle, pickled\n", False),  # the words are there, the regex says no
+        ("nothing here\n", False),
+        ("pickle\n", True),
+    ],
+)
+def test_the_substring_test_never_decides_a_match_the_regex_refuses(
+    text: str, expected: bool
+) -> None:
+    rule = _rule("pickle", r"\bpickle\b")
+    assert rule.words == ("pickle",)
+    assert prefilter_matches(rule, text) is expected
+    assert prefilter_matches(rule, text) == (rule.prefilter.search(text) is not None)  # type: ignore[union-attr]

@@ -288,6 +288,36 @@ MUTANTS = (
         "    if False:\n        bad = checked.bad[0]",
         ("tests/signoff/test_attestation_dsse.py::test_two_signatures_one_bad_is_refused",),
     ),
+    Mutant(
+        "start-ahead: a prestarted semgrep taken whatever its environment",
+        "releasegate/warmstart.py",
+        "        and dict(warm.env) == dict(env)\n",
+        "",
+        (
+            "tests/test_warmstart.py::"
+            "test_an_interpreter_with_another_environment_is_not_taken_and_is_ended",
+        ),
+    ),
+    Mutant(
+        "start-ahead: semgrep's PYTHONPATH kept as given (the judged tree on sys.path)",
+        "releasegate/semgrep_tool.py",
+        '    if "PYTHONPATH" in env:\n',
+        "    if False:\n",
+        (
+            "tests/test_warmstart.py::"
+            "test_a_semgrep_package_in_the_head_never_runs_in_semgreps_place",
+        ),
+    ),
+    Mutant(
+        "prefilter words: a substring decides a match the regex refuses",
+        "releasegate/checks/semgrep.py",
+        "    return rule.prefilter.search(normal) is not None\n",
+        "    return True\n",
+        (
+            "tests/checks/test_semgrep_prefilter_select.py::"
+            "test_the_substring_test_never_decides_a_match_the_regex_refuses",
+        ),
+    ),
 )
 
 

@@ -36,12 +36,9 @@ class Prestarted:
 
     ``ToolRunner.run`` adopts it instead of starting ``argv`` itself: it writes ``job``,
     closes stdin and then treats it as any tool it started (deadline, kill, output).
-    ``env`` is the environment it was started with; a caller uses it only when that is
-    exactly the environment it would give the tool.
     """
 
     proc: subprocess.Popen[bytes]
-    env: Mapping[str, str]
     job: bytes
 
 
@@ -49,7 +46,8 @@ _DRAIN_SECONDS = 5.0  # after a kill, how long to wait for the output pipes to c
 _RUNNERS: weakref.WeakSet[ToolRunner] = weakref.WeakSet()
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the process group ``proc`` leads (every tool starts a session of its own)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
 
@@ -83,7 +81,7 @@ def pipe_holders(inodes: set[int]) -> set[int]:
 
 def _kill_everything(proc: subprocess.Popen[bytes]) -> int:
     """Kill the tool's group and every process holding its pipes; how many escapees."""
-    _kill_group(proc)
+    kill_group(proc)
     escaped = pipe_holders(_pipe_inodes(proc)) - {proc.pid}
     for pid in escaped:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -160,7 +158,7 @@ class ToolRunner:
         with self._lock:
             if self._cancelled:
                 if prestarted is not None:
-                    _kill_group(prestarted.proc)
+                    kill_group(prestarted.proc)
                 raise ToolError(f"{name}: not started, the check was cancelled")
             if prestarted is not None:
                 if stdin is not None:
@@ -185,7 +183,7 @@ class ToolRunner:
             ) from None
         finally:
             # The tool may have left children behind in its group; they die with it.
-            _kill_group(proc)
+            kill_group(proc)
             with self._lock:
                 self._live.discard(proc)
         if self._cancelled:

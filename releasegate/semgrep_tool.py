@@ -146,15 +146,15 @@ def start_ahead(environ: Mapping[str, str]) -> None:
 def take_ahead(exe: str, environ: Mapping[str, str]) -> warmstart.Warm | None:
     """The semgrep ``start_ahead`` started, when it is ``exe`` and has exactly the
     environment ``offline_env`` gives for ``environ`` (then the caller's to close)."""
-    scratch = warmstart.scratch_of(WARM_NAME)
-    if scratch is None:
-        return None
     ahead = _ahead(environ)
     if ahead is None or ahead[0] != exe:
         warmstart.release(WARM_NAME)
         return None
     return warmstart.take(
-        WARM_NAME, python=ahead[1], entry=ENTRY, env=offline_env(scratch, environ)
+        WARM_NAME,
+        python=ahead[1],
+        entry=ENTRY,
+        env_for=lambda scratch: offline_env(scratch, environ),
     )
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -29,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from releasegate.procs import Prestarted
+from releasegate.procs import Prestarted, kill_group
 
 # The interpreter's program: import the tool, wait for the job, run the tool's entry.
 # A failed import is the tool's own failure (as its console script would show it): it
@@ -77,16 +76,15 @@ class Warm:
 
     def prestarted(self, argv: Sequence[str], cwd: Path) -> Prestarted:
         job = json.dumps({"argv": list(argv), "cwd": str(cwd)}) + "\n"
-        return Prestarted(proc=self.proc, env=self.env, job=job.encode("utf-8"))
+        return Prestarted(proc=self.proc, job=job.encode("utf-8"))
 
     def close(self) -> None:
         """End it (if it is still waiting: end-of-file, then a kill) and remove its scratch."""
         with contextlib.suppress(OSError, ValueError):
             if self.proc.stdin is not None:
                 self.proc.stdin.close()
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            if self.proc.poll() is None:
-                os.killpg(self.proc.pid, 9)
+        if self.proc.poll() is None:
+            kill_group(self.proc)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=5)
         for stream in (self.proc.stdout, self.proc.stderr):
@@ -143,9 +141,12 @@ def start(
         old.close()
 
 
-def take(name: str, *, python: str, entry: str, env: Mapping[str, str]) -> Warm | None:
+def take(
+    name: str, *, python: str, entry: str, env_for: Callable[[Path], Mapping[str, str]]
+) -> Warm | None:
     """The interpreter ``start(name, ...)`` started, if it runs ``entry`` on ``python``
-    with exactly ``env`` and is still waiting; it is the caller's to ``close``.
+    with exactly the environment ``env_for`` gives for its scratch directory, and is still
+    waiting; it is the caller's to ``close``.
 
     A process that does not match (or has ended) is closed, and None returned.
     """
@@ -156,20 +157,12 @@ def take(name: str, *, python: str, entry: str, env: Mapping[str, str]) -> Warm 
     if (
         warm.python == python
         and warm.entry == entry
-        and dict(warm.env) == dict(env)
+        and dict(warm.env) == dict(env_for(warm.scratch))
         and warm.proc.poll() is None
     ):
         return warm
     warm.close()
     return None
-
-
-def scratch_of(name: str) -> Path | None:
-    """The scratch directory of the interpreter waiting under ``name`` (its environment
-    names it), for a caller that builds the environment to compare in ``take``."""
-    with _lock:
-        warm = _warm.get(name)
-    return None if warm is None else warm.scratch
 
 
 def release(name: str) -> None:

@@ -97,31 +97,31 @@ def _probe_module(tmp_path: Path) -> Path:
     return where
 
 
-def _start_probe(tmp_path: Path, entry: str = "rg_probe_tool:main", **extra: str) -> str:
+def _probe_env(lib: Path, scratch: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(lib), "PROBE_ENV": str(scratch)}
+
+
+def _start_probe(tmp_path: Path, entry: str = "rg_probe_tool:main") -> str:
     lib = _probe_module(tmp_path)
     warmstart.start(
         "probe",
         python=sys.executable,
         entry=entry,
         preload=(),
-        env_for=lambda scratch: {
-            **os.environ,
-            "PYTHONPATH": str(lib),
-            "PROBE_ENV": str(scratch),
-            **extra,
-        },
+        env_for=lambda scratch: _probe_env(lib, scratch),
     )
-    scratch = warmstart.scratch_of("probe")
-    assert scratch is not None
-    return str(scratch)
+    return str(warmstart._warm["probe"].scratch)
 
 
-def _take_probe(scratch: str, entry: str = "rg_probe_tool:main", **extra: str) -> Any:
-    lib = str(Path(scratch).parent)  # unused: the environment must be rebuilt exactly
-    del lib
-    warm = warmstart._warm.get("probe")
-    assert warm is not None
-    return warmstart.take("probe", python=sys.executable, entry=entry, env=dict(warm.env))
+def _take_probe(tmp_path: Path, entry: str = "rg_probe_tool:main") -> warmstart.Warm | None:
+    """Taken as a check takes it: the environment rebuilt for its scratch directory."""
+    lib = tmp_path / "probe-lib"
+    return warmstart.take(
+        "probe",
+        python=sys.executable,
+        entry=entry,
+        env_for=lambda scratch: _probe_env(lib, scratch),
+    )
 
 
 def test_the_interpreter_runs_the_job_argv_and_cwd_exactly_and_reads_no_stdin(
@@ -133,7 +133,7 @@ def test_the_interpreter_runs_the_job_argv_and_cwd_exactly_and_reads_no_stdin(
     (hostile / "json.py").write_text("raise SystemExit('imported from cwd')\n")
     monkeypatch.chdir(hostile)
     scratch = _start_probe(tmp_path)
-    warm = _take_probe(scratch)
+    warm = _take_probe(tmp_path)
     assert warm is not None
     work = tmp_path / "wörk dir"
     work.mkdir()
@@ -160,24 +160,24 @@ def test_an_interpreter_with_another_environment_is_not_taken_and_is_ended(
     warm = warmstart._warm["probe"]
     different = {**warm.env, "SEMGREP_RULES": "elsewhere.yml"}
     assert warmstart.take("probe", python=sys.executable, entry="rg_probe_tool:main",
-                          env=different) is None  # fmt: skip
+                          env_for=lambda _scratch: different) is None  # fmt: skip
     assert warm.proc.wait(timeout=10) is not None
     assert not warm.scratch.exists()
     assert "probe" not in warmstart._warm
 
 
 def test_an_interpreter_that_ended_before_its_job_is_not_taken(tmp_path: Path) -> None:
-    scratch = _start_probe(tmp_path)
+    _start_probe(tmp_path)
     warm = warmstart._warm["probe"]
     os.killpg(warm.proc.pid, 9)
     warm.proc.wait(timeout=10)
-    assert _take_probe(scratch) is None
+    assert _take_probe(tmp_path) is None
     assert not warm.scratch.exists()
 
 
 def test_a_tool_that_cannot_import_fails_as_its_console_script_would(tmp_path: Path) -> None:
-    scratch = _start_probe(tmp_path, entry="rg_no_such_tool_module:main")
-    warm = _take_probe(scratch, entry="rg_no_such_tool_module:main")
+    _start_probe(tmp_path, entry="rg_no_such_tool_module:main")
+    warm = _take_probe(tmp_path, entry="rg_no_such_tool_module:main")
     assert warm is not None
     done = ToolRunner().run(["tool"], tool="probe", prestarted=warm.prestarted(["tool"], tmp_path))
     warm.close()
@@ -186,8 +186,8 @@ def test_a_tool_that_cannot_import_fails_as_its_console_script_would(tmp_path: P
 
 
 def test_a_prestarted_tool_past_its_deadline_is_killed(tmp_path: Path) -> None:
-    scratch = _start_probe(tmp_path, entry="rg_probe_tool:hang")
-    warm = _take_probe(scratch, entry="rg_probe_tool:hang")
+    _start_probe(tmp_path, entry="rg_probe_tool:hang")
+    warm = _take_probe(tmp_path, entry="rg_probe_tool:hang")
     assert warm is not None
     runner = ToolRunner(deadline=time.monotonic() + 3)
     with pytest.raises(ToolError, match="timed out"):
@@ -199,8 +199,8 @@ def test_a_prestarted_tool_past_its_deadline_is_killed(tmp_path: Path) -> None:
 def test_a_cancelled_runner_kills_the_prestarted_tool_instead_of_starting_it(
     tmp_path: Path,
 ) -> None:
-    scratch = _start_probe(tmp_path)
-    warm = _take_probe(scratch)
+    _start_probe(tmp_path)
+    warm = _take_probe(tmp_path)
     assert warm is not None
     runner = ToolRunner()
     runner.cancel()
@@ -399,6 +399,6 @@ def test_a_run_without_the_semgrep_check_ends_the_semgrep_started_ahead(tmp_path
     evaluate(
         RunOptions(repo=repo.root, only=("bandit",), environment=RunEnvironment.of(os.environ))
     )
-    assert warmstart.scratch_of("semgrep") is None
+    assert "semgrep" not in warmstart._warm
     assert warm.proc.wait(timeout=30) is not None
     assert not warm.scratch.exists()

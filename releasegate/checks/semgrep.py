@@ -609,7 +609,6 @@ def _analyse(
         )
         evidence["rules_left_out_by_prefilter"] = left_out
     if not configs:
-        release_ahead()  # no semgrep run: the one started ahead is not needed
         # No rule can match any of them (every rule's prefilter fails on each file):
         # their result is known without semgrep: nothing. Bandit still parses them.
         for path in misses:

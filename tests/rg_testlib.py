@@ -52,6 +52,34 @@ class GitRepo:
         self.git("tag", name, rev)
 
 
+# A policy that needs no reviews, sign-off, dependency audit or functional stage: the
+# static stage (and the workflows audit) alone decide.
+STATIC_ONLY_POLICY = (
+    "version: 1\n"
+    "review:\n  required: false\n"
+    "signoff:\n  required: false\n"
+    "dependencies:\n  required: false\n"
+    "stages:\n  functional:\n    required: false\n"
+)
+
+
+def run_only(
+    repo: GitRepo, only: str, out: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """``releasegate run --only ONLY --json OUT ARGS`` on ``repo``: it exits 0 or 1, its
+    report is valid against the published schema and its decision agrees with the exit
+    status (a stale report at ``out`` is removed first)."""
+    out.unlink(missing_ok=True)
+    done = releasegate(
+        "run", "--repo", str(repo.root), "--only", only, "--no-progress", "--json", str(out),
+        *args, env=env,
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    report = load_report(out)
+    assert (done.returncode == 1) == (report["decision"] == "block")
+    return done, report
+
+
 VULNERABLE_APP = """import subprocess
 import sys
 

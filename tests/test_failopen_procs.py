@@ -15,18 +15,17 @@ from typing import Any
 
 import pytest
 import rg_cli
-from rg_testlib import FIXED_APP, VULNERABLE_APP, GitRepo, load_report, releasegate
+from rg_testlib import (
+    FIXED_APP,
+    STATIC_ONLY_POLICY,
+    VULNERABLE_APP,
+    GitRepo,
+    load_report,
+    releasegate,
+)
 
 from releasegate.errors import ToolError
 from releasegate.procs import ToolRunner
-
-POLICY = (
-    "version: 1\n"
-    "review:\n  required: false\n"
-    "signoff:\n  required: false\n"
-    "dependencies:\n  required: false\n"
-    "stages:\n  functional:\n    required: false\n"
-)
 
 # A tool that starts a daemon in a session of its own, holding the tool's stdout.
 ESCAPING_TOOL = """
@@ -81,7 +80,7 @@ def _repo_with_hanging_stage(repo: GitRepo, pidfile: Path) -> None:
     stage = (
         f"import os, time\nopen({str(pidfile)!r}, 'w').write(str(os.getpid()))\ntime.sleep(600)\n"
     )
-    policy = POLICY + "  hang:\n    command: [python, hang.py]\n    format: exit-code\n"
+    policy = STATIC_ONLY_POLICY + "  hang:\n    command: [python, hang.py]\n    format: exit-code\n"
     repo.commit("policy", **{".releasegate.yml": policy, "hang.py": stage})
     repo.tag("v1")
     repo.commit("app", **{"app.py": FIXED_APP})
@@ -153,7 +152,7 @@ def _gate(repo: GitRepo, *args: str, env: dict[str, str] | None = None) -> Any:
 
 
 def _vulnerable(repo: GitRepo) -> None:
-    repo.commit("policy", **{".releasegate.yml": POLICY})
+    repo.commit("policy", **{".releasegate.yml": STATIC_ONLY_POLICY})
     repo.tag("v1")
     repo.commit("app", **{"app.py": VULNERABLE_APP})
 
@@ -219,7 +218,7 @@ def test_github_output_outside_actions_is_refused_before_any_verdict(
 
 
 def test_a_stale_report_never_stands_for_a_new_commit(repo: GitRepo, tmp_path: Path) -> None:
-    repo.commit("policy", **{".releasegate.yml": POLICY})
+    repo.commit("policy", **{".releasegate.yml": STATIC_ONLY_POLICY})
     repo.tag("v1")
     repo.commit("app", **{"app.py": FIXED_APP})
     report = tmp_path / "report.json"

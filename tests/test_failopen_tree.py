@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rg_testlib import FIXED_APP, VULNERABLE_APP, GitRepo, check, load_report, releasegate
-
-STATIC_ONLY_POLICY = (
-    "version: 1\n"
-    "review:\n  required: false\n"
-    "signoff:\n  required: false\n"
-    "dependencies:\n  required: false\n"
-    "stages:\n  functional:\n    required: false\n"
+from rg_testlib import (
+    FIXED_APP,
+    STATIC_ONLY_POLICY,
+    VULNERABLE_APP,
+    GitRepo,
+    check,
+    load_report,
+    releasegate,
 )
 
 

@@ -8,15 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from rg_testlib import FIXED_APP, GitRepo, check, load_report, releasegate
-
-POLICY = (
-    "version: 1\n"
-    "review:\n  required: false\n"
-    "signoff:\n  required: false\n"
-    "dependencies:\n  required: false\n"
-    "stages:\n  functional:\n    required: false\n"
-)
+from rg_testlib import FIXED_APP, STATIC_ONLY_POLICY, GitRepo, check, load_report, releasegate
 
 SUPPRESSED_BASE = """import os
 
@@ -36,7 +28,8 @@ def _gate(repo: GitRepo, *extra: str) -> tuple[subprocess.CompletedProcess[str],
 
 def test_a_partial_run_never_certifies(repo: GitRepo, tmp_path: Path) -> None:
     repo.commit(
-        "policy", **{".releasegate.yml": POLICY.replace("signoff:\n  required: false\n", "")}
+        "policy",
+        **{".releasegate.yml": STATIC_ONLY_POLICY.replace("signoff:\n  required: false\n", "")},
     )
     repo.tag("v1")
     repo.commit("app", **{"app.py": FIXED_APP})
@@ -72,7 +65,7 @@ def test_a_partial_run_never_certifies(repo: GitRepo, tmp_path: Path) -> None:
 
 
 def test_a_complete_run_is_a_release_pass(repo: GitRepo) -> None:
-    repo.commit("policy", **{".releasegate.yml": POLICY})
+    repo.commit("policy", **{".releasegate.yml": STATIC_ONLY_POLICY})
     repo.tag("v1")
     repo.commit("app", **{"app.py": FIXED_APP})
     done, report = _gate(repo)
@@ -83,7 +76,7 @@ def test_a_complete_run_is_a_release_pass(repo: GitRepo) -> None:
 
 
 def test_a_suppression_added_in_the_range_needs_signoff(repo: GitRepo) -> None:
-    repo.commit("policy", **{".releasegate.yml": POLICY, "app.py": FIXED_APP})
+    repo.commit("policy", **{".releasegate.yml": STATIC_ONLY_POLICY, "app.py": FIXED_APP})
     repo.tag("v1")
     vulnerable = FIXED_APP + (
         "\n\ndef shell(user_input):\n"
@@ -101,7 +94,7 @@ def test_a_suppression_added_in_the_range_needs_signoff(repo: GitRepo) -> None:
 
 
 def test_a_suppression_kept_from_the_base_still_waives(repo: GitRepo) -> None:
-    repo.commit("policy", **{".releasegate.yml": POLICY, "app.py": SUPPRESSED_BASE})
+    repo.commit("policy", **{".releasegate.yml": STATIC_ONLY_POLICY, "app.py": SUPPRESSED_BASE})
     repo.tag("v1")
     repo.commit("more", **{"other.py": "x = 1\n", "app.py": "# header\n" + SUPPRESSED_BASE})
     done, report = _gate(repo)
@@ -110,7 +103,7 @@ def test_a_suppression_kept_from_the_base_still_waives(repo: GitRepo) -> None:
 
 
 def test_changing_the_code_under_an_old_suppression_needs_signoff(repo: GitRepo) -> None:
-    repo.commit("policy", **{".releasegate.yml": POLICY, "app.py": SUPPRESSED_BASE})
+    repo.commit("policy", **{".releasegate.yml": STATIC_ONLY_POLICY, "app.py": SUPPRESSED_BASE})
     repo.tag("v1")
     changed = SUPPRESSED_BASE.replace('os.system("ls")', 'os.system("ls " + cmd)')
     repo.commit("vuln", **{"app.py": changed})
@@ -120,7 +113,7 @@ def test_changing_the_code_under_an_old_suppression_needs_signoff(repo: GitRepo)
 
 
 def test_the_policy_can_let_suppressions_through_without_signoff(repo: GitRepo) -> None:
-    policy = POLICY.replace(
+    policy = STATIC_ONLY_POLICY.replace(
         "version: 1\n", "version: 1\nstatic:\n  suppressions_need_signoff: false\n"
     )
     repo.commit("policy", **{".releasegate.yml": policy, "app.py": FIXED_APP})
@@ -139,7 +132,7 @@ def test_a_static_stage_that_can_never_block_is_refused(repo: GitRepo) -> None:
         "  bandit:\n    enabled: false\n  semgrep:\n    enabled: false\n": "both disabled",
     }
     for index, (static, message) in enumerate(cases.items()):
-        policy = POLICY.replace("version: 1\n", f"version: 1\nstatic:\n{static}")
+        policy = STATIC_ONLY_POLICY.replace("version: 1\n", f"version: 1\nstatic:\n{static}")
         repo.commit("policy", **{".releasegate.yml": policy, "app.py": FIXED_APP})
         repo.tag(f"v{index}")
         repo.commit("next", **{"app.py": FIXED_APP + f"\n# {index}\n"})
@@ -153,7 +146,9 @@ def test_a_static_stage_that_can_never_block_is_refused(repo: GitRepo) -> None:
 
 
 def test_an_include_glob_that_matches_nothing_blocks(repo: GitRepo) -> None:
-    policy = POLICY.replace("version: 1\n", "version: 1\nstatic:\n  include: ['src/**/*.py']\n")
+    policy = STATIC_ONLY_POLICY.replace(
+        "version: 1\n", "version: 1\nstatic:\n  include: ['src/**/*.py']\n"
+    )
     repo.commit("policy", **{".releasegate.yml": policy})
     repo.tag("v1")
     repo.commit("app", **{"app.py": "import os\nos.system(input())\n"})

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import rg_cli
-from rg_testlib import GitRepo, check, load_report, releasegate
+from rg_testlib import STATIC_ONLY_POLICY, GitRepo, check, load_report, releasegate
 
 from releasegate import semgrep_tool, warmstart
 from releasegate.errors import ToolError
@@ -26,14 +26,6 @@ from releasegate.launch import will_scan
 from releasegate.pipeline import RunOptions, evaluate
 from releasegate.procs import ToolRunner
 from releasegate.runenv import RunEnvironment
-
-POLICY = (
-    "version: 1\n"
-    "review:\n  required: false\n"
-    "signoff:\n  required: false\n"
-    "dependencies:\n  required: false\n"
-    "stages:\n  functional:\n    required: false\n"
-)
 
 # A tool's console-script module, for the interpreter tests: prints what it was given.
 PROBE = """\
@@ -212,7 +204,7 @@ def test_a_cancelled_runner_kills_the_prestarted_tool_instead_of_starting_it(
 
 def _vulnerable_repo(root: Path) -> GitRepo:
     repo = GitRepo(root)
-    repo.commit("policy", **{".releasegate.yml": POLICY})
+    repo.commit("policy", **{".releasegate.yml": STATIC_ONLY_POLICY})
     repo.tag("v1")
     repo.commit("app", **{"app.py": EVAL_APP, "lib/weird name.py": EVAL_APP})
     return repo
@@ -294,7 +286,7 @@ def test_a_scan_started_ahead_finds_exactly_what_a_fresh_semgrep_finds(tmp_path:
 
 def test_a_run_that_needs_no_scan_ends_the_semgrep_started_ahead(tmp_path: Path) -> None:
     repo = GitRepo(tmp_path / "repo")
-    repo.commit("policy", **{".releasegate.yml": POLICY, "README.md": "no code\n"})
+    repo.commit("policy", **{".releasegate.yml": STATIC_ONLY_POLICY, "README.md": "no code\n"})
     report = _console_run(repo, tmp_path, "nothing")
     assert "started_ahead" not in check(report, "semgrep")["evidence"]
 

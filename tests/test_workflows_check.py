@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema
 import pytest
 from packaging.specifiers import SpecifierSet
-from rg_testlib import SARIF_SCHEMA, GitRepo, check, load_report, releasegate
+from rg_testlib import SARIF_SCHEMA, STATIC_ONLY_POLICY, GitRepo, check, load_report, releasegate
 
 from releasegate.checks import workflows
 from releasegate.checks.registry import REGISTRY
@@ -149,14 +149,6 @@ rules:
     disable: true
 """
 
-POLICY = (
-    "version: 1\n"
-    "review:\n  required: false\n"
-    "signoff:\n  required: false\n"
-    "dependencies:\n  required: false\n"
-    "stages:\n  functional:\n    required: false\n"
-)
-
 
 def _line(text: str, needle: str) -> int:
     """The 1-based line of ``text`` holding ``needle``."""
@@ -181,7 +173,7 @@ def _gate(
     return done, load_report(out)
 
 
-def _trusted(repo: GitRepo, policy: str = POLICY) -> None:
+def _trusted(repo: GitRepo, policy: str = STATIC_ONLY_POLICY) -> None:
     """The base: ``policy`` as the policy, tagged v1 (a trusted release tag)."""
     repo.commit("policy", **{".releasegate.yml": policy})
     repo.tag("v1")
@@ -264,7 +256,7 @@ def test_github_actions_pinned_by_tag_pass_by_default(repo: GitRepo) -> None:
 
 
 def test_the_policy_can_ask_a_commit_sha_of_every_action(repo: GitRepo) -> None:
-    _trusted(repo, POLICY + 'static:\n  workflows:\n    pinning: {"*": hash-pin}\n')
+    _trusted(repo, STATIC_ONLY_POLICY + 'static:\n  workflows:\n    pinning: {"*": hash-pin}\n')
     repo.commit("ci", **{".github/workflows/ci.yml": FIRST_PARTY_BY_TAG})
     done, report = _gate(repo)
     assert done.returncode == 1, done.stdout + done.stderr
@@ -278,7 +270,7 @@ def test_the_policy_can_ask_a_commit_sha_of_every_action(repo: GitRepo) -> None:
 
 
 def test_a_pinning_map_without_a_catch_all_still_asks_a_sha_of_the_rest(repo: GitRepo) -> None:
-    _trusted(repo, POLICY + 'static:\n  workflows:\n    pinning: {"actions/*": any}\n')
+    _trusted(repo, STATIC_ONLY_POLICY + 'static:\n  workflows:\n    pinning: {"actions/*": any}\n')
     repo.commit("build", **{".github/workflows/build.yml": UNPINNED})
     done, report = _gate(repo)
     assert done.returncode == 1, done.stdout + done.stderr
@@ -357,7 +349,7 @@ def test_no_workflows_is_not_applicable_and_the_report_says_so(repo: GitRepo) ->
 
 
 def test_enabled_true_without_workflows_passes_saying_so(repo: GitRepo) -> None:
-    _trusted(repo, POLICY + "static:\n  workflows:\n    enabled: true\n")
+    _trusted(repo, STATIC_ONLY_POLICY + "static:\n  workflows:\n    enabled: true\n")
     repo.commit("app", **{"app.py": "X = 1\n"})
     done, report = _gate(repo)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -368,7 +360,7 @@ def test_enabled_true_without_workflows_passes_saying_so(repo: GitRepo) -> None:
 
 
 def test_enabled_false_does_not_run_it(repo: GitRepo) -> None:
-    _trusted(repo, POLICY + "static:\n  workflows:\n    enabled: false\n")
+    _trusted(repo, STATIC_ONLY_POLICY + "static:\n  workflows:\n    enabled: false\n")
     repo.commit("triage", **{".github/workflows/triage.yml": INJECTION})
     done, report = _gate(repo, only="tree")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -379,7 +371,7 @@ def test_enabled_false_does_not_run_it(repo: GitRepo) -> None:
 
 
 def test_the_persona_comes_from_the_policy(repo: GitRepo) -> None:
-    _trusted(repo, POLICY + "static:\n  workflows:\n    persona: auditor\n")
+    _trusted(repo, STATIC_ONLY_POLICY + "static:\n  workflows:\n    persona: auditor\n")
     repo.commit("ci", **{".github/workflows/ci.yml": CLEAN})
     done, report = _gate(repo)
     result = check(report, "workflows")
@@ -508,7 +500,7 @@ def test_a_baselined_zizmor_finding_does_not_block_and_survives_moving(repo: Git
 def test_a_policy_waiver_covers_a_zizmor_finding(repo: GitRepo) -> None:
     _trusted(
         repo,
-        POLICY + "waivers:\n"
+        STATIC_ONLY_POLICY + "waivers:\n"
         "  - id: zizmor.template-injection\n"
         "    paths: ['.github/workflows/triage.yml']\n"
         "    reason: the title is quoted by the shell step, SEC-10\n"
@@ -741,7 +733,7 @@ def test_a_crashing_or_garbage_printing_zizmor_is_an_error(
 
 
 def test_a_hanging_zizmor_is_killed_and_blocks(repo: GitRepo, tmp_path: Path) -> None:
-    _trusted(repo, "timeout_seconds: 3\n" + POLICY)
+    _trusted(repo, "timeout_seconds: 3\n" + STATIC_ONLY_POLICY)
     repo.commit("triage", **{".github/workflows/triage.yml": INJECTION})
     fake = _fake(tmp_path / "bin", "hang")
     done, report = _gate(repo, env={workflows.ENV_ZIZMOR: str(fake)})

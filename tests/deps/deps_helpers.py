@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
-from rg_testlib import GitRepo, check, load_report, releasegate
+from rg_testlib import GitRepo, check, run_only
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # A trimmed, unmodified subset of the real PyPA advisory database, in the repository
@@ -51,22 +51,8 @@ class DependencyRun:
 
 def run_dependencies(repo: GitRepo, *args: str, env: dict[str, str] | None = None) -> DependencyRun:
     out = repo.root.parent / "out.json"
-    done = releasegate(
-        "run",
-        "--repo",
-        str(repo.root),
-        "--only",
-        "dependencies",
-        "--no-progress",
-        "--json",
-        str(out),
-        *args,
-        env=env,
-    )
-    assert done.returncode in (0, 1), done.stderr + done.stdout
+    done, report = run_only(repo, "dependencies", out, *args, env=env)
     raw = out.read_text("utf-8")
-    report = load_report(out)
-    assert (done.returncode == 1) == (report["decision"] == "block")
     return DependencyRun(code=done.returncode, report=report, text=raw + done.stdout + done.stderr)
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rg_testlib import GitRepo, check, load_report, releasegate
+from rg_testlib import GitRepo, check, releasegate, run_only
 
 SIGNERS_PATH = ".github/allowed_signers"
 # The static stage without semgrep (a second), and the sign-off: a complete run under
@@ -95,23 +95,7 @@ class Gate:
 
 def gate(repo: GitRepo, *args: str, only: str = FAST, env: dict[str, str] | None = None) -> Gate:
     out = repo.root.parent / "gate-report.json"
-    out.unlink(missing_ok=True)
-    done = releasegate(
-        "run",
-        "--repo",
-        str(repo.root),
-        "--only",
-        only,
-        "--no-progress",
-        "--no-audit",
-        "--json",
-        str(out),
-        *args,
-        env=env,
-    )
-    assert done.returncode in (0, 1), done.stdout + done.stderr
-    report = load_report(out)
-    assert (done.returncode == 1) == (report["decision"] == "block")
+    done, report = run_only(repo, only, out, "--no-audit", *args, env=env)
     return Gate(done=done, report=report)
 
 

@@ -291,7 +291,7 @@ MUTANTS = (
     Mutant(
         "start-ahead: a prestarted semgrep taken whatever its environment",
         "releasegate/warmstart.py",
-        "        and dict(warm.env) == dict(env)\n",
+        "        and dict(warm.env) == dict(env_for(warm.scratch))\n",
         "",
         (
             "tests/test_warmstart.py::"

@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ import yaml
 
 from releasegate.checks.semgrep import scan_argv
 from releasegate.policy.schema import SemgrepSection
-from releasegate.semgrep_tool import offline_env
+from releasegate.semgrep_tool import located, offline_env
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHECKS_DIR = REPO_ROOT / "checks"
@@ -151,10 +150,8 @@ def parse_annotations(test_file: Path) -> dict[tuple[str, int], str]:
 
 def run_semgrep(rules_dir: Path, targets: Iterable[Path]) -> dict[str, Any]:
     """One offline semgrep run of the whole pack over the given test files."""
-    semgrep = shutil.which("semgrep")
-    if semgrep is None:
-        raise RuntimeError("semgrep is not on PATH")
-    # The gate's own command line and environment, with the policy's defaults.
+    # The gate's own semgrep, command line and environment, with the policy's defaults.
+    semgrep = located(os.environ)
     settings = SemgrepSection()
     command = scan_argv(
         semgrep,
@@ -167,6 +164,7 @@ def run_semgrep(rules_dir: Path, targets: Iterable[Path]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="rulepack-metrics-") as scratch:
         proc = subprocess.run(
             command,
+            executable=semgrep.executable,
             capture_output=True,
             text=True,
             env=offline_env(Path(scratch), os.environ),

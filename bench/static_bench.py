@@ -5,7 +5,10 @@ git repository with a fixed author and date (so its commit SHAs are reproducible
 measures, in this order:
 
 (a) "by hand": bandit, then semgrep with the rule pack in ``checks/``, one after the other,
-    over the files releasegate's default policy puts in scope (same explicit file list);
+    over the files releasegate's default policy puts in scope (same explicit file list),
+    semgrep as a user types it (``semgrep scan``, which runs pysemgrep);
+(a') the same with ``semgrep scan --experimental``: semgrep's native command line, the one
+    the gate runs; it must report what (a) reports. Its CPU gives a second, stricter limit;
 (b) ``releasegate run --only static`` with an empty result cache (cold);
 (c) the same again, nothing changed (warm);
 (d) after a commit that changes 5 in-scope Python files, warm cache;
@@ -71,6 +74,7 @@ REPO_ROOT = BENCH_DIR.parent
 CHECKS_DIR = REPO_ROOT / "checks"
 DEFAULT_CACHE = BENCH_DIR / ".cache"
 
+BY_HAND_STEPS = ("a_bandit", "a", "a_semgrep", "a_semgrep_native", "a_native")
 CHANGED_FILES = 5
 SMALL_DIFF_TARGET_S = 4.0  # a pull request of <= 5 files, and the pre-push hook
 MARKER = "releasegate-bench"  # in .git/ of the work repo: safe to remove and recreate
@@ -458,9 +462,14 @@ def run_bandit(repo: Path, scope: Sequence[str], logs: Path, tag: str) -> ToolRu
     return run
 
 
-def run_semgrep(repo: Path, scope: Sequence[str], logs: Path, tag: str) -> ToolRun:
-    head = ["semgrep", "scan", "--json", "--metrics=off", "--disable-version-check"]
-    head += ["--config", str(CHECKS_DIR)]
+def run_semgrep(
+    repo: Path, scope: Sequence[str], logs: Path, tag: str, *, native: bool = False
+) -> ToolRun:
+    """``semgrep scan`` over the scope: as a user types it (pysemgrep, semgrep's default
+    for ``scan``), or with ``--experimental``: semgrep's native command line, the one the
+    gate runs."""
+    head = ["semgrep", "scan", *(["--experimental"] if native else [])]
+    head += ["--json", "--metrics=off", "--disable-version-check", "--config", str(CHECKS_DIR)]
     run, reports = _run_chunked(
         tool="semgrep", head=head, scope=scope, repo=repo, logs=logs, tag=tag
     )
@@ -590,19 +599,23 @@ def build_rows(steps: Mapping[str, StepResult]) -> list[Row]:
         step = steps.get(key)
         return None if step is None or not step.samples else step.seconds
 
+    def limit_of(key: str) -> float | None:
+        # The machine's limit: the analysers' CPU-seconds (by hand) spread over every core.
+        by_hand = steps.get(key)
+        if by_hand is None or not by_hand.cpu_samples or math.isnan(by_hand.cpu_seconds):
+            return None
+        return by_hand.cpu_seconds / (os.cpu_count() or 1)
+
     a = secs("a")
-    # The machine's limit: the analysers' CPU-seconds (by hand) spread over every core.
-    by_hand = steps.get("a")
-    limit = (
-        by_hand.cpu_seconds / (os.cpu_count() or 1)
-        if by_hand is not None and by_hand.cpu_samples and not math.isnan(by_hand.cpu_seconds)
-        else None
-    )
+    a_native = secs("a_native")
+    limit, limit_native = limit_of("a"), limit_of("a_native")
     rows: list[Row] = []
     labels = {
         "a_bandit": "(a) bandit by hand",
-        "a_semgrep": "(a) semgrep by hand",
+        "a_semgrep": "(a) semgrep by hand (pysemgrep)",
         "a": "(a) by hand, total",
+        "a_semgrep_native": "(a') semgrep --experimental by hand",
+        "a_native": "(a') by hand, total",
         "b": "(b) releasegate cold",
         "c": "(c) releasegate warm",
         "d": "(d) 5 files changed, warm",
@@ -612,30 +625,38 @@ def build_rows(steps: Mapping[str, StepResult]) -> list[Row]:
         step = steps.get(key)
         if step is None:
             continue
-        if key == "b" and limit is not None:
-            rows.append(
-                Row(
-                    step="limit",
-                    label="limit: CPU of (a) / cores",
-                    seconds=limit,
-                    ratio_a=_ratio(limit, a),
-                    target="",
-                    met="",
-                    peak_mib=0.0,
-                    proc_mib=0.0,
-                    load1=0.0,
-                    valid=True,
+        for name, value_of_limit in (("limit", limit), ("limit'", limit_native)):
+            if key == "b" and value_of_limit is not None:
+                by = "(a)" if name == "limit" else "(a')"
+                rows.append(
+                    Row(
+                        step=name,
+                        label=f"{name}: CPU of {by} / cores",
+                        seconds=value_of_limit,
+                        ratio_a=_ratio(value_of_limit, a),
+                        target="",
+                        met="",
+                        peak_mib=0.0,
+                        proc_mib=0.0,
+                        load1=0.0,
+                        valid=True,
+                    )
                 )
-            )
         value = secs(key)
         ratio = _ratio(value, a)
         target, met = "", ""
         if key == "b":
             to_limit = _ratio(value, limit)
+            to_native = _ratio(value, limit_native)
             shown = "n/a" if to_limit is None else f"{to_limit:.2f}"
             target, met = f"<= 1.15 x limit [{shown}]", _met(to_limit, 1.15)
+            if to_native is not None:
+                target += f" [{to_native:.2f} x limit']"
         elif key == "c":
             target, met = "<= 0.05 x (a)", _met(ratio, 0.05)
+            native_ratio = _ratio(value, a_native)
+            if native_ratio is not None:
+                target += f" [{native_ratio:.3f} x (a')]"
         elif key in {"d", "e"}:
             target, met = f"< {SMALL_DIFF_TARGET_S:g} s", _met(value, SMALL_DIFF_TARGET_S)
         if step.problems and met:
@@ -754,7 +775,7 @@ def _load_previous(path: Path, digest: str) -> dict[str, StepResult]:
     previous: dict[str, StepResult] = {}
     for item in data.get("steps", []):
         key = item.get("step")
-        if key in ("a", "a_bandit", "a_semgrep") and item.get("samples"):
+        if key in BY_HAND_STEPS and item.get("samples"):
             previous[key] = StepResult(
                 step=key,
                 samples=[float(s) for s in item["samples"]],
@@ -828,9 +849,11 @@ def prepare(sdist_arg: Path | None, cache: Path, work: Path) -> Subject:
 
 
 def by_hand(subject: Subject, steps: dict[str, StepResult], logs: Path, rep: int) -> None:
-    """Step (a): bandit, then semgrep, over the in-scope files."""
-    for key in ("a_bandit", "a", *(("a_semgrep",) if subject.rules else ())):
-        steps.setdefault(key, StepResult(key))
+    """Step (a): bandit, then semgrep, over the in-scope files; and (a'): the same with
+    semgrep's native command line (``--experimental``), the one the gate runs."""
+    for key in BY_HAND_STEPS:
+        if subject.rules or key in ("a_bandit", "a"):
+            steps.setdefault(key, StepResult(key))
     bandit = run_bandit(subject.work, subject.scope, logs, f"a-bandit-{rep}")
     steps["a_bandit"].record(bandit)
     if bandit.counts["errors"]:
@@ -845,7 +868,22 @@ def by_hand(subject: Subject, steps: dict[str, StepResult], logs: Path, rep: int
         found = {k: v for k, v in semgrep.counts.items() if k != "by_rule"}
         print(f"(a) semgrep: {semgrep.seconds:.2f} s, {found}", flush=True)
         runs["semgrep"] = semgrep
-    total = ToolRun(
+        native = run_semgrep(
+            subject.work, subject.scope, logs, f"a-semgrep-native-{rep}", native=True
+        )
+        steps["a_semgrep_native"].record(native)
+        if native.counts != semgrep.counts:
+            steps["a_native"].problems.append(
+                f"semgrep --experimental reported {native.counts}, pysemgrep {semgrep.counts}"
+            )
+        print(f"(a') semgrep --experimental: {native.seconds:.2f} s", flush=True)
+        steps["a_native"].record(_total({"bandit": bandit, "semgrep": native}))
+    steps["a"].record(_total(runs))
+    steps["a"].note = subject.semgrep_note
+
+
+def _total(runs: Mapping[str, ToolRun]) -> ToolRun:
+    return ToolRun(
         seconds=sum(r.seconds for r in runs.values()),
         peak_tree_rss_kib=max(r.peak_tree_rss_kib for r in runs.values()),
         max_proc_rss_kib=max(r.max_proc_rss_kib for r in runs.values()),
@@ -853,8 +891,6 @@ def by_hand(subject: Subject, steps: dict[str, StepResult], logs: Path, rep: int
         load1=max(r.load1 for r in runs.values()),
         cpu_seconds=sum(r.cpu_seconds for r in runs.values()),
     )
-    steps["a"].record(total)
-    steps["a"].note = subject.semgrep_note
 
 
 def through_gate(

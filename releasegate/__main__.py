@@ -1,3 +1,3 @@
-from releasegate.launch import main
+from releasegate.cli import main
 
 raise SystemExit(main())

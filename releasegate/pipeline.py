@@ -14,7 +14,6 @@ from releasegate.cache import cache_disabled, cache_key, default_cache_dir
 from releasegate.checkapi import Check, CheckContext, Phase, RunEvidence
 from releasegate.checks.quality import quality_checks
 from releasegate.checks.registry import REGISTRY
-from releasegate.checks.semgrep import SEMGREP
 from releasegate.context import ReleaseContext, resolve_context
 from releasegate.decide import StaticInputs, decide
 from releasegate.errors import ConfigError, ReleasegateError, UsageError
@@ -37,7 +36,6 @@ from releasegate.review.codeowners import load_codeowners
 from releasegate.runenv import RunEnvironment
 from releasegate.runner import Progress, not_supported, run_checks
 from releasegate.scope import select_files
-from releasegate.semgrep_tool import release_ahead
 from releasegate.sharding.partition import ShardSpec
 from releasegate.snapshot import Snapshot, TreeIssue, tree_entries
 from releasegate.suppression_comments import find_suppressions
@@ -396,8 +394,6 @@ def evaluate_resolved(
     policy = analyse_shipped_packages(loaded.policy, head_paths)
     today = options.today or utc_today()
     plan = plan_checks(policy, options)
-    if not any(check.id == SEMGREP.id for check in plan.analysers):
-        release_ahead()  # the semgrep the console script started will not be needed
     environ = options.environment.variables
     cache_dir = options.cache_dir or default_cache_dir(environ)
     use_cache = options.use_cache and not cache_disabled(environ)

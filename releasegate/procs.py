@@ -30,23 +30,11 @@ class Completed:
     seconds: float
 
 
-@dataclass(frozen=True, kw_only=True)
-class Prestarted:
-    """A tool process started ahead of need, waiting for ``job`` on its stdin.
-
-    ``ToolRunner.run`` adopts it instead of starting ``argv`` itself: it writes ``job``,
-    closes stdin and then treats it as any tool it started (deadline, kill, output).
-    """
-
-    proc: subprocess.Popen[bytes]
-    job: bytes
-
-
 _DRAIN_SECONDS = 5.0  # after a kill, how long to wait for the output pipes to close
 _RUNNERS: weakref.WeakSet[ToolRunner] = weakref.WeakSet()
 
 
-def kill_group(proc: subprocess.Popen[bytes]) -> None:
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     """SIGKILL the process group ``proc`` leads (every tool starts a session of its own)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
@@ -81,7 +69,7 @@ def pipe_holders(inodes: set[int]) -> set[int]:
 
 def _kill_everything(proc: subprocess.Popen[bytes]) -> int:
     """Kill the tool's group and every process holding its pipes; how many escapees."""
-    kill_group(proc)
+    _kill_group(proc)
     escaped = pipe_holders(_pipe_inodes(proc)) - {proc.pid}
     for pid in escaped:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -144,12 +132,12 @@ class ToolRunner:
         stdin: bytes | None = None,
         timeout: float | None = None,
         tool: str | None = None,
-        prestarted: Prestarted | None = None,
+        executable: str | None = None,
     ) -> Completed:
         """Run ``argv`` to completion. Raises ``ToolError`` if missing or timed out.
 
-        With ``prestarted``, that process runs ``argv`` (its job names them): ``cwd`` and
-        ``env`` were fixed when it started, and ``stdin`` must be None."""
+        ``executable`` is the file to run when it is not ``argv[0]`` (a program that acts
+        on the name it is started under)."""
         name = tool or Path(argv[0]).name
         limit = self.remaining()
         if timeout is not None:
@@ -157,15 +145,10 @@ class ToolRunner:
         started = time.monotonic()
         with self._lock:
             if self._cancelled:
-                if prestarted is not None:
-                    kill_group(prestarted.proc)
                 raise ToolError(f"{name}: not started, the check was cancelled")
-            if prestarted is not None:
-                if stdin is not None:
-                    raise ValueError("a prestarted tool reads its job on stdin")
-                proc, stdin = prestarted.proc, prestarted.job
-            else:
-                proc = self._start(argv, name, cwd=cwd, env=env, stdin=stdin is not None)
+            proc = self._start(
+                argv, name, executable=executable, cwd=cwd, env=env, stdin=stdin is not None
+            )
             self._live.add(proc)
         try:
             stdout, stderr = proc.communicate(stdin, timeout=limit)
@@ -183,7 +166,7 @@ class ToolRunner:
             ) from None
         finally:
             # The tool may have left children behind in its group; they die with it.
-            kill_group(proc)
+            _kill_group(proc)
             with self._lock:
                 self._live.discard(proc)
         if self._cancelled:
@@ -201,6 +184,7 @@ class ToolRunner:
         argv: Sequence[str],
         name: str,
         *,
+        executable: str | None,
         cwd: Path | None,
         env: Mapping[str, str] | None,
         stdin: bool,
@@ -208,6 +192,7 @@ class ToolRunner:
         try:
             return subprocess.Popen(
                 list(argv),
+                executable=executable,
                 cwd=cwd,
                 env=dict(env) if env is not None else None,
                 stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
@@ -217,11 +202,11 @@ class ToolRunner:
             )
         except FileNotFoundError:
             raise ToolError(
-                f"{name}: not found ({argv[0]})",
+                f"{name}: not found ({executable or argv[0]})",
                 hint=f"install {name} into the environment that runs releasegate",
             ) from None
         except PermissionError:
-            raise ToolError(f"{name}: {argv[0]} is not executable") from None
+            raise ToolError(f"{name}: {executable or argv[0]} is not executable") from None
 
 
 def first_line(data: bytes | str, limit: int = 300) -> str:

@@ -12,10 +12,7 @@ handlers run on the way out), with the request's argv, environment, working
 directory and output files, and stdin at /dev/null. What a forked run does not
 redo is what import time decided; ``rg_testlib.releasegate`` therefore execs the
 real console script whenever a test changes what imports read (PATH, PYTHON*,
-locale and GitPython variables), and always when ``RG_TEST_EXEC=1``. A forked run
-calls ``releasegate.cli.main``, not the console script's ``releasegate.launch.main``:
-it starts no semgrep ahead of need (a thousand idle interpreters would cost the
-suite minutes); ``test_warmstart.py`` drives the console script for that.
+locale and GitPython variables), and always when ``RG_TEST_EXEC=1``.
 
 The zygote exits when the test process that started it is gone (its stdin,
 a pipe from that process, reaches EOF). Protocol: one JSON line in (argv, env,

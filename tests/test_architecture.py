@@ -77,12 +77,10 @@ def test_the_import_graph_has_no_cycle() -> None:
 
 
 # Read at the edge only: the CLI reads os.environ once (cli/app.py) and hands a
-# RunEnvironment down. Three exceptions, each outside a run: the package's own first line
-# (GitPython's refresh setting must exist before `import git`), the console script's
-# first step above the CLI (`launch`: semgrep is started ahead with the environment the
-# run will give it; the check compares the two), and the pytest plugin the stability
-# stage loads into the head's own test process.
-_ENVIRONMENT_EXEMPT = {"__init__.py", "launch.py", "stages/pytest_shuffle.py"}
+# RunEnvironment down. Two exceptions, each outside a run: the package's own first line
+# (GitPython's refresh setting must exist before `import git`), and the pytest plugin the
+# stability stage loads into the head's own test process.
+_ENVIRONMENT_EXEMPT = {"__init__.py", "stages/pytest_shuffle.py"}
 
 
 def _reads_the_environment(tree: ast.AST) -> list[int]:

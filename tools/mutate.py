@@ -289,23 +289,23 @@ MUTANTS = (
         ("tests/signoff/test_attestation_dsse.py::test_two_signatures_one_bad_is_refused",),
     ),
     Mutant(
-        "start-ahead: a prestarted semgrep taken whatever its environment",
-        "releasegate/warmstart.py",
-        "        and dict(warm.env) == dict(env_for(warm.scratch))\n",
-        "",
-        (
-            "tests/test_warmstart.py::"
-            "test_an_interpreter_with_another_environment_is_not_taken_and_is_ended",
-        ),
-    ),
-    Mutant(
-        "start-ahead: semgrep's PYTHONPATH kept as given (the judged tree on sys.path)",
+        "semgrep engine: semgrep's PYTHONPATH kept as given (the judged tree on sys.path)",
         "releasegate/semgrep_tool.py",
         '    if "PYTHONPATH" in env:\n',
         "    if False:\n",
         (
-            "tests/test_warmstart.py::"
+            "tests/test_semgrep_engine.py::"
             "test_a_semgrep_package_in_the_head_never_runs_in_semgreps_place",
+        ),
+    ),
+    Mutant(
+        "semgrep engine: --disable-nosem dropped (a nosemgrep comment hides a finding)",
+        "releasegate/checks/semgrep.py",
+        '        "--disable-nosem",\n',
+        "",
+        (
+            "tests/test_semgrep_engine.py::"
+            "test_a_nosemgrep_comment_hides_nothing_from_the_native_command_line",
         ),
     ),
     Mutant(

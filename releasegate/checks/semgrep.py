@@ -22,7 +22,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -31,7 +30,6 @@ import time
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
@@ -49,10 +47,16 @@ from releasegate.policy.schema import BUILTIN_RULES, Policy, is_network_config
 from releasegate.procs import ToolRunner, chunked, first_line
 from releasegate.rulepack_files import builtin_rulepack, digest_rules, rule_files
 from releasegate.scope import select_files
-from releasegate.semgrep_tool import located, offline_env, release_ahead, take_ahead
+from releasegate.semgrep_tool import (
+    ENGINE_FLAG,
+    ENV_SEMGREP,
+    SemgrepCommand,
+    located,
+    offline_env,
+)
 
 TOOL = "semgrep"
-CACHE_FORMAT = "semgrep-1"
+CACHE_FORMAT = "semgrep-2"  # 2: results of the native command line (osemgrep)
 _NAMES_IN_CAUSE = 5
 _CWE = re.compile(r"CWE-(\d+)")
 _SEVERITIES = {
@@ -365,23 +369,18 @@ def resolve_rules(ctx: CheckContext, scratch: Path) -> RuleSet:
 # --- running semgrep ----------------------------------------------------------------------
 
 
-def semgrep_command(environ: Mapping[str, str]) -> tuple[str, str | None]:
-    """The semgrep executable (``semgrep_tool.located``), and its version when known
-    without running it (the package's, for the one installed beside this Python)."""
-    exe, is_beside = located(environ)
-    if is_beside:
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            return exe, metadata.version("semgrep")
-    return exe, None
-
-
 def semgrep_version(
-    tools: ToolRunner, exe: str, known: str | None, scratch: Path, environ: Mapping[str, str]
+    tools: ToolRunner, semgrep: SemgrepCommand, scratch: Path, environ: Mapping[str, str]
 ) -> str:
-    if known is not None:
-        return known
+    """The installed package's version, else what ``semgrep --version`` says (osemgrep's
+    own takes seconds: it looks for a newer release whatever its flags say)."""
+    if semgrep.version is not None:
+        return semgrep.version
     done = tools.run(
-        [exe, "--version", "--disable-version-check"], env=offline_env(scratch, environ), tool=TOOL
+        semgrep.argv("--version", "--disable-version-check"),
+        executable=semgrep.executable,
+        env=offline_env(scratch, environ),
+        tool=TOOL,
     )
     version = first_line(done.stdout)
     if done.returncode != 0 or not re.match(r"^\d+\.\d+", version):
@@ -486,7 +485,7 @@ def parse_output(stdout: bytes, requested: Collection[str]) -> Scan:
 
 @dataclass(frozen=True, kw_only=True)
 class _Settings:
-    exe: str
+    semgrep: SemgrepCommand
     configs: tuple[str, ...]
     timeout: int
     max_memory: int
@@ -495,7 +494,7 @@ class _Settings:
 
 
 def scan_argv(
-    exe: str,
+    semgrep: SemgrepCommand,
     configs: Sequence[str],
     files: Sequence[str],
     *,
@@ -505,9 +504,7 @@ def scan_argv(
 ) -> list[str]:
     """The one semgrep command line of the gate (``bench/rulepack_metrics.py`` runs it too,
     so the benchmark measures exactly what the gate runs)."""
-    argv = [
-        exe,
-        "scan",
+    argv = semgrep.scan(
         "--json",
         "--quiet",
         "--metrics=off",
@@ -520,40 +517,45 @@ def scan_argv(
         f"--max-memory={max_memory}",
         "--max-target-bytes=0",
         f"--jobs={jobs}",
-    ]
+    )
     for config in configs:
         argv += ["--config", config]
     return [*argv, "--", *files]
 
 
-def _invoke(ctx: CheckContext, files: Sequence[str], s: _Settings) -> tuple[Scan, bool]:
-    """One semgrep run over ``files``; also whether it ran in the semgrep started ahead
-    (``semgrep_tool.start_ahead``: the same program and environment, imported early)."""
+def _invoke(ctx: CheckContext, files: Sequence[str], s: _Settings) -> Scan:
+    """One semgrep run over ``files``."""
     argv = scan_argv(
-        s.exe, s.configs, files, timeout=s.timeout, max_memory=s.max_memory, jobs=s.jobs
+        s.semgrep, s.configs, files, timeout=s.timeout, max_memory=s.max_memory, jobs=s.jobs
     )
-    environ = ctx.environment.variables
-    warm = take_ahead(s.exe, environ)
-    try:
-        if warm is not None:
-            done = ctx.tools.run(argv, tool=TOOL, prestarted=warm.prestarted(argv, ctx.tree))
-        else:
-            done = ctx.tools.run(argv, cwd=ctx.tree, env=offline_env(s.scratch, environ), tool=TOOL)
-    finally:
-        if warm is not None:
-            warm.close()
+    done = ctx.tools.run(
+        argv,
+        executable=s.semgrep.executable,
+        cwd=ctx.tree,
+        env=offline_env(s.scratch, ctx.environment.variables),
+        tool=TOOL,
+    )
     try:
         scan = parse_output(done.stdout, set(files))
     except OutputError as exc:
+        said = first_line(done.stderr or done.stdout)
+        hint = "run semgrep by hand with --json on these files to see why"
+        if s.semgrep.engine == ENV_SEMGREP and ENGINE_FLAG in (done.stderr or b"").decode(
+            "utf-8", "replace"
+        ):
+            said = f"{ENV_SEMGREP}={s.semgrep.executable} does not take {ENGINE_FLAG}"
+            hint = (
+                f"set {ENV_SEMGREP} to semgrep's `semgrep` command (it runs semgrep's native "
+                f"command line for `scan {ENGINE_FLAG}`; pysemgrep has none), or unset it"
+            )
         raise ToolError(
-            f"semgrep exited with status {done.returncode} and unusable output ({exc}): "
-            f"{first_line(done.stderr or done.stdout)}",
-            hint="run semgrep by hand with --json on these files to see why",
+            f"semgrep exited with status {done.returncode} and unusable output ({exc}): {said}",
+            hint=hint,
         ) from None
     if done.returncode != 0:
         first = scan.problems[0] if scan.problems else first_line(done.stderr)
         raise ToolError(f"semgrep exited with status {done.returncode}: {first}")
-    return scan, warm is not None
+    return scan
 
 
 def _scan_and_cache(
@@ -562,16 +564,12 @@ def _scan_and_cache(
     run: _Settings,
     cache: FileResultCache,
     digests: Mapping[str, str],
-    *,
-    evidence: dict[str, JSONValue],
 ) -> tuple[list[Match], list[str]]:
     """Scan ``files``; cache the result of every file semgrep scanned without error."""
     matches: list[Match] = []
     problems: list[str] = []
     for chunk in chunked(files, max_files=len(files) or 1):
-        scan, ahead = _invoke(ctx, chunk, run)
-        if ahead:
-            evidence["started_ahead"] = True
+        scan = _invoke(ctx, chunk, run)
         problems.extend(scan.problems)
         matches.extend(scan.matches)
         skipped = sorted(set(chunk) - scan.scanned)
@@ -594,7 +592,7 @@ def _analyse(
     ctx: CheckContext,
     *,
     ruleset: RuleSet,
-    exe: str,
+    semgrep: SemgrepCommand,
     scratch: Path,
     misses: Sequence[str],
     cache: FileResultCache,
@@ -617,15 +615,14 @@ def _analyse(
         return [], []
     settings = ctx.policy.static.semgrep
     run = _Settings(
-        exe=exe,
+        semgrep=semgrep,
         configs=configs,
         timeout=settings.timeout_per_file,
         max_memory=settings.max_memory_mib,
         jobs=max(os.cpu_count() or 1, 1),
         scratch=scratch,
     )
-    evidence["started_ahead"] = False
-    return _scan_and_cache(ctx, sorted(misses), run, cache, digests, evidence=evidence)
+    return _scan_and_cache(ctx, sorted(misses), run, cache, digests)
 
 
 def prefilter_text(path: Path) -> str | None:
@@ -696,12 +693,6 @@ class SemgrepCheck(BaseCheck):
         return policy.static.required and policy.static.semgrep.enabled
 
     def run(self, ctx: CheckContext) -> CheckResult:
-        try:
-            return self._run(ctx)
-        finally:
-            release_ahead()  # whatever happened, no other semgrep run of ours can use it
-
-    def _run(self, ctx: CheckContext) -> CheckResult:
         started = time.monotonic()
         settings = ctx.policy.static.semgrep
         scope = select_files(ctx.files, ctx.policy.static.include, ctx.policy.static.exclude)
@@ -718,7 +709,8 @@ class SemgrepCheck(BaseCheck):
             ruleset = resolve_rules(ctx, Path(scratch))
             evidence["rules"] = list(ruleset.described)
             evidence["rule_count"] = len(ruleset.rules)
-            exe, known_version = semgrep_command(ctx.environment.variables)
+            semgrep = located(ctx.environment.variables)
+            evidence["semgrep_engine"] = semgrep.engine
             too_big = [
                 path
                 for path in scope.included
@@ -733,15 +725,14 @@ class SemgrepCheck(BaseCheck):
                         "exclude them in static.exclude"
                     ],
                 )
-            version = semgrep_version(
-                ctx.tools, exe, known_version, Path(scratch), ctx.environment.variables
-            )
+            version = semgrep_version(ctx.tools, semgrep, Path(scratch), ctx.environment.variables)
             evidence["semgrep_version"] = version
             cache = FileResultCache(
                 root=ctx.cache_dir,
                 tool=TOOL,
                 salt=digest_of(
                     CACHE_FORMAT,
+                    semgrep.engine,
                     version,
                     ruleset.digest,
                     settings.timeout_per_file,
@@ -764,7 +755,7 @@ class SemgrepCheck(BaseCheck):
             fresh, problems = _analyse(
                 ctx,
                 ruleset=ruleset,
-                exe=exe,
+                semgrep=semgrep,
                 scratch=Path(scratch),
                 misses=misses,
                 cache=cache,

@@ -43,7 +43,7 @@ from releasegate.model import (
 )
 from releasegate.policy.loader import default_policy, parse_policy
 from releasegate.policy.schema import Policy
-from releasegate.procs import Completed, Prestarted, ToolRunner, chunked
+from releasegate.procs import Completed, ToolRunner, chunked
 from releasegate.runenv import RunEnvironment
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "bandit"
@@ -655,11 +655,11 @@ class CountingRunner(ToolRunner):
         stdin: bytes | None = None,
         timeout: float | None = None,
         tool: str | None = None,
-        prestarted: Prestarted | None = None,
+        executable: str | None = None,
     ) -> Completed:
         self.started.append(tuple(argv))
         return super().run(
-            argv, cwd=cwd, env=env, stdin=stdin, timeout=timeout, tool=tool, prestarted=prestarted
+            argv, cwd=cwd, env=env, stdin=stdin, timeout=timeout, tool=tool, executable=executable
         )
 
     def scanned(self) -> list[str]:

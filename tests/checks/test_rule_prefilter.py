@@ -26,9 +26,9 @@ from releasegate.checks.semgrep import (
     prefilter_text,
     scan_argv,
     select_pack_rules,
-    semgrep_command,
 )
 from releasegate.policy.loader import default_policy
+from releasegate.semgrep_tool import located
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK = ROOT / "checks" / "python"
@@ -140,15 +140,24 @@ def test_every_finding_of_the_pack_on_the_corpus_is_in_a_file_its_prefilter_matc
     corpus = _corpus()
     assert len(corpus) > len(RULES), "the annotated test files and the accuracy cases are missing"
     settings = default_policy().policy.static.semgrep
+    semgrep = located(os.environ)
     argv = scan_argv(  # the gate's own command line
-        semgrep_command(os.environ)[0],
+        semgrep,
         ["checks/python"],
         corpus,
         timeout=settings.timeout_per_file,
         max_memory=settings.max_memory_mib,
         jobs=os.cpu_count() or 1,
     )
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
+    done = subprocess.run(
+        argv,
+        executable=semgrep.executable,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     out = json.loads(done.stdout)
     assert out["errors"] == [], out["errors"][:3]

@@ -361,9 +361,16 @@ def test_scanning_works_without_any_network(repo: GitRepo, tmp_path: Path) -> No
     assert any(f["rule_id"] == SQLI_RULE for f in semgrep["findings"]), semgrep["reasons"]
 
 
-def test_the_rule_pack_passes_its_own_tests() -> None:
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["--test", "--metrics=off", "--disable-version-check"],  # pysemgrep
+        ["test", "--experimental"],  # the native command line, the one the gate runs
+    ],
+)
+def test_the_rule_pack_passes_its_own_tests(command: list[str]) -> None:
     done = subprocess.run(
-        ["semgrep", "--test", "--metrics=off", "--disable-version-check", "checks/"],
+        ["semgrep", *command, "checks/"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -36,6 +36,7 @@ from typing import Any
 import yaml
 
 from releasegate.checks.semgrep import scan_argv
+from releasegate.errors import ToolError
 from releasegate.policy.schema import SemgrepSection
 from releasegate.semgrep_tool import located, offline_env
 
@@ -269,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     targets = sorted({r.test_file for r in rules if r.test_file.is_file()})
     try:
         output = run_semgrep(checks_dir, targets)
-    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+    except (RuntimeError, OSError, subprocess.TimeoutExpired, ToolError) as exc:
         print(f"error: cannot run semgrep: {exc}", file=sys.stderr)
         return 2
 

@@ -625,15 +625,15 @@ def build_rows(steps: Mapping[str, StepResult]) -> list[Row]:
         step = steps.get(key)
         if step is None:
             continue
-        for name, value_of_limit in (("limit", limit), ("limit'", limit_native)):
-            if key == "b" and value_of_limit is not None:
-                by = "(a)" if name == "limit" else "(a')"
+        limits = (("limit", "(a)", limit), ("limit'", "(a')", limit_native))
+        for name, by, seconds in limits if key == "b" else ():
+            if seconds is not None:
                 rows.append(
                     Row(
                         step=name,
                         label=f"{name}: CPU of {by} / cores",
-                        seconds=value_of_limit,
-                        ratio_a=_ratio(value_of_limit, a),
+                        seconds=seconds,
+                        ratio_a=_ratio(seconds, a),
                         target="",
                         met="",
                         peak_mib=0.0,

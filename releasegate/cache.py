@@ -5,19 +5,29 @@ version, the digest of the rules and of the policy settings the tool ran with
 (the *salt*), the file's repository path and the digest of its bytes. A
 re-run with nothing changed finds every file here and analyses nothing.
 
-Entries are JSON files under ``<cache dir>/results/<tool>/``, written
-atomically, so concurrent runs and interrupted writes never leave a torn
-entry; an unreadable entry is a miss. The directory can be restored in CI
-(e.g. with ``actions/cache`` on the path ``releasegate cache-dir`` prints).
+Entries are kept in *packs*: one file per write holds every entry that write
+stored (a cold run of a check writes one pack, not one file per analysed file:
+creating a file costs more than analysing a small one). A pack is written
+atomically under ``<cache dir>/results/<tool>/<bucket>/``, where the bucket is
+named by the tool and the salt, so a run reads only the packs of its own
+settings; concurrent runs and interrupted writes never leave a torn pack, and
+an unreadable one is a miss. When a bucket holds more than ``MAX_PACKS`` packs,
+the run that wrote the last one merges them into one. Entries are never
+evicted: the directory can be deleted at any time, which costs only time. The
+directory can be restored in CI (e.g. with ``actions/cache`` on the path
+``releasegate cache-dir`` prints).
 
 The cache directory is not trusted: anyone who can write it (a restored CI
 cache from a pull request's run, another process of the user) could forge a
-"no findings" entry. Every entry therefore carries an HMAC-SHA256 over its key
-and its result, made with a secret that never lives in the cache directory:
+"no findings" entry. Every pack therefore carries an HMAC-SHA256 over its bucket
+and every key and result it holds, made with a secret that never lives in the cache directory:
 ``RELEASEGATE_CACHE_KEY`` (set it from a CI secret to share a cache between
 runs; stage commands never see it), else a random per-user key in the user's
-config directory (``<config dir>/releasegate/cache.key``, mode 0600). An entry
-whose MAC does not verify is counted as ``rejected``, deleted and re-analysed.
+config directory (``<config dir>/releasegate/cache.key``, mode 0600). A pack
+whose MAC does not verify is counted as ``rejected`` and deleted, and its files
+are analysed again. Moving an entry to another pack, a pack to another bucket
+or a result to another key breaks the MAC; an old pack of the same bucket holds
+true results for the bytes it names, since every key includes the file's digest.
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ import hmac
 import json
 import os
 import secrets
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,13 +49,15 @@ import platformdirs
 from releasegate.files import write_atomic
 from releasegate.model import JSONValue
 
-CACHE_FORMAT = "2"
+CACHE_FORMAT = "3"  # 3: packs
 ENV_CACHE_DIR = "RELEASEGATE_CACHE_DIR"
 ENV_NO_CACHE = "RELEASEGATE_NO_CACHE"
 ENV_CACHE_KEY = "RELEASEGATE_CACHE_KEY"
 ENV_CONFIG_DIR = "RELEASEGATE_CONFIG_DIR"
 _KEY_BYTES = 32
 _CHUNK = 1 << 20
+MAX_PACKS = 16  # a bucket with more packs than this is merged into one
+PACK_MAGIC = b"releasegate-cache-pack"
 
 
 def default_cache_dir(environ: Mapping[str, str]) -> Path:
@@ -143,6 +156,20 @@ def digest_of(*parts: JSONValue) -> str:
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
+def pack_mac(key: CacheKey, bucket: str, body: bytes) -> str:
+    """The HMAC of a pack: its bucket's name and its body, under the cache key."""
+    material = bucket.encode("ascii") + b"\0" + body
+    return hmac.new(key.secret, material, hashlib.sha256).hexdigest()
+
+
+def pack_document(key: CacheKey, bucket: str, entries: Mapping[str, tuple[str, str]]) -> bytes:
+    """A pack's bytes: ``PACK_MAGIC``, its MAC, a newline, then its entries (key: [path,
+    result as JSON text]) as JSON, in ASCII (lone surrogates of undecodable names are
+    escaped)."""
+    body = json.dumps(entries, separators=(",", ":")).encode("ascii")
+    return PACK_MAGIC + b" " + pack_mac(key, bucket, body).encode("ascii") + b"\n" + body
+
+
 @dataclass(frozen=True, kw_only=True)
 class Lookup:
     """The outcome of looking up many files: what was cached, and what to analyse."""
@@ -164,6 +191,8 @@ class FileResultCache:
         default_factory=lambda: {"hits": 0, "misses": 0, "writes": 0, "rejected": 0}
     )
     key: CacheKey | None = None  # cache_key(root, environ); None: the cache is off
+    # key -> (path, result as JSON text), from every pack of the bucket; read once.
+    _index: dict[str, tuple[str, str]] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.enabled:
@@ -171,71 +200,139 @@ class FileResultCache:
         if self.key is None:
             self.enabled = False
 
-    def _mac(self, key: str, document: str) -> str:
-        if self.key is None:  # pragma: no cover - disabled caches never get here
-            raise RuntimeError("cache without a key")
-        material = f"{key}\0{document}".encode("utf-8", "surrogateescape")
-        return hmac.new(self.key.secret, material, hashlib.sha256).hexdigest()
-
     @property
     def directory(self) -> Path:
         return self.root / "results" / self.tool
+
+    @property
+    def bucket(self) -> Path:
+        """Where the packs of this tool and salt are."""
+        name = "\0".join((CACHE_FORMAT, self.tool, self.salt))
+        digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()
+        return self.directory / digest[:32]
+
+    def packs(self) -> list[Path]:
+        """The bucket's packs, oldest first (a later pack's entry wins)."""
+        try:
+            names = [p for p in self.bucket.iterdir() if p.suffix == ".json"]
+        except OSError:
+            return []
+        return sorted(p for p in names if not p.name.startswith("."))
 
     def _key(self, path: str, digest: str) -> str:
         material = "\0".join((CACHE_FORMAT, self.tool, self.salt, path, digest))
         return hashlib.sha256(material.encode("utf-8", "surrogateescape")).hexdigest()
 
-    def _entry(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.json"
+    def _read_pack(self, pack: Path) -> dict[str, tuple[str, str]] | None:
+        """The entries of ``pack``; None if it is gone, or was damaged or forged (then it
+        is removed)."""
+        try:
+            data = pack.read_bytes()
+        except FileNotFoundError:
+            return None  # merged into another pack by a concurrent run
+        except OSError:
+            self._reject(pack)
+            return None
+        if self.key is None:  # pragma: no cover - disabled caches never get here
+            raise RuntimeError("cache without a key")
+        head, _, body = data.partition(b"\n")
+        magic, _, mac = head.partition(b" ")
+        if magic != PACK_MAGIC or not hmac.compare_digest(
+            mac, pack_mac(self.key, self.bucket.name, body).encode("ascii")
+        ):
+            self._reject(pack)
+            return None
+        try:
+            stored = json.loads(body)
+        except ValueError:
+            self._reject(pack)
+            return None
+        if not isinstance(stored, dict) or not all(
+            isinstance(item, list)
+            and len(item) == 2
+            and isinstance(item[0], str)
+            and isinstance(item[1], str)
+            for item in stored.values()
+        ):
+            self._reject(pack)
+            return None
+        return {key: (item[0], item[1]) for key, item in stored.items()}
+
+    def _load(self) -> dict[str, tuple[str, str]]:
+        if self._index is None:
+            index: dict[str, tuple[str, str]] = {}
+            for pack in self.packs():
+                index.update(self._read_pack(pack) or {})
+            self._index = index
+        return self._index
 
     def get(self, path: str, digest: str) -> JSONValue | None:
         if not self.enabled:
             return None
-        key = self._key(path, digest)
-        entry = self._entry(key)
-        try:
-            stored = json.loads(entry.read_text("utf-8"))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError):
-            self._reject(entry)
-            return None
-        if (
-            not isinstance(stored, dict)
-            or stored.get("path") != path
-            or not isinstance(stored.get("result"), str)
-            or not isinstance(stored.get("mac"), str)
-            or not hmac.compare_digest(stored["mac"], self._mac(key, stored["result"]))
-        ):
-            self._reject(entry)
+        found = self._load().get(self._key(path, digest))
+        if found is None or found[0] != path:
             return None
         try:
-            return cast(JSONValue, json.loads(stored["result"]))
-        except ValueError:
-            self._reject(entry)
+            return cast(JSONValue, json.loads(found[1]))
+        except ValueError:  # pragma: no cover - an authenticated entry is our own JSON
             return None
 
-    def _reject(self, entry: Path) -> None:
-        """A forged, torn or foreign entry: never believed, removed, re-analysed."""
+    def _reject(self, pack: Path) -> None:
+        """A forged, torn or foreign pack: never believed, removed, re-analysed."""
         self.stats["rejected"] += 1
         with contextlib.suppress(OSError):
-            entry.unlink()
+            pack.unlink()
 
     def put(self, path: str, digest: str, result: JSONValue) -> None:
+        self.put_many([(path, digest, result)])
+
+    def put_many(self, items: Iterable[tuple[str, str, JSONValue]]) -> None:
+        """Store each (path, digest, result) in one new pack."""
         if not self.enabled:
             return
-        key = self._key(path, digest)
-        entry = self._entry(key)
-        body = json.dumps(result, separators=(",", ":"), sort_keys=True)
-        document = json.dumps(
-            {"path": path, "result": body, "mac": self._mac(key, body)}, separators=(",", ":")
-        )
+        entries = {
+            self._key(path, digest): (
+                path,
+                json.dumps(result, separators=(",", ":"), sort_keys=True),
+            )
+            for path, digest, result in items
+        }
+        if not entries or not self._write_pack(entries):
+            return
+        self.stats["writes"] += len(entries)
+        if self._index is not None:
+            self._index.update(entries)
+        self._merge_packs()
+
+    def _write_pack(self, entries: Mapping[str, tuple[str, str]]) -> bool:
+        if self.key is None:  # pragma: no cover - disabled caches never get here
+            raise RuntimeError("cache without a key")
+        # Named by time, so that a later pack sorts (and wins) after an earlier one.
+        name = f"{time.time_ns():020d}-{secrets.token_hex(4)}.json"
         try:
-            write_atomic(entry, document)
+            write_atomic(self.bucket / name, pack_document(self.key, self.bucket.name, entries))
         except OSError:
             # A cache that cannot be written only costs time, never correctness.
+            return False
+        return True
+
+    def _merge_packs(self) -> None:
+        """More than ``MAX_PACKS`` packs in the bucket: one pack holding all of them."""
+        packs = self.packs()
+        if len(packs) <= MAX_PACKS:
             return
-        self.stats["writes"] += 1
+        merged: dict[str, tuple[str, str]] = {}
+        read: list[Path] = []
+        for pack in packs:
+            entries = self._read_pack(pack)
+            if entries is not None:
+                merged.update(entries)
+                read.append(pack)
+        if merged and not self._write_pack(merged):
+            return
+        for pack in read:  # a pack another run writes meanwhile is not in ``read``
+            with contextlib.suppress(OSError):
+                pack.unlink()
 
     def lookup(self, tree: Path, paths: Iterable[str]) -> Lookup:
         """Digest every file and split them into cached results and files to analyse."""

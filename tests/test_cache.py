@@ -7,18 +7,21 @@ import os
 from pathlib import Path
 
 import pytest
+from rg_cachepacks import entry_for, packs, read_pack, set_result, write_pack
 
 from releasegate.cache import (
     ENV_CACHE_DIR,
     ENV_CACHE_KEY,
     ENV_CONFIG_DIR,
     ENV_NO_CACHE,
+    MAX_PACKS,
     FileResultCache,
     cache_disabled,
     cache_key,
     default_cache_dir,
     digest_of,
     file_digest,
+    pack_mac,
 )
 from releasegate.model import JSONValue
 
@@ -41,7 +44,8 @@ def make_cache(where: Path, *, salt: str = "salt-1", enabled: bool = True) -> Fi
 
 
 def entries(cache: FileResultCache) -> list[Path]:
-    return sorted(cache.directory.rglob("*.json")) if cache.directory.exists() else []
+    """The cache's pack files."""
+    return packs(cache.directory)
 
 
 def put_file(cache: FileResultCache, tree: Path, path: str, result: JSONValue = RESULT) -> str:
@@ -145,16 +149,29 @@ def test_a_corrupt_entry_is_a_miss_and_is_removed(tmp_path: Path, damage: bytes)
 
 @pytest.mark.parametrize(
     "stored",
-    [[1, 2], {"path": "a.py"}, {"path": "other.py", "result": 1}, "text"],
-    ids=["list", "no-result", "other-path", "string"],
+    [[1, 2], {"k": ["a.py"]}, {"k": ["a.py", 1]}, {"k": "text"}, "text"],
+    ids=["list", "no-result", "result-not-text", "entry-not-list", "string"],
 )
-def test_an_entry_of_the_wrong_shape_is_a_miss(tmp_path: Path, stored: JSONValue) -> None:
+def test_a_pack_of_the_wrong_shape_is_a_miss_and_is_removed(
+    tmp_path: Path, stored: JSONValue
+) -> None:
+    """Even under a valid MAC (an older releasegate's pack with the same key)."""
     tree = make_tree(tmp_path, {"a.py": "a = 1\n"})
     cache = make_cache(tmp_path)
     put_file(cache, tree, "a.py")
-    [entry] = entries(cache)
-    entry.write_text(json.dumps(stored), encoding="utf-8")
-    assert make_cache(tmp_path).lookup(tree, ["a.py"]).misses == ("a.py",)
+    [pack] = entries(cache)
+    assert cache.key is not None
+    body = json.dumps(stored).encode("ascii")
+    pack.write_bytes(
+        b"releasegate-cache-pack "
+        + pack_mac(cache.key, pack.parent.name, body).encode()
+        + b"\n"
+        + body
+    )
+    again = make_cache(tmp_path)
+    assert again.lookup(tree, ["a.py"]).misses == ("a.py",)
+    assert again.stats["rejected"] == 1
+    assert not pack.exists()
 
 
 def test_an_unwritable_cache_directory_costs_time_not_correctness(tmp_path: Path) -> None:
@@ -173,10 +190,97 @@ def test_writes_leave_no_temporary_files(tmp_path: Path) -> None:
     cache = make_cache(tmp_path)
     for i in range(5):
         put_file(cache, tree, f"m{i}.py")
-    put_file(cache, tree, "m0.py", {"replaced": True})  # an overwrite is atomic too
-    assert len(entries(cache)) == 5
-    assert not [p for p in cache.directory.rglob("*") if p.name.startswith(".tmp-")]
+    put_file(cache, tree, "m0.py", {"replaced": True})  # a later pack wins
+    assert len(entries(cache)) == 6
+    assert not [p for p in cache.directory.rglob("*") if p.name.startswith(".")]
     assert make_cache(tmp_path).lookup(tree, ["m0.py"]).hits == {"m0.py": {"replaced": True}}
+
+
+# --- packs ----------------------------------------------------------------------------------
+
+
+def test_one_write_of_many_files_is_one_pack(tmp_path: Path) -> None:
+    names = [f"m{i}.py" for i in range(50)]
+    tree = make_tree(tmp_path, {name: f"v = {i}\n" for i, name in enumerate(names)})
+    cache = make_cache(tmp_path)
+    digests = cache.lookup(tree, names).digests
+    cache.put_many((name, digests[name], {"n": name}) for name in names)
+    assert cache.stats["writes"] == 50
+    [pack] = entries(cache)
+    assert len(read_pack(pack)[1]) == 50
+    found = make_cache(tmp_path).lookup(tree, names)
+    assert found.misses == ()
+    assert found.hits == {name: {"n": name} for name in names}
+
+
+def test_a_write_of_nothing_writes_no_pack(tmp_path: Path) -> None:
+    cache = make_cache(tmp_path)
+    cache.put_many([])
+    assert entries(cache) == []
+    assert cache.stats["writes"] == 0
+
+
+def test_more_than_max_packs_are_merged_into_one(tmp_path: Path) -> None:
+    names = [f"m{i}.py" for i in range(MAX_PACKS + 1)]
+    tree = make_tree(tmp_path, {name: f"v = {i}\n" for i, name in enumerate(names)})
+    cache = make_cache(tmp_path)
+    for name in names[:MAX_PACKS]:
+        put_file(cache, tree, name, {"n": name})
+    assert len(entries(cache)) == MAX_PACKS
+    put_file(cache, tree, names[-1], {"n": names[-1]})
+    [merged] = entries(cache)
+    assert len(read_pack(merged)[1]) == MAX_PACKS + 1
+    assert make_cache(tmp_path).lookup(tree, names).hits == {n: {"n": n} for n in names}
+
+
+def test_a_merge_leaves_out_a_forged_pack(tmp_path: Path) -> None:
+    names = [f"m{i}.py" for i in range(MAX_PACKS + 1)]
+    tree = make_tree(tmp_path, {name: f"v = {i}\n" for i, name in enumerate(names)})
+    cache = make_cache(tmp_path)
+    for name in names[:MAX_PACKS]:
+        put_file(cache, tree, name, {"n": name})
+    set_result(entry_for(cache.directory, "m3.py"), {"n": "forged"}, reseal=False)
+    put_file(cache, tree, names[-1], {"n": names[-1]})
+    assert cache.stats["rejected"] == 1
+    [merged] = entries(cache)
+    assert "m3.py" not in {path for path, _ in read_pack(merged)[1].values()}
+    found = make_cache(tmp_path).lookup(tree, names)
+    assert found.misses == ("m3.py",)
+
+
+def test_a_pack_moved_to_another_bucket_is_rejected(tmp_path: Path) -> None:
+    """The same path and digest under another salt: its MAC names its own bucket."""
+    tree = make_tree(tmp_path, {"a.py": "a = 1\n"})
+    put_file(make_cache(tmp_path, salt="skips [B602]"), tree, "a.py", {"issues": []})
+    other = make_cache(tmp_path, salt="skips []")
+    [pack] = entries(make_cache(tmp_path, salt="skips [B602]"))
+    mac, stored = read_pack(pack)
+    # Re-keyed for the other salt, as the forger would, keeping the MAC.
+    digest = file_digest(tree / "a.py")
+    assert digest is not None
+    rekeyed = {other._key("a.py", digest): value for value in stored.values()}
+    other.bucket.mkdir(parents=True)
+    write_pack(other.bucket / pack.name, rekeyed, mac)
+    assert other.lookup(tree, ["a.py"]).misses == ("a.py",)
+    assert other.stats["rejected"] == 1
+
+
+def test_a_pack_removed_while_reading_is_a_miss_not_a_rejection(tmp_path: Path) -> None:
+    """A concurrent run merged it away: nothing is wrong with the cache."""
+    tree = make_tree(tmp_path, {"a.py": "a = 1\n"})
+    put_file(make_cache(tmp_path), tree, "a.py")
+    cache = make_cache(tmp_path)
+    [pack] = cache.packs()
+    pack.unlink()
+    assert cache._read_pack(pack) is None
+    assert cache.stats["rejected"] == 0
+
+
+def test_a_name_git_could_not_decode_round_trips(tmp_path: Path) -> None:
+    name = "caf\udce9.py"  # a byte that is not UTF-8, as surrogateescape decodes it
+    cache = make_cache(tmp_path)
+    cache.put(name, "d" * 64, {"ok": 1})
+    assert make_cache(tmp_path).get(name, "d" * 64) == {"ok": 1}
 
 
 # --- a disabled cache ---------------------------------------------------------------------
@@ -202,7 +306,7 @@ def test_a_disabled_cache_never_reads(tmp_path: Path) -> None:
     enabled = make_cache(tmp_path)
     digest = put_file(enabled, tree, "a.py")
     put_file(enabled, tree, "b.py")
-    [corrupt] = [p for p in entries(enabled) if json.loads(p.read_text("utf-8"))["path"] == "b.py"]
+    corrupt = entry_for(enabled.directory, "b.py").pack
     corrupt.write_bytes(b"{not json")
     disabled = make_cache(tmp_path, enabled=False)
     assert disabled.get("a.py", digest) is None
@@ -248,25 +352,38 @@ def test_cache_dir_and_switch_come_from_the_environment(
 # --- forgery --------------------------------------------------------------------------------
 
 
-def _forge(entry: Path, result: JSONValue, mac: str | None = None) -> None:
-    stored = json.loads(entry.read_text("utf-8"))
-    stored["result"] = json.dumps(result)
-    if mac is not None:
-        stored["mac"] = mac
-    entry.write_text(json.dumps(stored), encoding="utf-8")
-
-
 def test_a_forged_entry_is_rejected_removed_and_reanalysed(tmp_path: Path) -> None:
     tree = make_tree(tmp_path, {"a.py": "a = 1\n"})
     put_file(make_cache(tmp_path), tree, "a.py")
-    [entry] = entries(make_cache(tmp_path))
-    _forge(entry, {"issues": [], "loc": 7})  # "no findings", keeping the old MAC
+    entry = entry_for(make_cache(tmp_path).directory, "a.py")
+    set_result(entry, {"issues": [], "loc": 7}, reseal=False)  # "no findings", old MAC
     cache = make_cache(tmp_path)
     found = cache.lookup(tree, ["a.py"])
     assert found.hits == {}
     assert found.misses == ("a.py",)
     assert cache.evidence()["rejected"] == 1
-    assert not entry.exists()
+    assert not entry.pack.exists()
+
+
+def test_a_result_moved_to_another_key_is_rejected(tmp_path: Path) -> None:
+    """clean.py's result and MAC copied over vuln.py's, inside one pack."""
+    tree = make_tree(tmp_path, {"clean.py": "x = 1\n", "vuln.py": "eval(x)\n"})
+    cache = make_cache(tmp_path)
+    digests = cache.lookup(tree, ["clean.py", "vuln.py"]).digests
+    cache.put_many(
+        [
+            ("clean.py", digests["clean.py"], {"issues": []}),
+            ("vuln.py", digests["vuln.py"], {"issues": [1]}),
+        ]
+    )
+    [pack] = entries(cache)
+    mac, stored = read_pack(pack)
+    by_path = {value[0]: key for key, value in stored.items()}
+    stored[by_path["vuln.py"]] = ["vuln.py", stored[by_path["clean.py"]][1]]
+    write_pack(pack, stored, mac)
+    again = make_cache(tmp_path)
+    assert again.lookup(tree, ["clean.py", "vuln.py"]).misses == ("clean.py", "vuln.py")
+    assert again.stats["rejected"] == 1
 
 
 def test_an_entry_made_with_another_key_is_rejected(
@@ -285,11 +402,12 @@ def test_an_entry_made_with_another_key_is_rejected(
 def test_an_entry_without_a_mac_is_rejected(tmp_path: Path) -> None:
     tree = make_tree(tmp_path, {"a.py": "a = 1\n"})
     put_file(make_cache(tmp_path), tree, "a.py")
-    [entry] = entries(make_cache(tmp_path))
-    stored = json.loads(entry.read_text("utf-8"))
-    del stored["mac"]
-    entry.write_text(json.dumps(stored), encoding="utf-8")
-    assert make_cache(tmp_path).lookup(tree, ["a.py"]).misses == ("a.py",)
+    [pack] = entries(make_cache(tmp_path))
+    _, stored = read_pack(pack)
+    write_pack(pack, stored, b"")
+    cache = make_cache(tmp_path)
+    assert cache.lookup(tree, ["a.py"]).misses == ("a.py",)
+    assert cache.stats["rejected"] == 1
 
 
 def test_the_key_file_is_private_and_outside_the_cache(tmp_path: Path) -> None:

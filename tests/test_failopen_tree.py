@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rg_cachepacks import entry_for, set_result
 from rg_testlib import (
     FIXED_APP,
     STATIC_ONLY_POLICY,
@@ -328,20 +329,13 @@ def test_a_forged_cache_entry_is_not_believed(repo: GitRepo) -> None:
     env = {"RELEASEGATE_CACHE_DIR": str(cache)}
     done, report = _gate(repo, "--only", "static", env=env)
     assert done.returncode == 1
-    # The attacker's edit: every entry of vuln.py gets clean.py's result and MAC.
+    # The attacker's edit: vuln.py's entry gets clean.py's result, in each tool's pack.
     forged = 0
     for tool in ("bandit", "semgrep"):
-        stored = {
-            p: json.loads(p.read_text("utf-8")) for p in (cache / "results" / tool).rglob("*.json")
-        }
-        clean = next(doc for doc in stored.values() if doc["path"] == "clean.py")
-        for path, doc in stored.items():
-            if doc["path"] == "vuln.py":
-                path.write_text(
-                    json.dumps({**doc, "result": clean["result"], "mac": clean["mac"]}),
-                    encoding="utf-8",
-                )
-                forged += 1
+        directory = cache / "results" / tool
+        clean = entry_for(directory, "clean.py")
+        set_result(entry_for(directory, "vuln.py"), clean.result, reseal=False)
+        forged += 1
     assert forged == 2
     done, report = _gate(repo, "--only", "static", env=env)
     assert done.returncode == 1, done.stdout + done.stderr

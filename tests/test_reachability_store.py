@@ -4,6 +4,7 @@ the wrong shape is recomputed, never believed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,9 @@ class MemoryStore:
     def get(self, path: str, digest: str) -> JSONValue | None:
         return self.data.get((path, digest))
 
-    def put(self, path: str, digest: str, value: JSONValue) -> None:
-        self.data[(path, digest)] = value
+    def put_many(self, items: Iterable[tuple[str, str, JSONValue]]) -> None:
+        for path, digest, value in items:
+            self.data[(path, digest)] = value
 
 
 def _finding() -> Finding:

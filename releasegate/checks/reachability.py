@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -61,7 +61,7 @@ class ProofStore(Protocol):
 
     def get(self, path: str, digest: str) -> JSONValue | None: ...
 
-    def put(self, path: str, digest: str, value: JSONValue) -> None: ...
+    def put_many(self, items: Iterable[tuple[str, str, JSONValue]]) -> None: ...
 
 
 def proof_store(ctx: CheckContext, tool: str) -> FileResultCache:
@@ -147,9 +147,7 @@ def downgrade(
             }
         )
     if store is not None:
-        for path in sorted(changed):
-            digest, proofs = files[path]
-            store.put(path, digest, proofs)
+        store.put_many((path, *files[path]) for path in sorted(changed))
     return kept, downgraded
 
 

@@ -581,10 +581,11 @@ def _scan_and_cache(
         by_path: dict[str, list[JSONValue]] = {path: [] for path in chunk}
         for match in scan.matches:
             by_path[match.path].append(match.to_json())
-        for path in chunk:
-            clean = path in scan.scanned and path not in scan.failed_files
-            if clean and path in digests:
-                cache.put(path, digests[path], cast(JSONValue, by_path[path]))
+        cache.put_many(
+            (path, digests[path], cast(JSONValue, by_path[path]))
+            for path in chunk
+            if path in scan.scanned and path not in scan.failed_files and path in digests
+        )
     return matches, problems
 
 
@@ -609,9 +610,7 @@ def _analyse(
     if not configs:
         # No rule can match any of them (every rule's prefilter fails on each file):
         # their result is known without semgrep: nothing. Bandit still parses them.
-        for path in misses:
-            if path in digests:
-                cache.put(path, digests[path], [])
+        cache.put_many((path, digests[path], []) for path in misses if path in digests)
         return [], []
     settings = ctx.policy.static.semgrep
     run = _Settings(

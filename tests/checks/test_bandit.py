@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+from rg_cachepacks import Entry, entries, entry_for, set_result
 from rg_testlib import newer_python
 
-from releasegate.cache import FileResultCache, cache_key
+from releasegate.cache import cache_key
 from releasegate.checkapi import CheckContext
 from releasegate.checks.bandit import bandit_cache
 from releasegate.checks.bandit import bandit_run as bandit_check
@@ -698,9 +699,9 @@ def cache_of(result: CheckResult) -> dict[str, JSONValue]:
     return {k: v for k, v in stats.items() if k not in ("key", "rejected")}
 
 
-def stored_entries(ctx: CheckContext) -> list[Path]:
-    directory = ctx.cache_dir / "results" / "bandit"
-    return sorted(directory.rglob("*.json")) if directory.exists() else []
+def stored_entries(ctx: CheckContext) -> list[Entry]:
+    """Every result bandit's cache holds, in every pack."""
+    return entries(ctx.cache_dir / "results" / "bandit")
 
 
 THREE_FILES = {"pkg/app.py": VULNERABLE, "pkg/fixed.py": FIXED, "pkg/util.py": "VALUE = 1\n"}
@@ -824,23 +825,10 @@ def test_changing_the_skips_misses_the_cache(tmp_path: Path) -> None:
     assert [f.path for f in by_rule(back, "B602")] == ["pkg/app.py"]
 
 
-def _entry_result(entry: Path) -> dict[str, Any]:
-    stored = json.loads(entry.read_text("utf-8"))
-    result = json.loads(stored["result"])
+def _entry_result(ctx: CheckContext, path: str) -> dict[str, Any]:
+    result = entry_for(ctx.cache_dir / "results" / "bandit", path).result
     assert isinstance(result, dict)
     return result
-
-
-def _reseal(entry: Path, result: dict[str, Any]) -> None:
-    """Store ``result`` in ``entry`` with a valid MAC: what an older, buggy releasegate
-    with the same key could have written (a forged entry is tests/test_cache.py's)."""
-    stored = json.loads(entry.read_text("utf-8"))
-    body = json.dumps(result, separators=(",", ":"), sort_keys=True)
-    root = entry.parents[3]
-    sealer = FileResultCache(root=root, tool="bandit", salt="-", key=cache_key(root, os.environ))
-    stored["result"] = body
-    stored["mac"] = sealer._mac(entry.stem, body)
-    entry.write_text(json.dumps(stored), encoding="utf-8")
 
 
 DAMAGED: dict[str, Callable[[dict[str, Any]], None]] = {
@@ -865,15 +853,15 @@ def test_a_cached_result_of_the_wrong_shape_is_analysed_again(
     ctx = make_ctx(tmp_path, {"app.py": VULNERABLE})
     cold = BANDIT.run(ctx)
     [entry] = stored_entries(ctx)
-    result = _entry_result(entry)
+    result = _entry_result(ctx, "app.py")
     damage(result)
-    _reseal(entry, result)
+    set_result(entry, result, reseal=True, root=ctx.cache_dir)
     again, runner = run_counted(ctx)
     assert runner.scanned() == ["app.py"]
     assert cache_of(again) == {"enabled": True, "hits": 0, "misses": 1, "writes": 1, "invalid": 1}
     assert again.status is cold.status is Status.PASS
     assert again.findings == cold.findings
-    rewritten = file_result_from_json("app.py", _entry_result(entry))
+    rewritten = file_result_from_json("app.py", _entry_result(ctx, "app.py"))
     assert rewritten is not None
     assert cache_of(BANDIT.run(ctx))["hits"] == 1
 

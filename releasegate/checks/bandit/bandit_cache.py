@@ -276,8 +276,10 @@ class Stored:
         if primary.bandit_version == self.bandit_version:
             self.selection.put(_SELECTION_KEY, self.salt, Chosen.of(fresh.selection).to_json())
         retry = _retry_next_time(fresh.outcome)
-        for path, (python, _) in sorted(fresh.outcome.analysed.items()):
-            digest = digests.get(path)
-            if path in retry or digest is None or python.bandit_version != self.bandit_version:
-                continue
-            self.files.put(path, digest, file_result_json(results[path]))
+        self.files.put_many(
+            (path, digests[path], file_result_json(results[path]))
+            for path, (python, _) in sorted(fresh.outcome.analysed.items())
+            if path not in retry
+            and path in digests
+            and python.bandit_version == self.bandit_version
+        )

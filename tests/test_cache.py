@@ -220,13 +220,19 @@ def test_a_write_of_nothing_writes_no_pack(tmp_path: Path) -> None:
     assert cache.stats["writes"] == 0
 
 
-def test_more_than_max_packs_are_merged_into_one(tmp_path: Path) -> None:
+def _full_bucket(tmp_path: Path) -> tuple[Path, FileResultCache, list[str]]:
+    """A cache holding ``MAX_PACKS`` packs of one file each, and one file more to store."""
     names = [f"m{i}.py" for i in range(MAX_PACKS + 1)]
     tree = make_tree(tmp_path, {name: f"v = {i}\n" for i, name in enumerate(names)})
     cache = make_cache(tmp_path)
     for name in names[:MAX_PACKS]:
         put_file(cache, tree, name, {"n": name})
     assert len(entries(cache)) == MAX_PACKS
+    return tree, cache, names
+
+
+def test_more_than_max_packs_are_merged_into_one(tmp_path: Path) -> None:
+    tree, cache, names = _full_bucket(tmp_path)
     put_file(cache, tree, names[-1], {"n": names[-1]})
     [merged] = entries(cache)
     assert len(read_pack(merged)[1]) == MAX_PACKS + 1
@@ -234,11 +240,7 @@ def test_more_than_max_packs_are_merged_into_one(tmp_path: Path) -> None:
 
 
 def test_a_merge_leaves_out_a_forged_pack(tmp_path: Path) -> None:
-    names = [f"m{i}.py" for i in range(MAX_PACKS + 1)]
-    tree = make_tree(tmp_path, {name: f"v = {i}\n" for i, name in enumerate(names)})
-    cache = make_cache(tmp_path)
-    for name in names[:MAX_PACKS]:
-        put_file(cache, tree, name, {"n": name})
+    tree, cache, names = _full_bucket(tmp_path)
     set_result(entry_for(cache.directory, "m3.py"), {"n": "forged"}, reseal=False)
     put_file(cache, tree, names[-1], {"n": names[-1]})
     assert cache.stats["rejected"] == 1

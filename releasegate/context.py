@@ -146,10 +146,13 @@ class ReleaseContext:
         return materialise(self.git_dir, rev, dest, links=False, under=path)
 
     @contextmanager
-    def analysis_snapshot(self, *, lazy: bool = False) -> Iterator[Snapshot]:
+    def analysis_snapshot(
+        self, *, lazy: bool = False, environ: Mapping[str, str] | None = None
+    ) -> Iterator[Snapshot]:
         """The analysers' private, immutable view of the head commit (``releasegate.snapshot``;
-        ``lazy``: files are written as ``Snapshot.materialize`` asks for them)."""
-        with head_snapshot(self.git_dir, self.head, lazy=lazy) as snapshot:
+        ``lazy``: files are written as ``Snapshot.materialize`` asks for them; ``environ``:
+        the run's environment, whose ``TMPDIR`` says where)."""
+        with head_snapshot(self.git_dir, self.head, lazy=lazy, environ=environ) as snapshot:
             yield snapshot
 
     @contextmanager

@@ -423,7 +423,7 @@ def evaluate_resolved(
         return make_context
 
     timeout = policy.timeout_seconds
-    with release.analysis_snapshot(lazy=True) as snapshot:
+    with release.analysis_snapshot(lazy=True, environ=environ) as snapshot:
         workspace = prepare(release, policy, options.mode, snapshot)
         snapshot.materialize(snapshot_reads(plan.analysers, policy, workspace))
         results = run_checks(

@@ -31,6 +31,7 @@ from __future__ import annotations
 import codecs
 import enum
 import io
+import os
 import posixpath
 import re
 import shutil
@@ -538,9 +539,30 @@ class _Walk:
         self.issues.append(TreeIssue(kind=kind, path=path, detail=detail))
 
 
-def build_snapshot(git_dir: Path, rev: str, dest: Path, *, lazy: bool = False) -> Snapshot:
-    """The analysers' view of ``rev`` below ``dest`` (which must be empty): every file
-    written now, or (``lazy``) each when ``Snapshot.materialize`` asks for it."""
+@dataclass(frozen=True, kw_only=True)
+class _Planned:
+    """A snapshot known but not yet placed: its files, where their bytes come from."""
+
+    plan: Mapping[str, tuple[Path, str]]
+    replaced: Mapping[str, bytes]
+    origins: Mapping[str, str]
+    issues: tuple[TreeIssue, ...]
+    python_bytes: int  # what its Python files hold (the analysers read those)
+
+    def place(self, dest: Path, *, lazy: bool) -> Snapshot:
+        writer = _Writer(dest, self.plan, self.replaced)
+        if not lazy:
+            writer.write(self.plan)
+        return Snapshot(
+            root=dest,
+            files=tuple(sorted(self.plan)),
+            issues=self.issues,
+            origins=self.origins,
+            writer=writer if lazy else None,
+        )
+
+
+def _plan_snapshot(git_dir: Path, rev: str) -> _Planned:
     walk = _Walk()
     walk.collect(git_dir, rev, "", 0)
     walk.read_link_targets()
@@ -551,26 +573,56 @@ def build_snapshot(git_dir: Path, rev: str, dest: Path, *, lazy: bool = False) -
     python = sorted(path for path in plan if path.endswith(PYTHON_SUFFIXES))
     replaced: dict[str, bytes] = {}
     by_owner: dict[Path, list[str]] = {}
+    python_bytes = 0
     for path in python:
         by_owner.setdefault(plan[path][0], []).append(path)
     for owner, paths in by_owner.items():
         blobs = BlobReader(owner).read_all([plan[path][1] for path in paths])
         for path, data in zip(paths, blobs, strict=True):
+            python_bytes += len(data)
             issue, converted = encoding_issue(data, path)
             if issue is not None:
                 walk.issues.append(issue)
             if converted is not None:
                 replaced[path] = converted
-    writer = _Writer(dest, plan, replaced)
-    if not lazy:
-        writer.write(plan)
-    return Snapshot(
-        root=dest,
-        files=tuple(sorted(plan)),
-        issues=tuple(sorted(walk.issues, key=lambda i: (i.path, i.kind.value))),
+    return _Planned(
+        plan=plan,
+        replaced=replaced,
         origins=origins,
-        writer=writer if lazy else None,
+        issues=tuple(sorted(walk.issues, key=lambda i: (i.path, i.kind.value))),
+        python_bytes=python_bytes,
     )
+
+
+def build_snapshot(git_dir: Path, rev: str, dest: Path, *, lazy: bool = False) -> Snapshot:
+    """The analysers' view of ``rev`` below ``dest`` (which must be empty): every file
+    written now, or (``lazy``) each when ``Snapshot.materialize`` asks for it."""
+    return _plan_snapshot(git_dir, rev).place(dest, lazy=lazy)
+
+
+# A shared directory like /tmp; each snapshot is a mkdtemp directory (mode 0700) in it.
+MEMORY_DIR = Path("/dev/shm")  # noqa: S108
+_MEMORY_MARGIN = 256 << 20  # room left for everything else that uses that memory
+
+
+def snapshot_parent(expected_bytes: int, environ: Mapping[str, str]) -> Path | None:
+    """Where a snapshot whose files hold about ``expected_bytes`` is written.
+
+    ``MEMORY_DIR`` (a tmpfs: creating and removing hundreds of files there costs no
+    disk writes, which on a busy disk took up to a millisecond a file) when it is
+    there, writable, and has room for the snapshot twice over and a margin; else
+    the temporary directory (None). ``TMPDIR`` in ``environ`` chooses instead."""
+    if environ.get("TMPDIR"):
+        return None
+    try:
+        if not MEMORY_DIR.is_dir() or not os.access(MEMORY_DIR, os.W_OK | os.X_OK):
+            return None
+        info = os.statvfs(MEMORY_DIR)
+    except OSError:
+        return None
+    if info.f_bavail * info.f_frsize < 2 * expected_bytes + _MEMORY_MARGIN:
+        return None
+    return MEMORY_DIR
 
 
 def declared_encoding(data: bytes) -> str:
@@ -626,10 +678,15 @@ def encoding_issue(data: bytes, path: str) -> tuple[TreeIssue | None, bytes | No
 
 
 @contextmanager
-def head_snapshot(git_dir: Path, rev: str, *, lazy: bool = False) -> Iterator[Snapshot]:
-    """A private snapshot of ``rev``, removed afterwards."""
-    tmp = Path(tempfile.mkdtemp(prefix="releasegate-snapshot-"))
+def head_snapshot(
+    git_dir: Path, rev: str, *, lazy: bool = False, environ: Mapping[str, str] | None = None
+) -> Iterator[Snapshot]:
+    """A private snapshot of ``rev`` (a directory only this user can enter, in memory when
+    there is room: ``snapshot_parent``), removed afterwards."""
+    planned = _plan_snapshot(git_dir, rev)
+    parent = snapshot_parent(planned.python_bytes, os.environ if environ is None else environ)
+    tmp = Path(tempfile.mkdtemp(prefix="releasegate-snapshot-", dir=parent))
     try:
-        yield build_snapshot(git_dir, rev, tmp, lazy=lazy)
+        yield planned.place(tmp, lazy=lazy)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -15,8 +15,10 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import cast
 
+import pytest
 from rg_testlib import GitRepo
 
+from releasegate import snapshot
 from releasegate.checkapi import BaseCheck, Check
 from releasegate.checks.registry import REGISTRY
 from releasegate.decide import StaticInputs
@@ -125,3 +127,59 @@ def test_a_check_that_does_not_say_what_it_reads_gets_the_whole_tree() -> None:
     declared, undeclared = cast(Check, _Declared()), cast(Check, _Undeclared())
     assert snapshot_reads([declared], _policy(), workspace) == {"x.py"}
     assert snapshot_reads([declared, undeclared], _policy(), workspace) is None
+
+
+# --- where the snapshot is written ----------------------------------------------------------
+
+
+def _memory_dir_usable() -> bool:
+    return snapshot.MEMORY_DIR.is_dir() and os.access(snapshot.MEMORY_DIR, os.W_OK)
+
+
+@pytest.mark.skipif(not _memory_dir_usable(), reason="no writable /dev/shm on this machine")
+def test_a_snapshot_is_written_in_memory_when_there_is_room_and_removed_after(
+    repo: GitRepo,
+) -> None:
+    repo.commit("tree", **{"a.py": "x = 1\n"})
+    with snapshot.head_snapshot(repo.root / ".git", "HEAD", lazy=True, environ={}) as snap:
+        assert snap.root.parent == snapshot.MEMORY_DIR
+        assert snap.root.stat().st_mode & 0o777 == 0o700  # only this user enters it
+        snap.materialize(None)
+        assert (snap.root / "a.py").read_text() == "x = 1\n"
+    assert not snap.root.exists()
+
+
+def test_tmpdir_chooses_where_the_snapshot_is_written(repo: GitRepo, tmp_path: Path) -> None:
+    repo.commit("tree", **{"a.py": "x = 1\n"})
+    chosen = tmp_path / "chosen"
+    chosen.mkdir()
+    environ = {"TMPDIR": str(chosen)}
+    assert snapshot.snapshot_parent(0, environ) is None
+    old = tempfile.tempdir
+    tempfile.tempdir = str(chosen)  # what tempfile makes of TMPDIR at start-up
+    try:
+        with snapshot.head_snapshot(repo.root / ".git", "HEAD", environ=environ) as snap:
+            assert snap.root.parent == chosen
+            assert (snap.root / "a.py").read_text() == "x = 1\n"
+    finally:
+        tempfile.tempdir = old
+
+
+@pytest.mark.skipif(not _memory_dir_usable(), reason="no writable /dev/shm on this machine")
+def test_a_snapshot_too_large_for_memory_goes_to_the_temporary_directory() -> None:
+    free = os.statvfs(snapshot.MEMORY_DIR)
+    room = free.f_bavail * free.f_frsize
+    assert snapshot.snapshot_parent(0, {}) == snapshot.MEMORY_DIR
+    assert snapshot.snapshot_parent(room // 2, {}) is None  # twice over does not fit
+    assert snapshot.snapshot_parent(room, {}) is None
+
+
+def test_without_a_memory_directory_the_temporary_directory_serves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    not_a_dir = tmp_path / "shm"
+    not_a_dir.write_text("a file\n")
+    monkeypatch.setattr(snapshot, "MEMORY_DIR", not_a_dir)
+    assert snapshot.snapshot_parent(0, {}) is None
+    monkeypatch.setattr(snapshot, "MEMORY_DIR", tmp_path / "missing")
+    assert snapshot.snapshot_parent(0, {}) is None

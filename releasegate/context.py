@@ -147,7 +147,7 @@ class ReleaseContext:
 
     @contextmanager
     def analysis_snapshot(
-        self, *, lazy: bool = False, environ: Mapping[str, str] | None = None
+        self, *, environ: Mapping[str, str], lazy: bool = False
     ) -> Iterator[Snapshot]:
         """The analysers' private, immutable view of the head commit (``releasegate.snapshot``;
         ``lazy``: files are written as ``Snapshot.materialize`` asks for them; ``environ``:

@@ -679,12 +679,12 @@ def encoding_issue(data: bytes, path: str) -> tuple[TreeIssue | None, bytes | No
 
 @contextmanager
 def head_snapshot(
-    git_dir: Path, rev: str, *, lazy: bool = False, environ: Mapping[str, str] | None = None
+    git_dir: Path, rev: str, *, environ: Mapping[str, str], lazy: bool = False
 ) -> Iterator[Snapshot]:
     """A private snapshot of ``rev`` (a directory only this user can enter, in memory when
-    there is room: ``snapshot_parent``), removed afterwards."""
+    there is room: ``snapshot_parent``; ``environ``: the run's), removed afterwards."""
     planned = _plan_snapshot(git_dir, rev)
-    parent = snapshot_parent(planned.python_bytes, os.environ if environ is None else environ)
+    parent = snapshot_parent(planned.python_bytes, environ)
     tmp = Path(tempfile.mkdtemp(prefix="releasegate-snapshot-", dir=parent))
     try:
         yield planned.place(tmp, lazy=lazy)

@@ -534,6 +534,7 @@ def _invoke(ctx: CheckContext, files: Sequence[str], s: _Settings) -> Scan:
         cwd=ctx.tree,
         env=offline_env(s.scratch, ctx.environment.variables),
         tool=TOOL,
+        cores=s.jobs,  # its --jobs: never beside bandit's shards (procs.CpuSlots)
     )
     try:
         scan = parse_output(done.stdout, set(files))

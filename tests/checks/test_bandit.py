@@ -32,6 +32,7 @@ from releasegate.checks.bandit.bandit_output import OutputError, parse_report
 from releasegate.checks.bandit.bandit_run import balance, shard_count
 from releasegate.checks.bandit.check import BANDIT
 from releasegate.checks.bandit.interpreters import ENV_VAR
+from releasegate.checks.semgrep import SEMGREP
 from releasegate.context import resolve_context
 from releasegate.model import (
     CheckResult,
@@ -646,6 +647,7 @@ class CountingRunner(ToolRunner):
     def __init__(self) -> None:
         super().__init__(deadline=time.monotonic() + 600)
         self.started: list[tuple[str, ...]] = []
+        self.cores: list[int | None] = []  # what each process asked procs.CPU for
 
     def run(
         self,
@@ -657,10 +659,19 @@ class CountingRunner(ToolRunner):
         timeout: float | None = None,
         tool: str | None = None,
         executable: str | None = None,
+        cores: int | None = None,
     ) -> Completed:
         self.started.append(tuple(argv))
+        self.cores.append(cores)
         return super().run(
-            argv, cwd=cwd, env=env, stdin=stdin, timeout=timeout, tool=tool, executable=executable
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=stdin,
+            timeout=timeout,
+            tool=tool,
+            executable=executable,
+            cores=cores,
         )
 
     def scanned(self) -> list[str]:
@@ -942,3 +953,18 @@ def test_a_reparsed_file_keeps_its_interpreter_when_cached(
         assert isinstance(reparsed, dict) and list(reparsed) == ["pkg/fstr.py"]
         parsed_with = warm.evidence["parsed_with"]
         assert isinstance(parsed_with, dict) and list(parsed_with.values()) == [1, 1]
+
+
+def test_semgrep_leases_every_core_it_runs_on_and_each_bandit_shard_one(tmp_path: Path) -> None:
+    """Never more busy tool processes than cores (``procs.CpuSlots``): semgrep's scan
+    asks for its ``--jobs``, each bandit process for one."""
+    ctx = make_ctx(tmp_path, {"app.py": VULNERABLE, "b.py": VULNERABLE}, use_cache=False)
+    runner = CountingRunner()
+    ctx = dataclasses.replace(ctx, tools=runner)
+    assert BANDIT.run(ctx).findings
+    assert SEMGREP.run(ctx).findings
+    asked = list(zip(runner.started, runner.cores, strict=True))
+    scans = [cores for argv, cores in asked if argv[1:3] == ("scan", "--experimental")]
+    shards = [cores for argv, cores in asked if "--ignore-nosec" in argv]
+    assert scans == [os.cpu_count()]
+    assert shards and set(shards) == {1}

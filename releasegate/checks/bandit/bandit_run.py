@@ -101,7 +101,9 @@ def _invoke(ctx: CheckContext, python: BanditPython, files: Sequence[str], s: _S
         args += ["-s", ",".join(s.skips)]
     args += ["--", *(_argv_path(path) for path in files)]
     who = f"bandit on Python {python.version_text}"
-    done = ctx.tools.run(python.bandit_argv(args, pycache=s.pycache), cwd=s.tree, tool=TOOL)
+    done = ctx.tools.run(
+        python.bandit_argv(args, pycache=s.pycache), cwd=s.tree, tool=TOOL, cores=1
+    )
     if done.returncode not in (0, 1):
         raise ToolError(
             f"{who} exited with status {done.returncode}: {first_line(done.stderr or done.stdout)}",

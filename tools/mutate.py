@@ -309,6 +309,37 @@ MUTANTS = (
         ),
     ),
     Mutant(
+        "cache packs: the MAC does not name the bucket (a pack moved to other settings believed)",
+        "releasegate/cache.py",
+        '    material = bucket.encode("ascii") + b"\\0" + body\n',
+        '    material = b"\\0" + body\n',
+        ("tests/test_cache.py::test_a_pack_moved_to_another_bucket_is_rejected",),
+    ),
+    Mutant(
+        "cache packs: a forged pack is kept by a merge",
+        "releasegate/cache.py",
+        "            if entries is not None:\n                merged.update(entries)",
+        "            if True:\n                merged.update(entries or {})",
+        ("tests/test_cache.py::test_a_merge_leaves_out_a_forged_pack",),
+    ),
+    Mutant(
+        "cpu slots: semgrep's scan leases no cores (runs beside bandit's shards)",
+        "releasegate/checks/semgrep.py",
+        "        cores=s.jobs,",
+        "        cores=None,",
+        (
+            "tests/checks/test_bandit.py::"
+            "test_semgrep_leases_every_core_it_runs_on_and_each_bandit_shard_one",
+        ),
+    ),
+    Mutant(
+        "cpu slots: a later small lease jumps the queue",
+        "releasegate/procs.py",
+        "                while self._queue[0] is not ticket or self._free < want:",
+        "                while self._free < want:",
+        ("tests/test_cpu_slots.py::test_leases_are_granted_in_the_order_they_were_asked_for",),
+    ),
+    Mutant(
         "prefilter words: a substring decides a match the regex refuses",
         "releasegate/checks/semgrep.py",
         "    return rule.prefilter.search(normal) is not None\n",

@@ -251,20 +251,26 @@ def test_a_merge_leaves_out_a_forged_pack(tmp_path: Path) -> None:
 
 
 def test_a_pack_moved_to_another_bucket_is_rejected(tmp_path: Path) -> None:
-    """The same path and digest under another salt: its MAC names its own bucket."""
+    """Another salt's directory: its MAC names its own bucket (and, re-keyed for the
+    other salt under its old MAC, its body no longer matches either)."""
     tree = make_tree(tmp_path, {"a.py": "a = 1\n"})
     put_file(make_cache(tmp_path, salt="skips [B602]"), tree, "a.py", {"issues": []})
-    other = make_cache(tmp_path, salt="skips []")
     [pack] = entries(make_cache(tmp_path, salt="skips [B602]"))
+    other = make_cache(tmp_path, salt="skips []")
+    other.bucket.mkdir(parents=True)
+    moved = other.bucket / pack.name
+    moved.write_bytes(pack.read_bytes())
+    assert other.lookup(tree, ["a.py"]).misses == ("a.py",)
+    assert other.stats["rejected"] == 1
+    assert not moved.exists()
     mac, stored = read_pack(pack)
-    # Re-keyed for the other salt, as the forger would, keeping the MAC.
     digest = file_digest(tree / "a.py")
     assert digest is not None
     rekeyed = {other._key("a.py", digest): value for value in stored.values()}
-    other.bucket.mkdir(parents=True)
-    write_pack(other.bucket / pack.name, rekeyed, mac)
-    assert other.lookup(tree, ["a.py"]).misses == ("a.py",)
-    assert other.stats["rejected"] == 1
+    write_pack(moved, rekeyed, mac)
+    again = make_cache(tmp_path, salt="skips []")
+    assert again.lookup(tree, ["a.py"]).misses == ("a.py",)
+    assert again.stats["rejected"] == 1
 
 
 def test_a_pack_removed_while_reading_is_a_miss_not_a_rejection(tmp_path: Path) -> None:

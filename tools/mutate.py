@@ -319,6 +319,13 @@ MUTANTS = (
         ),
     ),
     Mutant(
+        "cache packs: the MAC does not name the bucket (a pack moved to other settings)",
+        "releasegate/cache.py",
+        '    material = bucket.encode("ascii") + b"\\0" + body\n',
+        '    material = b"\\0" + body\n',
+        ("tests/test_cache.py::test_a_pack_moved_to_another_bucket_is_rejected",),
+    ),
+    Mutant(
         "cache packs: an earlier pack wins over a later one",
         "releasegate/cache.py",
         '        return sorted(p for p in names if not p.name.startswith("."))\n',

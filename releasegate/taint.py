@@ -186,6 +186,9 @@ class _Analysis:
     document_only: bool = False
     # Names a nested function declares nonlocal or global: never constant here.
     volatile: frozenset[str] = frozenset()
+    # Whether the module has an assignment expression (``:=``) anywhere: if not, no
+    # statement's subtree is searched for one.
+    walrus: bool = True
     seen: list[Val] = field(default_factory=list)  # the sink's arguments, each time reached
     # Each ``if`` reached, and how its test came out each time (True, False, None: unknown).
     outcomes: dict[int, tuple[ast.If, set[bool | None]]] = field(default_factory=dict)
@@ -467,9 +470,10 @@ class _Analysis:
         """Before a statement is walked: a name it binds with ``:=`` anywhere is input until
         the walk binds it, and the expressions a compound statement evaluates before (or
         instead of) its body are evaluated, so what they alias or mutate is not tracked."""
-        for child in ast.walk(node):
-            if isinstance(child, ast.NamedExpr):
-                env.names[child.target.id] = TAINTED
+        if self.walrus:
+            for child in ast.walk(node):
+                if isinstance(child, ast.NamedExpr):
+                    env.names[child.target.id] = TAINTED
         for expr in _header_expressions(node):
             self.value(expr, env)
 
@@ -698,6 +702,8 @@ class _Module:
     constants: Mapping[str, Val]
     imports: Mapping[str, str]
     functions: tuple[ast.FunctionDef | ast.AsyncFunctionDef, ...]
+    walrus: bool  # an assignment expression (``:=``) anywhere in it
+    scoped: bool  # a ``global`` or ``nonlocal`` statement anywhere in it
 
 
 @functools.lru_cache(maxsize=32)
@@ -711,7 +717,14 @@ def _module(source: str) -> _Module | None:
     functions = tuple(
         node for node in nodes if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
     )
-    return _Module(tree, _module_constants(tree, nodes), _imports(nodes), functions)
+    return _Module(
+        tree,
+        _module_constants(tree, nodes),
+        _imports(nodes),
+        functions,
+        walrus=any(isinstance(node, ast.NamedExpr) for node in nodes),
+        scoped=any(isinstance(node, ast.Global | ast.Nonlocal) for node in nodes),
+    )
 
 
 def _enclosing(module: _Module, line: int) -> tuple[Sequence[ast.stmt], Iterable[str]]:
@@ -746,7 +759,7 @@ def _analyse(
     body, parameters = _enclosing(module, line)
     volatile = {
         name
-        for statement in body
+        for statement in (body if module.scoped else ())
         for node in ast.walk(statement)
         if isinstance(node, ast.Global | ast.Nonlocal)
         for name in node.names
@@ -758,6 +771,7 @@ def _analyse(
         receivers=receivers,
         document_only=document_only,
         volatile=frozenset(volatile),
+        walrus=module.walrus,
     )
     env = _Env({name: TAINTED for name in parameters})
     try:

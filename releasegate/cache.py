@@ -38,6 +38,7 @@ import hmac
 import json
 import os
 import secrets
+import stat
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ from typing import cast
 
 import platformdirs
 
-from releasegate.files import write_atomic
+from releasegate.files import FileTooLarge, write_atomic
 from releasegate.model import JSONValue
 
 CACHE_FORMAT = "3"  # 3: packs
@@ -57,6 +58,7 @@ ENV_CONFIG_DIR = "RELEASEGATE_CONFIG_DIR"
 _KEY_BYTES = 32
 _CHUNK = 1 << 20
 MAX_PACKS = 16  # a bucket with more packs than this is merged into one
+MAX_PACK_BYTES = 1 << 30  # a larger pack is not read (it is removed)
 PACK_MAGIC = b"releasegate-cache-pack"
 
 
@@ -156,6 +158,20 @@ def digest_of(*parts: JSONValue) -> str:
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
+def _read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of ``path`` if it is a regular file (not a link, a FIFO or a device a
+    hostile cache directory could hold, which would hang or flood the read) of at most
+    ``limit`` bytes; else ``OSError`` or ``FileTooLarge``."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(f"{path}: not a regular file")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooLarge(path, limit)
+    return data
+
+
 def pack_mac(key: CacheKey, bucket: str, body: bytes) -> str:
     """The HMAC of a pack: its bucket's name and its body, under the cache key."""
     material = bucket.encode("ascii") + b"\0" + body
@@ -227,10 +243,10 @@ class FileResultCache:
         """The entries of ``pack``; None if it is gone, or was damaged or forged (then it
         is removed)."""
         try:
-            data = pack.read_bytes()
+            data = _read_regular(pack, MAX_PACK_BYTES)
         except FileNotFoundError:
             return None  # merged into another pack by a concurrent run
-        except OSError:
+        except (OSError, FileTooLarge):
             self._reject(pack)
             return None
         if self.key is None:  # pragma: no cover - disabled caches never get here

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from rg_cachepacks import entry_for, packs, read_pack, set_result, write_pack
 
+from releasegate import cache as cache_module
 from releasegate.cache import (
     ENV_CACHE_DIR,
     ENV_CACHE_KEY,
@@ -271,6 +272,31 @@ def test_a_pack_moved_to_another_bucket_is_rejected(tmp_path: Path) -> None:
     again = make_cache(tmp_path, salt="skips []")
     assert again.lookup(tree, ["a.py"]).misses == ("a.py",)
     assert again.stats["rejected"] == 1
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink", "too-large"])
+def test_a_pack_that_is_no_regular_file_or_too_large_is_rejected_without_hanging(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """A restored cache is the attacker's: a FIFO would block the read for ever, a link
+    could point at /dev/zero, a huge file would fill the memory."""
+    tree = make_tree(tmp_path, {"a.py": "a = 1\n"})
+    put_file(make_cache(tmp_path), tree, "a.py")
+    [pack] = entries(make_cache(tmp_path))
+    if kind == "fifo":
+        pack.unlink()
+        os.mkfifo(pack)
+    elif kind == "symlink":
+        real = tmp_path / "elsewhere.json"
+        real.write_bytes(pack.read_bytes())  # even a valid pack, reached through a link
+        pack.unlink()
+        pack.symlink_to(real)
+    else:
+        monkeypatch.setattr(cache_module, "MAX_PACK_BYTES", 16)
+    cache = make_cache(tmp_path)
+    assert cache.lookup(tree, ["a.py"]).misses == ("a.py",)
+    assert cache.stats["rejected"] == 1
+    assert not pack.exists() and not pack.is_symlink()
 
 
 def test_a_pack_removed_while_reading_is_a_miss_not_a_rejection(tmp_path: Path) -> None:

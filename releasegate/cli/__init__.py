@@ -12,6 +12,20 @@ Exit codes: 0 allowed, 1 blocked, 2 usage, configuration or installation error (
 error's ``exit_code``, ``releasegate.errors``), 3 internal bug, 128+N on signal N.
 """
 
-from releasegate.cli.app import main
+import gc
+
+# Importing the command line allocates some half a million objects (pydantic schemas,
+# dataclasses, compiled patterns) that live as long as the process: the cyclic
+# collector would walk them again and again while they are made, and in every full
+# collection of the run. It is off while they are imported, and they are frozen out
+# of its reach (gc.freeze) before it is on again.
+_COLLECTING = gc.isenabled()
+gc.disable()
+try:
+    from releasegate.cli.app import main
+finally:
+    gc.freeze()
+    if _COLLECTING:
+        gc.enable()
 
 __all__ = ["main"]
